@@ -1,0 +1,83 @@
+#include "cli/relay_command.hpp"
+
+#include <csignal>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/exit_code.hpp"
+#include "common/logging.hpp"
+#include "common/units.hpp"
+#include "relay/server.hpp"
+
+namespace ferry::cli {
+
+void add_relay_options(CLI::App& app, relay_settings& s) {
+    app.add_option("--listen", s.listen,
+                   "Address and port to listen on; [::]:PORT is IPv4 and IPv6 (default [::]:9009)");
+    app.add_option("--hello-timeout", s.hello_timeout, "Time a new client has to say hello (10s)");
+    app.add_option("--sender-wait", s.sender_wait, "Time a sender may wait for its receiver (10m)");
+    app.add_option("--idle-timeout", s.idle_timeout,
+                   "Close a transfer with no byte either way for this long (5m)");
+    app.add_option("--grace", s.grace, "On SIGINT/SIGTERM, time running transfers get (30s)");
+    app.add_option("--max-sessions", s.limits.max_sessions,
+                   "Nameplates in use at once, waiting or paired (1000)");
+    app.add_option("--max-waiting-per-address", s.limits.max_waiting_per_address,
+                   "Senders waiting at once from one IP address (20)");
+    app.add_option("--max-connections", s.limits.max_connections,
+                   "Open client connections of any kind (4096)");
+    app.add_option("--buffer-size", s.buffer_size,
+                   "Buffer per direction per transfer, at least 64K (128K)");
+    app.add_flag("-v,--verbose", s.verbose, "Log debug lines too");
+}
+
+int run_relay(relay_settings& s) {
+    s.limits.hello_timeout = parse_duration(s.hello_timeout);
+    s.limits.sender_wait = parse_duration(s.sender_wait);
+    s.limits.idle_timeout = parse_duration(s.idle_timeout);
+    s.limits.grace = parse_duration(s.grace);
+    s.limits.buffer_size = parse_size(s.buffer_size);
+    if (s.limits.buffer_size < 64 * 1024 || s.limits.buffer_size > 64 * 1024 * 1024) {
+        throw failure(exit_code::usage, "--buffer-size must be between 64K and 64M");
+    }
+    if (s.limits.max_sessions == 0 || s.limits.max_waiting_per_address == 0 ||
+        s.limits.max_connections == 0) {
+        throw failure(exit_code::usage, "the --max-* limits must be at least 1");
+    }
+    setup_logging(s.verbose);
+    const auto endpoint = relay::listen_endpoint(s.listen);
+
+    asio::io_context io(1);
+    std::unique_ptr<relay::server> server;
+    try {
+        server = std::make_unique<relay::server>(io.get_executor(), endpoint, s.limits);
+    } catch (const std::system_error& e) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot listen on {}: {}", s.listen, e.code().message()));
+    }
+    // The first signal stops gracefully, a second one closes everything at once.
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int signo) {
+        if (ec) return;
+        if (signo == SIGINT || signo == SIGTERM) {
+            static bool again = false;
+            if (again) {
+                server->stop_now();
+                return;
+            }
+            again = true;
+            signals.async_wait(on_signal);  // before stop(), which may cancel it when idle
+            server->stop();
+        }
+    };
+    signals.async_wait(on_signal);
+    server->on_stopped([&] {
+        spdlog::info("relay stopped");
+        signals.cancel();
+    });
+    server->start();
+    io.run();
+    return 0;
+}
+
+}  // namespace ferry::cli

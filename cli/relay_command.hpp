@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "relay/limits.hpp"
+
+namespace ferry::cli {
+
+struct relay_settings {
+    std::string listen = "[::]:9009";
+    std::string hello_timeout = "10s";
+    std::string sender_wait = "10m";
+    std::string idle_timeout = "5m";
+    std::string grace = "30s";
+    std::string buffer_size = "128K";
+    relay::limits limits;
+    bool verbose = false;
+};
+
+void add_relay_options(CLI::App& app, relay_settings& s);
+int run_relay(relay_settings& s);
+
+}  // namespace ferry::cli

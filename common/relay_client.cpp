@@ -1,0 +1,111 @@
+#include "common/relay_client.hpp"
+
+#include <fmt/format.h>
+
+#include "common/exit_code.hpp"
+#include "common/frame_reader.hpp"
+#include "common/race.hpp"
+#include "common/record_channel.hpp"
+#include "common/relay_frame.hpp"
+#include "common/text.hpp"
+
+namespace ferry {
+
+namespace rp = relay_proto;
+using asio::experimental::as_tuple;
+
+namespace {
+
+[[noreturn]] void throw_relay_error(const rp::frame& f) {
+    const auto text = printable(f.text);
+    switch (f.error) {
+        case rp::error_code::unknown_nameplate:
+        case rp::error_code::nameplate_taken:
+            throw failure(
+                exit_code::wrong_code,
+                fmt::format("{}: check the code, or ask the sender to start again", text));
+        case rp::error_code::no_receiver:
+            throw failure(exit_code::peer, fmt::format("the relay gave up waiting: {}", text));
+        default:
+            throw failure(exit_code::network, fmt::format("the relay refused: {}", text));
+    }
+}
+
+awaitable<rp::frame> read_relay_frame(tcp::socket& socket) {
+    frame_reader<rp::format> reader(rp::max_payload);
+    try {
+        co_await read_frame(socket, reader, nullptr);
+    } catch (const connection_closed&) {
+        throw failure(exit_code::network, "the relay closed the connection");
+    } catch (const wire_error& e) {
+        throw failure(exit_code::network,
+                      fmt::format("the relay answered something unexpected: {}", e.what()));
+    }
+    auto f = rp::decode(reader.header(), reader.payload());
+    if (f.type == rp::frame_type::error) throw_relay_error(f);
+    co_return f;
+}
+
+awaitable<void> send_relay_frame(tcp::socket& socket, const rp::frame& f) {
+    const auto bytes = rp::encode(f);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes), as_tuple(use_awaitable));
+    if (ec)
+        throw failure(exit_code::network,
+                      fmt::format("the relay connection failed: {}", ec.message()));
+}
+
+awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type) {
+    auto f = co_await read_relay_frame(socket);
+    if (f.type != type) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+    co_return f;
+}
+
+}  // namespace
+
+awaitable<tcp::socket> connect_relay(const host_port& relay, clock::duration timeout) {
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    auto [rec, endpoints] = co_await resolver.async_resolve(relay.host, std::to_string(relay.port),
+                                                            as_tuple(use_awaitable));
+    if (rec) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot find the relay {}: {}", relay.text(), rec.message()));
+    }
+    tcp::socket socket(ex);
+    std::error_code ec;
+    auto connect = [&]() -> awaitable<void> {
+        std::tie(ec, std::ignore) =
+            co_await asio::async_connect(socket, endpoints, as_tuple(use_awaitable));
+    };
+    if (co_await race(connect(), sleep_for(timeout)) == 1) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot reach the relay at {}: no answer in time", relay.text()));
+    }
+    if (ec) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot reach the relay at {}: {}", relay.text(), ec.message()));
+    }
+    socket.set_option(tcp::no_delay(true));
+    co_return socket;
+}
+
+awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket) {
+    const rp::frame allocate{rp::frame_type::allocate, 0, {}, {}};
+    co_await send_relay_frame(socket, allocate);
+    const auto f = co_await expect(socket, rp::frame_type::allocated);
+    co_return f.nameplate;
+}
+
+awaitable<void> wait_paired(tcp::socket& socket) {
+    co_await expect(socket, rp::frame_type::paired);
+}
+
+awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
+    const rp::frame claim{rp::frame_type::claim, nameplate, {}, {}};
+    co_await send_relay_frame(socket, claim);
+    co_await expect(socket, rp::frame_type::paired);
+}
+
+}  // namespace ferry

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+// Human units: parsing flags ("10s", "64K") and printing sizes, rates and times.
+namespace ferry {
+
+// "250ms", "10s", "5m", "2h"; a bare number is seconds. Throws failure(usage).
+std::chrono::milliseconds parse_duration(std::string_view text);
+// "65536", "64K", "10M", "1G" (powers of 1024). Throws failure(usage).
+std::uint64_t parse_size(std::string_view text);
+
+std::string format_size(std::uint64_t bytes);              // "12.4 MiB", "512 B"
+std::string format_rate(double bytes_per_second);          // "512.0 MiB/s"
+std::string format_eta(std::chrono::seconds remaining);    // "0:03", "1:02:03"
+std::string format_duration(std::chrono::milliseconds d);  // "1.23 s", "4 min 03 s"
+
+}  // namespace ferry

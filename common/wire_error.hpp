@@ -1,0 +1,24 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace ferry {
+
+// Bytes from the network that break the protocol: bad magic, bad length, unknown type, ...
+class wire_error : public std::runtime_error {
+  public:
+    explicit wire_error(const std::string& what) : std::runtime_error(what) {}
+};
+
+}  // namespace ferry
+
+namespace ferry {
+
+// The connection ended (EOF or reset) where the protocol expected more bytes.
+class connection_closed : public std::runtime_error {
+  public:
+    explicit connection_closed(const std::string& what) : std::runtime_error(what) {}
+};
+
+}  // namespace ferry

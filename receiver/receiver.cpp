@@ -1,0 +1,175 @@
+#include "receiver/receiver.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "common/client_runner.hpp"
+#include "common/code.hpp"
+#include "common/exit_code.hpp"
+#include "common/message.hpp"
+#include "common/progress.hpp"
+#include "common/relay_client.hpp"
+#include "common/session.hpp"
+#include "common/sha256.hpp"
+#include "common/text.hpp"
+#include "common/units.hpp"
+#include "common/wire_error.hpp"
+#include "receiver/safe_file.hpp"
+#include "receiver/safe_name.hpp"
+
+namespace ferry::receiver {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Room left beside the file so that a full disk is caught before accepting, not half way.
+constexpr std::uint64_t free_space_margin = 1024 * 1024;
+
+// GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
+// pass named values or literals only.
+awaitable<void> refuse(record_channel& channel, msg::reason why, std::string_view text) {
+    const msg::message m = msg::refuse{why, std::string(text)};
+    co_await channel.send_message(m);
+}
+
+bool ask(const std::string& question) {
+    fmt::print(stderr, "{} [y/N] ", question);
+    std::fflush(stderr);
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes";
+}
+
+std::string dir_text(const std::filesystem::path& dir) {
+    auto s = dir.string();
+    if (!s.ends_with('/')) s += '/';
+    return printable(s);
+}
+
+awaitable<void> run(const options& opts, const code& c, deadline& activity) {
+    activity.set(30s);
+    auto socket = co_await connect_relay(opts.relay, 10s);
+    co_await claim_nameplate(socket, c.nameplate);
+    activity.set(5min);
+    auto channel = co_await open_session(socket, activity, session_role::receiver, c);
+
+    auto first = co_await channel->receive_message();
+    auto* offered = std::get_if<msg::offer>(&first);
+    if (offered == nullptr) throw wire_error("the sender did not start with an offer");
+    const auto shown_name = printable(offered->name);
+
+    if (auto why = unsafe_name_reason(offered->name)) {
+        co_await refuse(*channel, msg::reason::bad_name, *why);
+        throw failure(exit_code::network,
+                      fmt::format("refused the file '{}': {}", shown_name, *why));
+    }
+    const auto space = free_space(opts.output_dir);
+    if (offered->size > space || space - offered->size < free_space_margin) {
+        const auto text =
+            fmt::format("{} free, {} needed", format_size(space), format_size(offered->size));
+        co_await refuse(*channel, msg::reason::no_space, text);
+        throw failure(exit_code::local_io,
+                      fmt::format("not enough free space in {} for '{}': {} needed, {} free",
+                                  dir_text(opts.output_dir), shown_name, format_size(offered->size),
+                                  format_size(space)));
+    }
+
+    const auto name = first_free_name(opts.output_dir, offered->name);
+    const auto renamed = name != offered->name;
+    if (!opts.yes) {
+        if (isatty(STDIN_FILENO) == 0) {
+            co_await refuse(*channel, msg::reason::not_interactive, "");
+            throw failure(exit_code::peer,
+                          fmt::format("refused '{}' ({}): there is no terminal to ask on; "
+                                      "add --yes to accept without asking",
+                                      shown_name, format_size(offered->size)));
+        }
+        const auto question =
+            renamed ? fmt::format("Receive '{}' ({}) into {} as '{}' ('{}' exists)? Accept?",
+                                  shown_name, format_size(offered->size), dir_text(opts.output_dir),
+                                  printable(name), shown_name)
+                    : fmt::format("Receive '{}' ({}) into {}? Accept?", shown_name,
+                                  format_size(offered->size), dir_text(opts.output_dir));
+        if (!ask(question)) {
+            co_await refuse(*channel, msg::reason::declined, "");
+            throw failure(exit_code::peer, "you declined the transfer");
+        }
+        activity.extend();
+    }
+
+    safe_file file(opts.output_dir);
+    const msg::message accept = msg::accept{};
+    co_await channel->send_message(accept);
+    if (!opts.quiet) {
+        fmt::print(stderr, "Receiving '{}' ({}) into {}\n", printable(name),
+                   format_size(offered->size), dir_text(opts.output_dir));
+    }
+
+    const auto size = offered->size;
+    sha256 hash;
+    std::uint64_t received = 0;
+    progress_bar bar(printable(name), size, !opts.quiet && isatty(STDERR_FILENO) != 0);
+    for (;;) {
+        const auto payload = co_await channel->receive();
+        if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
+            // The hot path: no copy, no allocation, straight from the record buffer to disk.
+            const auto bytes = payload.subspan(1);
+            if (bytes.empty() || bytes.size() > size - received) {
+                throw wire_error("the sender sent more bytes than it offered");
+            }
+            hash.update(bytes);
+            file.write(bytes);
+            received += bytes.size();
+            bar.update(received);
+            continue;
+        }
+        const auto m = msg::decode(payload);
+        if (const auto* a = std::get_if<msg::abort>(&m)) {
+            throw failure(exit_code::peer,
+                          fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
+                                      a->text.empty() ? "" : ": ", printable(a->text)));
+        }
+        const auto* d = std::get_if<msg::done>(&m);
+        if (d == nullptr) throw wire_error("unexpected message during the transfer");
+        if (received != size) {
+            throw wire_error(
+                fmt::format("the sender finished after {} of {} bytes", received, size));
+        }
+        bar.finish();
+        const auto mine = hash.finish();
+        if (mine != d->sha256) {
+            const msg::message verified = msg::verified{mine};
+            co_await channel->send_message(verified);
+            throw failure(exit_code::integrity,
+                          fmt::format("the file arrived damaged: SHA-256 {} expected, {} received; "
+                                      "nothing was saved",
+                                      to_hex(d->sha256), to_hex(mine)));
+        }
+        const auto saved = file.commit(name);
+        const msg::message verified = msg::verified{mine};
+        co_await channel->send_message(verified);
+        if (!opts.quiet) {
+            fmt::print("Saved {}{}, SHA-256 verified ({}).\n", dir_text(opts.output_dir),
+                       printable(saved), to_hex(mine));
+        }
+        co_return;
+    }
+}
+
+}  // namespace
+
+void receive(const options& opts) {
+    const auto c = parse_code(opts.code);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(opts.output_dir, ec)) {
+        throw failure(exit_code::local_io,
+                      fmt::format("{} is not a folder", printable(opts.output_dir.string())));
+    }
+    run_client([&](deadline& activity) { return run(opts, c, activity); });
+}
+
+}  // namespace ferry::receiver

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "common/address.hpp"
+
+namespace ferry::receiver {
+
+struct options {
+    std::string code;  // as typed
+    host_port relay;
+    std::filesystem::path output_dir = ".";
+    bool yes = false;    // accept without asking, number the name if it exists
+    bool quiet = false;  // errors only
+};
+
+// Receives one file into options.output_dir. Throws failure on every error; returns on success.
+void receive(const options& opts);
+
+}  // namespace ferry::receiver

@@ -1,0 +1,140 @@
+#include "receiver/safe_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include "common/exit_code.hpp"
+#include "common/sha256.hpp"
+#include "common/text.hpp"
+#include "receiver/safe_name.hpp"
+
+namespace ferry::receiver {
+
+namespace {
+
+constexpr int max_numbered = 10'000;
+
+[[noreturn]] void io_failure(const std::string& what, int err) {
+    throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+std::string random_suffix() {
+    std::array<std::uint8_t, 8> r{};
+    RAND_bytes(r.data(), static_cast<int>(r.size()));
+    return to_hex(r);
+}
+
+}  // namespace
+
+safe_file::safe_file(const std::filesystem::path& dir, mode m) : dir_(dir) {
+    dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd_ < 0)
+        io_failure(fmt::format("cannot open the folder {}", printable(dir.string())), errno);
+    if (m == mode::automatic) {
+        fd_ = ::openat(dir_fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+        if (fd_ >= 0) return;
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
+            const int err = errno;
+            ::close(dir_fd_);
+            io_failure(fmt::format("cannot create a file in {}", printable(dir.string())), err);
+        }
+    }
+    for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
+        temp_name_ = ".ferry-" + random_suffix() + ".part";
+        fd_ = ::openat(dir_fd_, temp_name_.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+        if (fd_ < 0 && errno != EEXIST) break;
+    }
+    if (fd_ < 0) {
+        const int err = errno;
+        ::close(dir_fd_);
+        io_failure(fmt::format("cannot create a file in {}", printable(dir.string())), err);
+    }
+}
+
+safe_file::~safe_file() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_ && !temp_name_.empty()) ::unlinkat(dir_fd_, temp_name_.c_str(), 0);
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+}
+
+void safe_file::write(byte_span bytes) {
+    while (!bytes.empty()) {
+        const auto n = ::write(fd_, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            io_failure(fmt::format("cannot write into {}", printable(dir_.string())), errno);
+        }
+        bytes = bytes.subspan(static_cast<std::size_t>(n));
+    }
+}
+
+bool safe_file::try_link(const std::string& name) {
+    if (temp_name_.empty()) {
+        const auto proc = fmt::format("/proc/self/fd/{}", fd_);
+        if (::linkat(AT_FDCWD, proc.c_str(), dir_fd_, name.c_str(), AT_SYMLINK_FOLLOW) == 0)
+            return true;
+    } else {
+        if (::renameat2(dir_fd_, temp_name_.c_str(), dir_fd_, name.c_str(), RENAME_NOREPLACE) ==
+            0) {
+            return true;
+        }
+        if (errno == EINVAL || errno == ENOSYS) {  // no RENAME_NOREPLACE here: link cannot replace
+            if (::linkat(dir_fd_, temp_name_.c_str(), dir_fd_, name.c_str(), 0) == 0) {
+                ::unlinkat(dir_fd_, temp_name_.c_str(), 0);
+                return true;
+            }
+        }
+    }
+    if (errno == EEXIST) return false;
+    io_failure(fmt::format("cannot save {}", printable(name)), errno);
+}
+
+std::string safe_file::commit(std::string_view name) {
+    if (::fdatasync(fd_) != 0) io_failure("cannot flush the received file to disk", errno);
+    std::string candidate(name);
+    for (int n = 1; n <= max_numbered; ++n) {
+        if (try_link(candidate)) {
+            committed_ = true;
+            ::fsync(dir_fd_);
+            return candidate;
+        }
+        candidate = numbered_name(name, n);
+    }
+    throw failure(exit_code::local_io,
+                  fmt::format("too many files named like {} already", printable(name)));
+}
+
+std::string first_free_name(const std::filesystem::path& dir, std::string_view name) {
+    std::string candidate(name);
+    for (int n = 1; n <= max_numbered; ++n) {
+        struct stat st {};
+        if (::fstatat(AT_FDCWD, (dir / candidate).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+            errno == ENOENT) {
+            return candidate;
+        }
+        candidate = numbered_name(name, n);
+    }
+    throw failure(exit_code::local_io,
+                  fmt::format("too many files named like {} already", printable(name)));
+}
+
+std::uint64_t free_space(const std::filesystem::path& dir) {
+    struct statvfs st {};
+    if (::statvfs(dir.c_str(), &st) != 0) {
+        io_failure(fmt::format("cannot check the free space in {}", printable(dir.string())),
+                   errno);
+    }
+    return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+}  // namespace ferry::receiver

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace ferry::relay {
+
+using std::chrono::milliseconds;
+
+// Every limit the relay enforces; the flags of `ferry relay` set them (docs/relay-operations.md).
+struct limits {
+    milliseconds hello_timeout{10'000};  // a new connection must say hello within this
+    milliseconds sender_wait{600'000};   // a sender waits this long for its receiver
+    milliseconds idle_timeout{300'000};  // a pair with no byte either way for this long is closed
+    milliseconds grace{30'000};          // on SIGINT/SIGTERM, running pairs get this long
+    std::size_t max_sessions = 1000;     // nameplates in use (waiting or paired)
+    std::size_t max_waiting_per_address = 20;
+    std::size_t max_connections = 4096;    // open client connections of any kind
+    std::size_t buffer_size = 128 * 1024;  // per direction per pair
+};
+
+}  // namespace ferry::relay

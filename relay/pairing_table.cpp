@@ -1,0 +1,60 @@
+#include "relay/pairing_table.hpp"
+
+namespace ferry::relay {
+
+pairing_table::pairing_table() : random_(std::random_device{}()) {}
+
+std::uint32_t pairing_table::allocate(waiting_sender& sender, const asio::ip::address& from) {
+    // Ranges 1-999, 1000-9999, ...: the first one with room. Random within it, so nameplates
+    // say nothing about how busy the relay is or what came before.
+    std::uint32_t low = 1;
+    std::uint32_t high = 999;
+    while (true) {
+        std::size_t used = 0;
+        for (const auto& [nameplate, e] : entries_) {
+            if (nameplate >= low && nameplate <= high) ++used;
+        }
+        if (used < high - low + 1) break;
+        low = high + 1;
+        high = high * 10 + 9;
+    }
+    std::uniform_int_distribution<std::uint32_t> pick(low, high);
+    std::uint32_t nameplate = pick(random_);
+    for (int tries = 0; entries_.contains(nameplate) && tries < 64; ++tries)
+        nameplate = pick(random_);
+    while (entries_.contains(nameplate))
+        nameplate = nameplate == high ? low : nameplate + 1;
+    entries_.emplace(nameplate, entry{&sender, from});
+    ++waiting_per_address_[from];
+    return nameplate;
+}
+
+pairing_table::claim_result pairing_table::claim(std::uint32_t nameplate) {
+    auto it = entries_.find(nameplate);
+    if (it == entries_.end()) return {claim_status::unknown};
+    if (it->second.sender == nullptr) return {claim_status::taken};
+    auto* sender = it->second.sender;
+    stop_waiting(it->second);
+    return {claim_status::ok, sender};
+}
+
+void pairing_table::release(std::uint32_t nameplate) {
+    auto it = entries_.find(nameplate);
+    if (it == entries_.end()) return;
+    stop_waiting(it->second);
+    entries_.erase(it);
+}
+
+std::size_t pairing_table::waiting_from(const asio::ip::address& from) const {
+    auto it = waiting_per_address_.find(from);
+    return it == waiting_per_address_.end() ? 0 : it->second;
+}
+
+void pairing_table::stop_waiting(entry& e) {
+    if (e.sender == nullptr) return;
+    e.sender = nullptr;
+    auto it = waiting_per_address_.find(e.from);
+    if (--it->second == 0) waiting_per_address_.erase(it);
+}
+
+}  // namespace ferry::relay

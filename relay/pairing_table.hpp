@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <unordered_map>
+
+#include "common/asio.hpp"
+
+namespace ferry::relay {
+
+// A sender waiting for its receiver. Lives in the sender's coroutine frame; the claimer moves
+// the receiver's socket in and cancels `wake`.
+struct waiting_sender {
+    explicit waiting_sender(asio::any_io_executor ex) : wake(std::move(ex)) {}
+    asio::steady_timer wake;
+    std::optional<tcp::socket> receiver;
+    asio::ip::address receiver_address;
+    bool shutting_down = false;
+};
+
+// Nameplates in use: waiting (a sender and no receiver yet) or paired. Single-threaded: only
+// touched from the relay's io_context thread.
+class pairing_table {
+  public:
+    pairing_table();
+
+    // A random free nameplate from 1-999, or from the next decade range when those are all in use.
+    std::uint32_t allocate(waiting_sender& sender, const asio::ip::address& from);
+
+    enum class claim_status { ok, unknown, taken };
+    struct claim_result {
+        claim_status status;
+        waiting_sender* sender = nullptr;
+    };
+    // On ok the nameplate is paired from now on: any further claim gets `taken`.
+    claim_result claim(std::uint32_t nameplate);
+
+    void release(std::uint32_t nameplate);
+
+    [[nodiscard]] std::size_t sessions() const { return entries_.size(); }
+    [[nodiscard]] std::size_t waiting_from(const asio::ip::address& from) const;
+
+  private:
+    struct entry {
+        waiting_sender* sender;  // null once paired
+        asio::ip::address from;
+    };
+    void stop_waiting(entry& e);
+
+    std::unordered_map<std::uint32_t, entry> entries_;
+    std::unordered_map<asio::ip::address, std::size_t> waiting_per_address_;
+    std::mt19937 random_;
+};
+
+}  // namespace ferry::relay

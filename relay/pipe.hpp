@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "common/asio.hpp"
+
+namespace ferry::relay {
+
+enum class pipe_outcome { completed, idle_timeout, reset };
+
+struct pipe_result {
+    pipe_outcome outcome = pipe_outcome::completed;
+    std::uint64_t a_to_b = 0;
+    std::uint64_t b_to_a = 0;
+};
+
+const char* describe(pipe_outcome o);
+
+// Copies bytes both ways between two connected sockets until both directions have ended.
+// Each direction owns one fixed buffer and writes what it read before reading again, so memory
+// is bounded and a slow reader slows the writer down. EOF on one side is passed on as a
+// half-close; a reset or `idle` without a byte either way ends both directions.
+awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
+                            std::vector<std::uint8_t>& buffer_ab,
+                            std::vector<std::uint8_t>& buffer_ba);
+
+}  // namespace ferry::relay

@@ -1,0 +1,376 @@
+#include "relay/server.hpp"
+
+#include <sys/resource.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/address.hpp"
+#include "common/deadline.hpp"
+#include "common/exit_code.hpp"
+#include "common/race.hpp"
+#include "common/record_channel.hpp"
+#include "common/relay_frame.hpp"
+#include "common/units.hpp"
+#include "relay/pipe.hpp"
+
+namespace ferry::relay {
+
+using asio::experimental::as_tuple;
+namespace rp = relay_proto;
+
+enum class phase { hello, waiting, piping };
+
+// One accepted client. Lives in its handler's coroutine frame; registered in the server so that
+// stop() can reach its sockets.
+struct connection {
+    tcp::socket socket;
+    std::string address;
+    asio::ip::address ip;
+    phase state = phase::hello;
+    waiting_sender* waiting = nullptr;  // while waiting
+    tcp::socket* peer = nullptr;        // while piping: the receiver's socket, owned by this frame
+};
+
+namespace {
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+    const auto addr = ep.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+        return fmt::format("{}:{}",
+                           asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).to_string(),
+                           ep.port());
+    }
+    return addr.is_v6() ? fmt::format("[{}]:{}", addr.to_string(), ep.port())
+                        : fmt::format("{}:{}", addr.to_string(), ep.port());
+}
+
+asio::ip::address client_ip(const tcp::endpoint& ep) {
+    const auto addr = ep.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+    return addr;
+}
+
+awaitable<void> send_frame(tcp::socket& socket, const rp::frame& f) {
+    const auto bytes = rp::encode(f);
+    co_await asio::async_write(socket, asio::buffer(bytes), as_tuple(use_awaitable));
+}
+
+// Tells the client why it is being closed, waits at most a second for that to be written, closes.
+// GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
+// pass named values or literals only (text is a view that must outlive the call).
+awaitable<void> refuse(tcp::socket& socket, rp::error_code code, std::string_view text) {
+    const rp::frame error{rp::frame_type::error, 0, code, std::string(text)};
+    try {
+        co_await race(send_frame(socket, error), sleep_for(std::chrono::seconds(1)));
+    } catch (const std::exception&) {
+        // The client is gone already; closing is all that is left.
+    }
+    std::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
+void raise_file_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+}  // namespace
+
+server::server(asio::any_io_executor ex, const tcp::endpoint& listen, limits l)
+    : executor_(ex), acceptor_(ex), limits_(l), grace_timer_(ex) {
+    raise_file_limit();
+    acceptor_.open(listen.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    if (listen.address().is_v6() && listen.address().is_unspecified()) {
+        std::error_code ignored;  // dual-stack where the system allows it
+        acceptor_.set_option(asio::ip::v6_only(false), ignored);
+    }
+    acceptor_.bind(listen);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void server::start() {
+    asio::co_spawn(executor_, accept_loop(), asio::detached);
+}
+
+void server::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    std::size_t piping = 0;
+    for (auto* c : connections_) {
+        if (c->state == phase::waiting && c->waiting != nullptr) {
+            c->waiting->shutting_down = true;
+            c->waiting->wake.cancel();
+        } else if (c->state == phase::hello) {
+            c->socket.close(ignored);
+        } else {
+            ++piping;
+        }
+    }
+    spdlog::info("stopping: no new connections; {} running transfer(s) get {} to finish", piping,
+                 format_duration(limits_.grace));
+    grace_timer_.expires_after(limits_.grace);
+    grace_timer_.async_wait([this](std::error_code ec) {
+        if (!ec) stop_now();
+    });
+    check_stopped();
+}
+
+void server::check_stopped() {
+    if (!stopping_ || !connections_.empty()) return;
+    grace_timer_.cancel();
+    if (auto f = std::move(on_stopped_)) {
+        on_stopped_ = nullptr;
+        f();
+    }
+}
+
+void server::stop_now() {
+    stopping_ = true;
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    grace_timer_.cancel();
+    for (auto* c : connections_) {
+        c->socket.close(ignored);
+        if (c->peer != nullptr) c->peer->close(ignored);
+        if (c->waiting != nullptr) {
+            c->waiting->shutting_down = true;
+            c->waiting->wake.cancel();
+        }
+    }
+    check_stopped();
+}
+
+awaitable<void> server::accept_loop() {
+    spdlog::info("ferry relay {} listening on {}", FERRY_VERSION,
+                 endpoint_text(acceptor_.local_endpoint()));
+    asio::steady_timer backoff(executor_);
+    while (!stopping_) {
+        auto [ec, socket] = co_await acceptor_.async_accept(as_tuple(use_awaitable));
+        if (stopping_) break;
+        if (ec) {
+            // EMFILE and friends: keep serving; try again shortly instead of spinning.
+            spdlog::warn("accept failed: {}", ec.message());
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(as_tuple(use_awaitable));
+            continue;
+        }
+        if (connections_.size() >= limits_.max_connections) {
+            // Over the limit: a best-effort error without waiting on the client, then close.
+            std::error_code ignored;
+            const auto bytes =
+                rp::encode(rp::frame{rp::frame_type::error, 0, rp::error_code::relay_full,
+                                     "the relay has too many connections; try again later"});
+            socket.non_blocking(true, ignored);
+            socket.write_some(asio::buffer(bytes), ignored);
+            socket.close(ignored);
+            continue;
+        }
+        asio::co_spawn(executor_, handle(std::move(socket)), asio::detached);
+    }
+}
+
+awaitable<void> server::handle(tcp::socket socket) {
+    std::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) co_return;
+    socket.set_option(tcp::no_delay(true), ec);
+    connection c{std::move(socket), endpoint_text(remote), client_ip(remote)};
+    connections_.insert(&c);
+    std::string bad_hello;
+    try {
+        frame_reader<rp::format> reader(rp::max_payload);
+        if (co_await race(read_frame(c.socket, reader, nullptr),
+                          sleep_for(limits_.hello_timeout)) == 1) {
+            spdlog::info("{}: no hello within {}; closed", c.address,
+                         format_duration(limits_.hello_timeout));
+            co_await refuse(c.socket, rp::error_code::hello_timeout, "no hello in time");
+        } else {
+            const auto f = rp::decode(reader.header(), reader.payload());
+            switch (f.type) {
+                case rp::frame_type::allocate:
+                    co_await serve_sender(c);
+                    break;
+                case rp::frame_type::claim:
+                    co_await serve_receiver(c, f.nameplate);
+                    break;
+                case rp::frame_type::ping: {
+                    const rp::frame pong{rp::frame_type::pong, 0, {}, "ferry-relay " FERRY_VERSION};
+                    co_await send_frame(c.socket, pong);
+                } break;
+                default:
+                    throw wire_error("a client may only send allocate, claim or ping");
+            }
+        }
+    } catch (const wire_error& e) {
+        spdlog::info("{}: bad hello: {}", c.address, e.what());
+        bad_hello = e.what();
+    } catch (const connection_closed&) {
+        spdlog::debug("{}: closed before its hello", c.address);
+    } catch (const std::exception& e) {
+        spdlog::debug("{}: {}", c.address, e.what());
+    }
+    if (!bad_hello.empty()) {
+        try {
+            co_await refuse(c.socket, rp::error_code::bad_hello, bad_hello);
+        } catch (const std::exception&) {
+        }
+    }
+    connections_.erase(&c);
+    check_stopped();
+}
+
+awaitable<void> server::serve_sender(connection& c) {
+    if (stopping_) {
+        co_await refuse(c.socket, rp::error_code::shutting_down, "the relay is shutting down");
+        co_return;
+    }
+    if (table_.sessions() >= limits_.max_sessions) {
+        spdlog::warn("{}: refused: {} sessions in use", c.address, table_.sessions());
+        co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
+        co_return;
+    }
+    if (table_.waiting_from(c.ip) >= limits_.max_waiting_per_address) {
+        spdlog::warn("{}: refused: {} senders from this address already waiting", c.address,
+                     limits_.max_waiting_per_address);
+        const auto text = fmt::format("{} transfers from your address are already waiting",
+                                      limits_.max_waiting_per_address);
+        co_await refuse(c.socket, rp::error_code::too_many_waiting, text);
+        co_return;
+    }
+
+    waiting_sender waiting(executor_);
+    const auto nameplate = table_.allocate(waiting, c.ip);
+    c.state = phase::waiting;
+    c.waiting = &waiting;
+    struct release_guard {
+        pairing_table& table;
+        std::uint32_t nameplate;
+        connection& c;
+        ~release_guard() {
+            c.waiting = nullptr;
+            c.peer = nullptr;
+            table.release(nameplate);
+        }
+    } guard{table_, nameplate, c};
+    const auto started = clock::now();
+
+    const rp::frame allocated{rp::frame_type::allocated, nameplate, {}, {}};
+    co_await send_frame(c.socket, allocated);
+    spdlog::debug("{}: nameplate {} allocated", c.address, nameplate);
+
+    // Wait for a receiver, the sender leaving, or the wait limit, whichever comes first. The
+    // sender sends nothing before PAIRED, so any byte or EOF here means it is gone.
+    waiting.wake.expires_after(limits_.sender_wait);
+    auto wait_wake = [&]() -> awaitable<void> {
+        co_await waiting.wake.async_wait(as_tuple(use_awaitable));
+    };
+    auto wait_sender_gone = [&]() -> awaitable<void> {
+        std::array<std::uint8_t, 1> probe{};
+        co_await c.socket.async_read_some(asio::buffer(probe), as_tuple(use_awaitable));
+    };
+    const auto woke = co_await race(wait_wake(), wait_sender_gone());
+    c.waiting = nullptr;
+
+    if (woke == 1 || !c.socket.is_open()) {
+        spdlog::info("session nameplate={} sender={} outcome=sender-left-while-waiting", nameplate,
+                     c.address);
+        if (waiting.receiver) {
+            co_await refuse(*waiting.receiver, rp::error_code::unknown_nameplate,
+                            "the sender left before the transfer started");
+        }
+        co_return;
+    }
+    if (!waiting.receiver) {
+        const bool shutting = waiting.shutting_down;
+        spdlog::info("session nameplate={} sender={} outcome={}", nameplate, c.address,
+                     shutting ? "relay-stopping" : "no-receiver");
+        const auto text = shutting ? std::string("the relay is shutting down")
+                                   : fmt::format("no receiver came within {}",
+                                                 format_duration(limits_.sender_wait));
+        co_await refuse(
+            c.socket, shutting ? rp::error_code::shutting_down : rp::error_code::no_receiver, text);
+        co_return;
+    }
+
+    // This frame now owns both sockets until the pair ends.
+    tcp::socket receiver = std::move(*waiting.receiver);
+    const auto receiver_address = endpoint_text(receiver.remote_endpoint());
+    c.peer = &receiver;
+    c.state = phase::piping;
+    const auto paired = rp::encode(rp::frame{rp::frame_type::paired, 0, {}, {}});
+    co_await asio::async_write(c.socket, asio::buffer(paired), use_awaitable);
+    co_await asio::async_write(receiver, asio::buffer(paired), use_awaitable);
+
+    std::vector<std::uint8_t> up(limits_.buffer_size);
+    std::vector<std::uint8_t> down(limits_.buffer_size);
+    const auto piped = co_await pipe(c.socket, receiver, limits_.idle_timeout, up, down);
+    const auto outcome = stopping_ && piped.outcome == pipe_outcome::reset
+                             ? "relay-stopped"
+                             : describe(piped.outcome);
+    spdlog::info(
+        "session nameplate={} sender={} receiver={} sender_to_receiver={} receiver_to_sender={} "
+        "duration={} outcome={}",
+        nameplate, c.address, receiver_address, piped.a_to_b, piped.b_to_a,
+        format_duration(
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started)),
+        outcome);
+    std::error_code ignored;
+    receiver.close(ignored);
+    c.socket.close(ignored);
+}
+
+awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
+    const auto claimed = table_.claim(nameplate);
+    switch (claimed.status) {
+        case pairing_table::claim_status::unknown:
+            spdlog::info("{}: claim of unknown nameplate {}", c.address, nameplate);
+            {
+                const auto text = fmt::format("no sender is waiting with nameplate {}", nameplate);
+                co_await refuse(c.socket, rp::error_code::unknown_nameplate, text);
+            }
+            co_return;
+        case pairing_table::claim_status::taken:
+            spdlog::info("{}: claim of nameplate {} that is already paired", c.address, nameplate);
+            {
+                const auto text =
+                    fmt::format("nameplate {} is already in use by another receiver", nameplate);
+                co_await refuse(c.socket, rp::error_code::nameplate_taken, text);
+            }
+            co_return;
+        case pairing_table::claim_status::ok:
+            break;
+    }
+    // Hand the socket to the sender's coroutine, which owns the pair from here on.
+    claimed.sender->receiver = std::move(c.socket);
+    claimed.sender->receiver_address = c.ip;
+    claimed.sender->wake.cancel();
+}
+
+tcp::endpoint listen_endpoint(std::string_view text) {
+    // ":9009" or "9009" mean every interface.
+    std::string_view rest = text;
+    if (rest.starts_with(':')) rest.remove_prefix(1);
+    if (!rest.empty() && rest.find_first_not_of("0123456789") == std::string_view::npos) {
+        const auto hp = parse_host_port(fmt::format("[::]:{}", rest), default_relay_port, true);
+        return {asio::ip::address_v6::any(), hp.port};
+    }
+    const auto hp = parse_host_port(text, default_relay_port, true);
+    std::error_code ec;
+    const auto addr = asio::ip::make_address(hp.host, ec);
+    if (ec) {
+        throw failure(exit_code::usage,
+                      fmt::format("--listen needs a numeric IP address, not '{}'", hp.host));
+    }
+    return {addr, hp.port};
+}
+
+}  // namespace ferry::relay

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <unordered_set>
+
+#include "common/asio.hpp"
+#include "relay/limits.hpp"
+#include "relay/pairing_table.hpp"
+
+namespace ferry::relay {
+
+struct connection;
+
+// The relay: accepts clients on one TCP port, pairs a sender (ALLOCATE) with its receiver
+// (CLAIM) by nameplate, then pipes bytes between them. Runs on a single-threaded executor.
+class server {
+  public:
+    // Binds and listens; throws std::system_error if the address cannot be used.
+    server(asio::any_io_executor ex, const tcp::endpoint& listen, limits l);
+
+    [[nodiscard]] tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+    void start();
+    // Stops accepting, closes waiting and half-open connections at once, and gives running
+    // pairs `limits.grace` to finish before closing them.
+    void stop();
+    // Closes everything now.
+    void stop_now();
+    // Called once, when stopping and the last connection has ended.
+    void on_stopped(std::function<void()> f) { on_stopped_ = std::move(f); }
+
+    [[nodiscard]] std::size_t sessions() const { return table_.sessions(); }
+    [[nodiscard]] std::size_t connections() const { return connections_.size(); }
+
+  private:
+    awaitable<void> accept_loop();
+    awaitable<void> handle(tcp::socket socket);
+    awaitable<void> serve_sender(connection& c);
+    awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
+    void check_stopped();
+
+    asio::any_io_executor executor_;
+    tcp::acceptor acceptor_;
+    limits limits_;
+    pairing_table table_;
+    std::unordered_set<connection*> connections_;
+    asio::steady_timer grace_timer_;
+    bool stopping_ = false;
+    std::function<void()> on_stopped_;
+};
+
+// Parses "--listen" text: host:port, [v6]:port, or :port / bare port for all interfaces.
+tcp::endpoint listen_endpoint(std::string_view text);
+
+}  // namespace ferry::relay

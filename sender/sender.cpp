@@ -1,0 +1,131 @@
+#include "sender/sender.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "common/client_runner.hpp"
+#include "common/code.hpp"
+#include "common/exit_code.hpp"
+#include "common/message.hpp"
+#include "common/progress.hpp"
+#include "common/relay_client.hpp"
+#include "common/session.hpp"
+#include "common/sha256.hpp"
+#include "common/text.hpp"
+#include "common/units.hpp"
+#include "common/wire_error.hpp"
+#include "sender/file_source.hpp"
+
+namespace ferry::sender {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Keeps the average rate at or under `limit` bytes per second by sleeping when ahead.
+class rate_limiter {
+  public:
+    explicit rate_limiter(std::uint64_t limit) : limit_(limit) {}
+    awaitable<void> pace(std::uint64_t sent) {
+        if (limit_ == 0) co_return;
+        const auto due =
+            start_ + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
+                         static_cast<double>(sent) / static_cast<double>(limit_)));
+        if (due > clock::now()) co_await sleep_for(due - clock::now());
+    }
+
+  private:
+    std::uint64_t limit_;
+    clock::time_point start_{clock::now()};
+};
+
+std::string receive_command(const options& opts, const code& c) {
+    if (!opts.relay_given) return fmt::format("ferry receive {}", c.text());
+    return fmt::format("ferry receive --relay {} {}", opts.relay.text(), c.text());
+}
+
+awaitable<void> expect_accept(record_channel& channel) {
+    const auto answer = co_await channel.receive_message();
+    if (std::holds_alternative<msg::accept>(answer)) co_return;
+    if (const auto* r = std::get_if<msg::refuse>(&answer)) {
+        throw failure(exit_code::peer,
+                      fmt::format("the receiver refused the file: {}{}{}", msg::describe(r->why),
+                                  r->text.empty() ? "" : " (",
+                                  r->text.empty() ? "" : printable(r->text) + ")"));
+    }
+    throw wire_error("the receiver answered the offer with something unexpected");
+}
+
+awaitable<void> run(const options& opts, file_source& file, deadline& activity) {
+    activity.set(30s);
+    auto socket = co_await connect_relay(opts.relay, 10s);
+    const auto nameplate = co_await allocate_nameplate(socket);
+    const auto c = generate_code(nameplate, opts.code_words);
+    const auto shown_name = printable(file.name());
+    if (opts.quiet) {
+        fmt::print("{}\n", c.text());
+    } else {
+        fmt::print("Sending '{}' ({}). Code: {}\nOn the other computer run:  {}\n", shown_name,
+                   format_size(file.size()), c.text(), receive_command(opts, c));
+    }
+    std::fflush(stdout);
+
+    activity.set(24h);  // the relay bounds the wait for a receiver and tells us when it ends
+    co_await wait_paired(socket);
+    activity.set(5min);
+    auto channel = co_await open_session(socket, activity, session_role::sender, c);
+    const msg::message offer = msg::offer{0, file.size(), file.name()};
+    co_await channel->send_message(offer);
+    if (!opts.quiet) fmt::print(stderr, "Waiting for the receiver to accept...\n");
+    activity.set(24h);  // a person may take their time to say yes; the relay's idle limit applies
+    co_await expect_accept(*channel);
+    activity.set(5min);
+
+    sha256 hash;
+    rate_limiter limiter(opts.limit_rate);
+    progress_bar bar(shown_name, file.size(), !opts.quiet && isatty(STDERR_FILENO) != 0);
+    std::uint64_t sent = 0;
+    const auto buffer = channel->prepare();
+    buffer[0] = static_cast<std::uint8_t>(msg::type::data);
+    const auto chunk = buffer.subspan(1, data_chunk_size);
+    try {
+        while (sent < file.size()) {
+            // Read straight into the record buffer, hash, send: no copy, no allocation.
+            const auto n = file.read(chunk);
+            hash.update(chunk.first(n));
+            co_await channel->send(1 + n);
+            sent += n;
+            bar.update(sent);
+            co_await limiter.pace(sent);
+        }
+    } catch (const connection_closed&) {
+        throw failure(exit_code::peer, "the receiver went away before the transfer finished");
+    }
+    bar.finish();
+    const auto digest = hash.finish();
+    const msg::message done = msg::done{digest};
+    co_await channel->send_message(done);
+
+    const auto answer = co_await channel->receive_message();
+    const auto* v = std::get_if<msg::verified>(&answer);
+    if (v == nullptr) throw wire_error("the receiver did not confirm the file");
+    if (v->sha256 != digest) {
+        throw failure(exit_code::integrity,
+                      fmt::format("the receiver got different bytes: SHA-256 {} sent, {} received",
+                                  to_hex(digest), to_hex(v->sha256)));
+    }
+    if (!opts.quiet) {
+        fmt::print("Sent '{}' ({}); verified by the receiver (SHA-256 {}).\n", shown_name,
+                   format_size(file.size()), to_hex(digest));
+    }
+}
+
+}  // namespace
+
+void send(const options& opts) {
+    file_source file(opts.file);
+    run_client([&](deadline& activity) { return run(opts, file, activity); });
+}
+
+}  // namespace ferry::sender

@@ -1,0 +1,220 @@
+// The relay over real sockets, spoken to by hand: pairing, refusals, limits, timeouts.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "common/bytes.hpp"
+#include "common/relay_frame.hpp"
+#include "tests/support/helpers.hpp"
+
+using namespace ferry;
+using namespace ferry::test;
+namespace rp = ferry::relay_proto;
+
+namespace {
+
+constexpr auto error_type = static_cast<std::uint8_t>(rp::frame_type::error);
+constexpr auto allocated_type = static_cast<std::uint8_t>(rp::frame_type::allocated);
+constexpr auto paired_type = static_cast<std::uint8_t>(rp::frame_type::paired);
+
+std::uint32_t allocate(raw_client& c) {
+    c.send(allocate_frame());
+    const auto [type, payload] = c.read_frame();
+    REQUIRE(type == allocated_type);
+    return get_u32(payload.data());
+}
+
+void expect_error(raw_client& c, rp::error_code code) {
+    const auto [type, payload] = c.read_frame();
+    REQUIRE(type == error_type);
+    REQUIRE(!payload.empty());
+    CHECK(payload[0] == static_cast<std::uint8_t>(code));
+    CHECK(c.at_eof());
+}
+
+}  // namespace
+
+TEST_CASE("relay pairs a sender and a receiver and pipes both ways", "[relay][e2e]") {
+    relay_fixture relay;
+    raw_client sender(relay.port());
+    const auto nameplate = allocate(sender);
+    CHECK(nameplate >= 1);
+    CHECK(nameplate <= 999);
+    raw_client receiver(relay.port());
+    receiver.send(claim_frame(nameplate));
+    CHECK(receiver.read_frame().first == paired_type);
+    CHECK(sender.read_frame().first == paired_type);
+
+    sender.send({'a', 'b', 'c'});
+    CHECK(receiver.read_some(3) == std::vector<std::uint8_t>{'a', 'b', 'c'});
+    receiver.send({'x'});
+    CHECK(sender.read_some(1) == std::vector<std::uint8_t>{'x'});
+
+    SECTION("a half-close is passed on and the other direction keeps flowing") {
+        sender.shutdown_send();
+        CHECK(receiver.at_eof());
+        receiver.send({'y', 'z'});
+        CHECK(sender.read_some(2) == std::vector<std::uint8_t>{'y', 'z'});
+        receiver.shutdown_send();
+        CHECK(sender.at_eof());
+    }
+    SECTION("a third party cannot claim a paired nameplate") {
+        raw_client third(relay.port());
+        third.send(claim_frame(nameplate));
+        expect_error(third, rp::error_code::nameplate_taken);
+        // The pair is undisturbed.
+        sender.send({'!'});
+        CHECK(receiver.read_some(1) == std::vector<std::uint8_t>{'!'});
+    }
+}
+
+TEST_CASE("the nameplate is free again once its pair ends", "[relay][e2e]") {
+    relay_fixture relay;
+    std::uint32_t nameplate = 0;
+    {
+        raw_client sender(relay.port());
+        nameplate = allocate(sender);
+        raw_client receiver(relay.port());
+        receiver.send(claim_frame(nameplate));
+        CHECK(receiver.read_frame().first == paired_type);
+        sender.shutdown_send();
+        receiver.shutdown_send();
+        CHECK(sender.read_frame().first == paired_type);
+        CHECK(sender.at_eof());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    raw_client late(relay.port());
+    late.send(claim_frame(nameplate));
+    expect_error(late, rp::error_code::unknown_nameplate);
+}
+
+TEST_CASE("relay refuses bad hellos with an error frame and stays up", "[relay][e2e]") {
+    relay_fixture relay;
+    SECTION("unknown nameplate") {
+        raw_client c(relay.port());
+        c.send(claim_frame(4242));
+        expect_error(c, rp::error_code::unknown_nameplate);
+    }
+    SECTION("garbage instead of a hello") {
+        raw_client c(relay.port());
+        const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        c.send({http.begin(), http.end()});
+        expect_error(c, rp::error_code::bad_hello);
+    }
+    SECTION("wrong version") {
+        raw_client c(relay.port());
+        c.send({'F', 'R', 'L', 'Y', 2, 1, 0, 0});
+        expect_error(c, rp::error_code::bad_hello);
+    }
+    SECTION("oversized length") {
+        raw_client c(relay.port());
+        c.send({'F', 'R', 'L', 'Y', 1, 1, 0xff, 0xff});
+        expect_error(c, rp::error_code::bad_hello);
+    }
+    SECTION("a reply type sent by a client") {
+        raw_client c(relay.port());
+        c.send(rp::encode({rp::frame_type::paired, 0, {}, {}}));
+        expect_error(c, rp::error_code::bad_hello);
+    }
+    SECTION("truncated hello, then close") {
+        raw_client c(relay.port());
+        c.send({'F', 'R', 'L'});
+        c.shutdown_send();
+        CHECK(c.at_eof());
+    }
+    SECTION("silence: dropped after the hello timeout") {
+        raw_client c(relay.port());
+        expect_error(c, rp::error_code::hello_timeout);
+    }
+    // Whatever happened above, the relay still pairs.
+    raw_client sender(relay.port());
+    const auto nameplate = allocate(sender);
+    raw_client receiver(relay.port());
+    receiver.send(claim_frame(nameplate));
+    CHECK(receiver.read_frame().first == paired_type);
+}
+
+TEST_CASE("a hello split into one-byte writes works", "[relay][e2e]") {
+    relay_fixture relay;
+    raw_client sender(relay.port());
+    for (const auto b : allocate_frame()) {
+        sender.send({b});
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(sender.read_frame().first == allocated_type);
+}
+
+TEST_CASE("relay answers ping with its version", "[relay][e2e]") {
+    relay_fixture relay;
+    raw_client c(relay.port());
+    c.send(rp::encode({rp::frame_type::ping, 0, {}, {}}));
+    const auto [type, payload] = c.read_frame();
+    CHECK(type == static_cast<std::uint8_t>(rp::frame_type::pong));
+    CHECK_THAT(std::string(payload.begin(), payload.end()), Catch::StartsWith("ferry-relay "));
+}
+
+TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    SECTION("waiting senders per address") {
+        limits.max_waiting_per_address = 2;
+        relay_fixture relay(limits);
+        raw_client a(relay.port());
+        raw_client b(relay.port());
+        allocate(a);
+        allocate(b);
+        raw_client c(relay.port());
+        c.send(allocate_frame());
+        expect_error(c, rp::error_code::too_many_waiting);
+    }
+    SECTION("sessions") {
+        limits.max_sessions = 1;
+        relay_fixture relay(limits);
+        raw_client a(relay.port());
+        allocate(a);
+        raw_client b(relay.port());
+        b.send(allocate_frame());
+        expect_error(b, rp::error_code::relay_full);
+    }
+    SECTION("a sender waits only so long for its receiver") {
+        limits.sender_wait = std::chrono::milliseconds(300);
+        relay_fixture relay(limits);
+        raw_client a(relay.port());
+        allocate(a);
+        expect_error(a, rp::error_code::no_receiver);
+    }
+    SECTION("an idle pair is closed") {
+        limits.idle_timeout = std::chrono::milliseconds(300);
+        relay_fixture relay(limits);
+        raw_client sender(relay.port());
+        const auto nameplate = allocate(sender);
+        raw_client receiver(relay.port());
+        receiver.send(claim_frame(nameplate));
+        CHECK(receiver.read_frame().first == paired_type);
+        CHECK(sender.read_frame().first == paired_type);
+        CHECK(receiver.at_eof());
+        CHECK(sender.at_eof());
+    }
+    SECTION("connections") {
+        limits.max_connections = 3;
+        relay_fixture relay(limits);
+        raw_client a(relay.port());
+        raw_client b(relay.port());
+        raw_client c(relay.port());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        raw_client d(relay.port());
+        expect_error(d, rp::error_code::relay_full);
+    }
+}
+
+TEST_CASE("a sender that leaves while waiting frees its nameplate", "[relay][e2e]") {
+    relay_fixture relay;
+    std::uint32_t nameplate = 0;
+    {
+        raw_client a(relay.port());
+        nameplate = allocate(a);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    raw_client late(relay.port());
+    late.send(claim_frame(nameplate));
+    expect_error(late, rp::error_code::unknown_nameplate);
+}

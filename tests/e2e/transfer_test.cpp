@@ -1,0 +1,292 @@
+// Whole transfers with the real ferry binary for both clients, through a real relay.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <thread>
+
+#include "tests/support/helpers.hpp"
+
+using namespace ferry;
+using namespace ferry::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int exit_network = 3;
+constexpr int exit_wrong_code = 4;
+constexpr int exit_peer = 5;
+
+struct transfer_result {
+    int sender_exit;
+    int receiver_exit;
+    std::string sender_errors;
+    std::string receiver_errors;
+};
+
+transfer_result transfer(const std::string& relay, const fs::path& file, const fs::path& out,
+                         const std::vector<std::string>& receiver_args = {"--yes"}) {
+    auto s = start_sender(relay, file);
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(relay, s.code, out, receiver_args);
+    transfer_result t{};
+    t.receiver_exit = r->wait();
+    t.sender_exit = s.proc->wait();
+    t.sender_errors = s.proc->error_output();
+    t.receiver_errors = r->error_output();
+    return t;
+}
+
+// Waits until the receiver has made some progress, seen from the relay's side: the sender's
+// rate limit makes the transfer slow enough to be interrupted in the middle.
+void wait_a_little() {
+    std::this_thread::sleep_for(1500ms);
+}
+
+}  // namespace
+
+TEST_CASE("files of edge sizes arrive with identical SHA-256", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto size =
+        GENERATE(std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{65535}, std::uint64_t{65536},
+                 std::uint64_t{65537}, std::uint64_t{3} * 1024 * 1024 + 7);
+    const auto name = "file-" + std::to_string(size) + ".bin";
+    make_file(in.path / name, size, static_cast<std::uint32_t>(size));
+    const auto t = transfer(relay.address(), in.path / name, out.path);
+    INFO(t.sender_errors << t.receiver_errors);
+    CHECK(t.receiver_exit == 0);
+    CHECK(t.sender_exit == 0);
+    CHECK(sha256_of(out.path / name) == sha256_of(in.path / name));
+    CHECK(out.entries() == std::vector<std::string>{name});
+}
+
+TEST_CASE("a 256 MiB file arrives intact", "[transfer][e2e][large]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "big.bin", 256ULL * 1024 * 1024 + 1, 7);
+    const auto t = transfer(relay.address(), in.path / "big.bin", out.path);
+    INFO(t.sender_errors << t.receiver_errors);
+    CHECK(t.receiver_exit == 0);
+    CHECK(t.sender_exit == 0);
+    CHECK(sha256_of(out.path / "big.bin") == sha256_of(in.path / "big.bin"));
+}
+
+TEST_CASE("a wrong nameplate is a wrong-code error", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    auto r = start_receiver(relay.address(), "977-crossover-clockwork", out.path);
+    CHECK(r->wait() == exit_wrong_code);
+    CHECK_THAT(r->error_output(), Catch::Contains("no sender is waiting with nameplate 977"));
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("a typo in a code word is a usage error that names the word", "[transfer][e2e]") {
+    temp_dir out;
+    auto r = start_receiver("127.0.0.1:1", "7-crossover-clockwrok", out.path);
+    CHECK(r->wait() == 2);
+    CHECK_THAT(r->error_output(), Catch::Contains("'clockwrok'"));
+}
+
+TEST_CASE("a second receiver cannot take a paired nameplate", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 1000);
+    auto s = start_sender(relay.address(), in.path / "a.bin");
+    const auto nameplate = static_cast<std::uint32_t>(std::stoul(s.code));
+    raw_client first(relay.port());  // claims and holds the pair
+    first.send(claim_frame(nameplate));
+    REQUIRE(first.read_frame().first != 0);
+    auto second = start_receiver(relay.address(), s.code, out.path);
+    CHECK(second->wait() == exit_wrong_code);
+    CHECK_THAT(second->error_output(), Catch::Contains("already in use"));
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("a receiver that cannot be asked refuses and the sender hears it", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 1000);
+    const auto t = transfer(relay.address(), in.path / "a.bin", out.path, {});
+    CHECK(t.receiver_exit == exit_peer);
+    CHECK_THAT(t.receiver_errors, Catch::Contains("--yes"));
+    CHECK(t.sender_exit == exit_peer);
+    CHECK_THAT(t.sender_errors, Catch::Contains("refused"));
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("an existing file is never overwritten", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "report.pdf", 5000, 1);
+    make_file(out.path / "report.pdf", 300, 2);
+    const auto before = sha256_of(out.path / "report.pdf");
+    const auto t = transfer(relay.address(), in.path / "report.pdf", out.path);
+    CHECK(t.receiver_exit == 0);
+    CHECK(sha256_of(out.path / "report.pdf") == before);
+    CHECK(sha256_of(out.path / "report (1).pdf") == sha256_of(in.path / "report.pdf"));
+}
+
+TEST_CASE("sender killed mid-transfer: receiver fails and leaves no file", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "slow.bin", 8 * 1024 * 1024);
+    auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
+    auto r = start_receiver(relay.address(), s.code, out.path);
+    wait_a_little();
+    s.proc->kill(SIGKILL);
+    s.proc->wait();
+    const auto code = r->wait();
+    CHECK(code == exit_peer);
+    CHECK_THAT(r->error_output(), Catch::Contains("went away"));
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("receiver killed mid-transfer: sender fails no file is left", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "slow.bin", 8 * 1024 * 1024);
+    auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
+    auto r = start_receiver(relay.address(), s.code, out.path);
+    wait_a_little();
+    r->kill(SIGKILL);
+    r->wait();
+    CHECK(s.proc->wait() == exit_peer);
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "slow.bin", 8 * 1024 * 1024);
+    auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
+    auto r = start_receiver(relay.address(), s.code, out.path);
+    wait_a_little();
+    r->kill(SIGINT);
+    CHECK(r->wait() == 130);
+    CHECK(s.proc->wait() == exit_peer);
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.max_waiting_per_address = 100;  // every sender here comes from 127.0.0.1
+    relay_fixture relay(limits);
+    temp_dir in;
+    temp_dir out;
+    constexpr int pairs = 50;
+    std::vector<sender_process> senders;
+    std::vector<std::unique_ptr<process>> receivers;
+    for (int i = 0; i < pairs; ++i) {
+        const auto name = "f" + std::to_string(i) + ".bin";
+        make_file(in.path / name, 200'000 + static_cast<std::uint64_t>(i) * 1000,
+                  static_cast<std::uint32_t>(i));
+        senders.push_back(start_sender(relay.address(), in.path / name));
+        REQUIRE(!senders.back().code.empty());
+    }
+    for (int i = 0; i < pairs; ++i) {
+        receivers.push_back(
+            start_receiver(relay.address(), senders[static_cast<std::size_t>(i)].code, out.path));
+    }
+    int ok = 0;
+    for (int i = 0; i < pairs; ++i) {
+        const auto idx = static_cast<std::size_t>(i);
+        const auto r = receivers[idx]->wait();
+        const auto s = senders[idx].proc->wait();
+        const auto name = "f" + std::to_string(i) + ".bin";
+        if (r == 0 && s == 0 && sha256_of(out.path / name) == sha256_of(in.path / name)) ++ok;
+    }
+    CHECK(ok == pairs);
+}
+
+TEST_CASE("the sender gives up when the relay says no receiver came", "[transfer][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.sender_wait = 300ms;
+    relay_fixture relay(limits);
+    temp_dir in;
+    make_file(in.path / "a.bin", 10);
+    auto s = start_sender(relay.address(), in.path / "a.bin");
+    CHECK(s.proc->wait() == exit_peer);
+    CHECK_THAT(s.proc->error_output(), Catch::Contains("no receiver came"));
+}
+
+TEST_CASE("an unreachable relay is a network error", "[transfer][e2e]") {
+    temp_dir in;
+    make_file(in.path / "a.bin", 10);
+    const int port = [] {
+        asio::io_context io;
+        tcp::acceptor a(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+        return a.local_endpoint().port();  // closed again when a goes away
+    }();
+    process p({ferry_binary(), "send", "--relay", "127.0.0.1:" + std::to_string(port),
+               (in.path / "a.bin").string()});
+    CHECK(p.wait() == exit_network);
+    CHECK_THAT(p.error_output(), Catch::Contains("cannot reach the relay"));
+}
+
+TEST_CASE("FERRY_RELAY picks the relay; tcp:// addresses are accepted", "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 4321);
+    process s({ferry_binary(), "send", "-q", (in.path / "a.bin").string()},
+              {"FERRY_RELAY=tcp://" + relay.address()});
+    const auto code = s.read_line();
+    REQUIRE(!code.empty());
+    process r({ferry_binary(), "receive", "-q", "--yes", "-o", out.path.string(), code},
+              {"FERRY_RELAY=" + relay.address()});
+    CHECK(r.wait() == 0);
+    CHECK(s.wait() == 0);
+    CHECK(sha256_of(out.path / "a.bin") == sha256_of(in.path / "a.bin"));
+}
+
+TEST_CASE("the relay binary stops gracefully and lets a running transfer finish",
+          "[transfer][e2e][relay]") {
+    process relay({ferry_binary(), "relay", "--listen", "127.0.0.1:0", "--grace", "30s"});
+    std::string line = relay.read_error_line();
+    const auto at = line.find("listening on 127.0.0.1:");
+    REQUIRE(at != std::string::npos);
+    const auto address = line.substr(at + std::string("listening on ").size());
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 3 * 1024 * 1024);
+    auto s = start_sender(address, in.path / "a.bin", {"--limit-rate", "2M"});
+    auto r = start_receiver(address, s.code, out.path);
+    std::this_thread::sleep_for(500ms);
+    relay.kill(SIGTERM);
+    CHECK(r->wait() == 0);
+    CHECK(s.proc->wait() == 0);
+    CHECK(relay.wait() == 0);
+    CHECK(sha256_of(out.path / "a.bin") == sha256_of(in.path / "a.bin"));
+    const auto log = relay.error_output();
+    CHECK_THAT(log, Catch::Contains("stopping"));
+    CHECK_THAT(log, Catch::Contains("outcome=completed"));
+    CHECK_THAT(log, Catch::Contains("relay stopped"));
+}
+
+TEST_CASE("usage errors exit 2 with a message; --help and --version exit 0", "[cli][e2e]") {
+    process help({ferry_binary(), "--help"});
+    CHECK(help.wait() == 0);
+    CHECK_THAT(help.output(), Catch::Contains("receive"));
+    process version({ferry_binary(), "--version"});
+    CHECK(version.wait() == 0);
+    CHECK_THAT(version.output(), Catch::Contains("ferry "));
+    process none({ferry_binary()});
+    CHECK(none.wait() == 2);
+    process bad_words({ferry_binary(), "send", "--code-words", "9", "/etc/hostname"});
+    CHECK(bad_words.wait() == 2);
+    process missing({ferry_binary(), "send", "--relay", "127.0.0.1:1", "/nonexistent/file"});
+    CHECK(missing.wait() == 7);
+    CHECK_THAT(missing.error_output(), Catch::Contains("cannot open"));
+    process dir({ferry_binary(), "send", "--relay", "127.0.0.1:1", "/tmp"});
+    CHECK(dir.wait() == 2);
+    process bad_relay({ferry_binary(), "send", "--relay", "host:99999", "/etc/hostname"});
+    CHECK(bad_relay.wait() == 2);
+}

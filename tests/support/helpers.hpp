@@ -1,0 +1,82 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/asio.hpp"
+#include "relay/limits.hpp"
+#include "relay/server.hpp"
+#include "tests/support/process.hpp"
+
+namespace ferry::test {
+
+namespace fs = std::filesystem;
+
+// A folder under /tmp removed with everything in it.
+struct temp_dir {
+    fs::path path;
+    temp_dir();
+    ~temp_dir();
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    [[nodiscard]] std::vector<std::string> entries() const;
+};
+
+// Writes `size` pseudo-random bytes (deterministic per seed).
+void make_file(const fs::path& path, std::uint64_t size, std::uint32_t seed = 1);
+std::string sha256_of(const fs::path& path);
+
+// The real relay, in process, on 127.0.0.1 with an ephemeral port, on its own thread.
+class relay_fixture {
+  public:
+    explicit relay_fixture(relay::limits limits = fast_limits());
+    ~relay_fixture();
+    [[nodiscard]] std::string address() const;
+    [[nodiscard]] std::uint16_t port() const { return port_; }
+    static relay::limits fast_limits();
+
+  private:
+    asio::io_context io_;
+    std::unique_ptr<relay::server> server_;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+};
+
+// ferry send -q: started, with its code read from the first line of stdout.
+struct sender_process {
+    std::unique_ptr<process> proc;
+    std::string code;
+};
+sender_process start_sender(const std::string& relay, const fs::path& file,
+                            const std::vector<std::string>& extra = {});
+std::unique_ptr<process> start_receiver(const std::string& relay, const std::string& code,
+                                        const fs::path& out_dir,
+                                        const std::vector<std::string>& extra = {"--yes"});
+
+// A blocking raw TCP client for speaking (or not speaking) the relay protocol by hand.
+class raw_client {
+  public:
+    explicit raw_client(std::uint16_t port);
+    void send(const std::vector<std::uint8_t>& bytes);
+    // Reads one relay frame: {type, payload}; type 0 on EOF.
+    std::pair<std::uint8_t, std::vector<std::uint8_t>> read_frame();
+    // Reads up to n bytes; empty on EOF.
+    std::vector<std::uint8_t> read_some(std::size_t n);
+    bool at_eof();  // true once the peer closed
+    void shutdown_send();
+    tcp::socket& socket() { return socket_; }
+
+  private:
+    asio::io_context io_;
+    tcp::socket socket_;
+};
+
+std::vector<std::uint8_t> allocate_frame();
+std::vector<std::uint8_t> claim_frame(std::uint32_t nameplate);
+
+}  // namespace ferry::test

@@ -1,0 +1,109 @@
+#include <catch2/catch.hpp>
+
+#include "common/address.hpp"
+#include "common/exit_code.hpp"
+#include "common/progress.hpp"
+#include "common/text.hpp"
+#include "common/units.hpp"
+
+using namespace ferry;
+using namespace std::chrono_literals;
+
+TEST_CASE("relay addresses in every accepted form", "[address]") {
+    auto hp = parse_host_port("relay.example.com:9009");
+    CHECK(hp.host == "relay.example.com");
+    CHECK(hp.port == 9009);
+    hp = parse_host_port("tcp://0.tcp.sa.ngrok.io:12345");
+    CHECK(hp.host == "0.tcp.sa.ngrok.io");
+    CHECK(hp.port == 12345);
+    hp = parse_host_port("[::1]:4000");
+    CHECK(hp.host == "::1");
+    CHECK(hp.port == 4000);
+    CHECK(hp.text() == "[::1]:4000");
+    hp = parse_host_port("tcp://[2001:db8::1]:80/");
+    CHECK(hp.host == "2001:db8::1");
+    CHECK(hp.port == 80);
+    hp = parse_host_port("example.org");
+    CHECK(hp.port == default_relay_port);
+    hp = parse_host_port("::1");
+    CHECK(hp.host == "::1");
+    CHECK(hp.port == default_relay_port);
+    CHECK(parse_host_port("[fe80::1]").port == default_relay_port);
+}
+
+TEST_CASE("bad relay addresses are usage errors", "[address]") {
+    for (const char* bad : {"", "host:", "host:0", "host:65536", "host:12ab", ":9009", "[::1",
+                            "[]:80", "[::1]x", "http://host:80", "ho st:80", "tcp://"}) {
+        INFO(bad);
+        try {
+            parse_host_port(bad);
+            FAIL("accepted");
+        } catch (const failure& f) {
+            CHECK(f.code() == exit_code::usage);
+        }
+    }
+}
+
+TEST_CASE("durations and sizes parse", "[units]") {
+    CHECK(parse_duration("10") == 10s);
+    CHECK(parse_duration("10s") == 10s);
+    CHECK(parse_duration("250ms") == 250ms);
+    CHECK(parse_duration("5m") == 5min);
+    CHECK(parse_duration("2h") == 2h);
+    for (const char* bad : {"", "s", "10x", "-1s", "1.5s", "99999999999999999999h"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(parse_duration(bad), failure);
+    }
+    CHECK(parse_size("65536") == 65536);
+    CHECK(parse_size("64K") == 65536);
+    CHECK(parse_size("10M") == 10 * 1024 * 1024);
+    CHECK(parse_size("1G") == 1024ULL * 1024 * 1024);
+    for (const char* bad : {"", "K", "10Q", "99999999999999999999G"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(parse_size(bad), failure);
+    }
+}
+
+TEST_CASE("sizes rates and times print for people", "[units][progress]") {
+    CHECK(format_size(0) == "0 B");
+    CHECK(format_size(1023) == "1023 B");
+    CHECK(format_size(1024) == "1.00 KiB");
+    CHECK(format_size(13002342) == "12.4 MiB");
+    CHECK(format_size(512ULL * 1024 * 1024) == "512 MiB");
+    CHECK(format_size(1ULL << 40) == "1.00 TiB");
+    CHECK(format_rate(0) == "0 B/s");
+    CHECK(format_rate(512.0 * 1024 * 1024) == "512 MiB/s");
+    CHECK(format_eta(3s) == "0:03");
+    CHECK(format_eta(62s) == "1:02");
+    CHECK(format_eta(3723s) == "1:02:03");
+    CHECK(format_eta(-5s) == "0:00");
+    CHECK(format_duration(1230ms) == "1.23 s");
+    CHECK(format_duration(243000ms) == "4 min 03 s");
+}
+
+TEST_CASE("the progress line has bar bytes rate and ETA and fits the width", "[progress]") {
+    const auto line = render_progress("report.pdf", 50, 100, 10.0, 80);
+    CHECK_THAT(line, Catch::StartsWith("report.pdf   50% ["));
+    CHECK_THAT(line, Catch::Contains("] 50 B / 100 B  10 B/s  ETA 0:05"));
+    CHECK(line.size() <= 80);
+    const auto bar_start = line.find('[');
+    const auto bar_end = line.find(']');
+    const auto bar = line.substr(bar_start + 1, bar_end - bar_start - 1);
+    CHECK(std::count(bar.begin(), bar.end(), '#') == static_cast<long>(bar.size() / 2));
+    CHECK_THAT(render_progress("x", 0, 100, 0, 80), Catch::Contains("ETA --:--"));
+    CHECK_THAT(render_progress("x", 100, 100, 5, 80), Catch::Contains("100% [####"));
+    CHECK_THAT(render_progress("x", 0, 0, 0, 80), Catch::Contains("100%"));
+    const auto narrow = render_progress(std::string(200, 'n'), 1, 2, 1, 60);
+    CHECK(narrow.size() <= 60);
+    CHECK_THAT(narrow, Catch::Contains("..."));
+}
+
+TEST_CASE("names from the network are printed without control characters", "[text]") {
+    CHECK(printable("report.pdf") == "report.pdf");
+    CHECK(printable("r\xc3\xa9sum\xc3\xa9.pdf") == "r\xc3\xa9sum\xc3\xa9.pdf");
+    CHECK(printable("a\x1b[2Jb") == "a\\x1b[2Jb");
+    CHECK(printable("line\nbreak") == "line\\x0abreak");
+    CHECK(printable("bad\xff") == "bad\\xff");
+    CHECK(printable("c1\xc2\x9b") == "c1\\xc2\\x9b");
+    CHECK(printable(std::string("nul\0x", 5)) == "nul\\x00x");
+}

@@ -1,0 +1,211 @@
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <vector>
+
+#include "common/frame_reader.hpp"
+#include "common/record_channel.hpp"
+#include "common/relay_frame.hpp"
+#include "common/wire_error.hpp"
+
+using namespace ferry;
+namespace rp = ferry::relay_proto;
+
+namespace {
+
+// Feeds `bytes` in pieces of the given sizes (cycled); returns how many frames completed and
+// checks that the reader never offers more room than the frame still needs.
+template <class Format>
+std::vector<std::vector<std::uint8_t>> feed(frame_reader<Format>& reader,
+                                            const std::vector<std::uint8_t>& bytes,
+                                            std::size_t piece) {
+    std::vector<std::vector<std::uint8_t>> frames;
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+        auto want = reader.wanted();
+        REQUIRE(!want.empty());
+        const auto n = std::min({want.size(), piece, bytes.size() - pos});
+        std::memcpy(want.data(), bytes.data() + pos, n);
+        pos += n;
+        if (reader.commit(n)) {
+            std::vector<std::uint8_t> whole(reader.header().begin(), reader.header().end());
+            whole.insert(whole.end(), reader.payload().begin(), reader.payload().end());
+            frames.push_back(whole);
+            reader.reset();
+        }
+    }
+    return frames;
+}
+
+std::vector<std::uint8_t> record(const std::vector<std::uint8_t>& payload) {
+    std::vector<std::uint8_t> out(4 + payload.size());
+    put_u32(out.data(), static_cast<std::uint32_t>(payload.size()));
+    std::copy(payload.begin(), payload.end(), out.begin() + 4);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("relay frames round-trip", "[relay_frame]") {
+    const std::vector<rp::frame> frames{
+        {rp::frame_type::allocate, 0, {}, {}},
+        {rp::frame_type::claim, 7, {}, {}},
+        {rp::frame_type::ping, 0, {}, {}},
+        {rp::frame_type::allocated, 123456, {}, {}},
+        {rp::frame_type::paired, 0, {}, {}},
+        {rp::frame_type::pong, 0, {}, "ferry-relay 1"},
+        {rp::frame_type::error, 0, rp::error_code::unknown_nameplate, "no sender is waiting"},
+    };
+    for (const auto& f : frames) {
+        const auto bytes = rp::encode(f);
+        REQUIRE(bytes.size() >= rp::header_size);
+        CHECK(bytes[0] == 'F');
+        CHECK(bytes[4] == rp::version);
+        frame_reader<rp::format> reader(rp::max_payload);
+        const auto got = feed(reader, bytes, bytes.size());
+        REQUIRE(got.size() == 1);
+        const auto d = rp::decode(std::span(got[0]).first(rp::header_size),
+                                  std::span(got[0]).subspan(rp::header_size));
+        CHECK(got[0] == bytes);
+        CHECK(d.type == f.type);
+        CHECK(d.nameplate == f.nameplate);
+        CHECK(d.error == f.error);
+        CHECK(d.text == f.text);
+    }
+}
+
+TEST_CASE("relay frame bytes are exactly as documented", "[relay_frame]") {
+    const auto claim = rp::encode({rp::frame_type::claim, 0x01020304, {}, {}});
+    CHECK(claim == std::vector<std::uint8_t>{'F', 'R', 'L', 'Y', 1, 0x02, 0, 4, 1, 2, 3, 4});
+    const auto allocate = rp::encode({rp::frame_type::allocate, 0, {}, {}});
+    CHECK(allocate == std::vector<std::uint8_t>{'F', 'R', 'L', 'Y', 1, 0x01, 0, 0});
+}
+
+TEST_CASE("relay frames survive a split at every byte offset", "[relay_frame]") {
+    std::vector<std::uint8_t> stream;
+    for (const auto& f : {rp::frame{rp::frame_type::claim, 42, {}, {}},
+                          rp::frame{rp::frame_type::error, 0, rp::error_code::relay_full, "full"},
+                          rp::frame{rp::frame_type::paired, 0, {}, {}}}) {
+        const auto b = rp::encode(f);
+        stream.insert(stream.end(), b.begin(), b.end());
+    }
+    for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+        frame_reader<rp::format> reader(rp::max_payload);
+        const auto frames = feed(reader, stream, piece);
+        REQUIRE(frames.size() == 3);
+        CHECK(!reader.started());
+    }
+    // One split at each offset: the first read ends there, the second has the rest.
+    const auto one = rp::encode({rp::frame_type::claim, 42, {}, {}});
+    for (std::size_t cut = 0; cut <= one.size(); ++cut) {
+        frame_reader<rp::format> reader(rp::max_payload);
+        std::size_t pos = 0;
+        bool done = false;
+        for (const auto len : {cut, one.size() - cut}) {
+            std::size_t left = len;
+            while (left > 0 && !done) {
+                auto want = reader.wanted();
+                const auto n = std::min(want.size(), left);
+                std::memcpy(want.data(), one.data() + pos, n);
+                pos += n;
+                left -= n;
+                done = reader.commit(n);
+            }
+        }
+        REQUIRE(done);
+        CHECK(rp::decode(reader.header(), reader.payload()).nameplate == 42);
+    }
+}
+
+TEST_CASE("every truncation of a relay frame is incomplete never a frame", "[relay_frame]") {
+    const auto bytes = rp::encode({rp::frame_type::error, 0, rp::error_code::bad_hello, "bad"});
+    for (std::size_t len = 0; len < bytes.size(); ++len) {
+        frame_reader<rp::format> reader(rp::max_payload);
+        const std::vector<std::uint8_t> part(bytes.begin(), bytes.begin() + static_cast<long>(len));
+        CHECK(feed(reader, part, 1).empty());
+        CHECK(!reader.complete());
+    }
+}
+
+TEST_CASE("bad relay frames are refused with a clear error", "[relay_frame]") {
+    frame_reader<rp::format> reader(rp::max_payload);
+    auto try_header = [&](std::vector<std::uint8_t> h) {
+        reader.reset();
+        std::memcpy(reader.wanted().data(), h.data(), h.size());
+        return reader.commit(h.size());
+    };
+    CHECK_THROWS_WITH(try_header({'G', 'E', 'T', ' ', '/', ' ', 'H', 'T'}),
+                      Catch::Contains("bad magic"));
+    CHECK_THROWS_WITH(try_header({'F', 'R', 'L', 'Y', 9, 1, 0, 0}), Catch::Contains("version 9"));
+    CHECK_THROWS_WITH(try_header({'F', 'R', 'L', 'Y', 1, 0x77, 0, 0}),
+                      Catch::Contains("unknown relay frame type"));
+    CHECK_THROWS_WITH(try_header({'F', 'R', 'L', 'Y', 1, 1, 0xff, 0xff}),
+                      Catch::Contains("over the limit"));
+    // Payload shape per type.
+    const std::vector<std::uint8_t> claim_header{'F', 'R', 'L', 'Y', 1, 2, 0, 3};
+    const std::vector<std::uint8_t> three{1, 2, 3};
+    CHECK_THROWS_AS(rp::decode(claim_header, three), wire_error);
+    const std::vector<std::uint8_t> zero{0, 0, 0, 0};
+    CHECK_THROWS_WITH(rp::decode(claim_header, zero), Catch::Contains("nameplate 0"));
+    const std::vector<std::uint8_t> error_header{'F', 'R', 'L', 'Y', 1, 0x1f, 0, 0};
+    CHECK_THROWS_AS(rp::decode(error_header, {}), wire_error);
+}
+
+TEST_CASE("garbage never crashes the relay frame reader", "[relay_frame]") {
+    std::uint32_t state = 12345;
+    for (int round = 0; round < 2000; ++round) {
+        std::vector<std::uint8_t> junk(static_cast<std::size_t>(round % 40));
+        for (auto& b : junk) {
+            state = state * 1103515245 + 12345;
+            b = static_cast<std::uint8_t>(state >> 16);
+        }
+        if (round % 3 == 0 && junk.size() >= 5) {
+            std::memcpy(junk.data(), "FRLY\x01", 5);  // get past the magic sometimes
+        }
+        frame_reader<rp::format> reader(rp::max_payload);
+        try {
+            for (const auto& f : feed(reader, junk, 3)) {
+                (void)rp::decode(std::span(f).first(rp::header_size),
+                                 std::span(f).subspan(rp::header_size));
+            }
+        } catch (const wire_error&) {
+        }
+    }
+}
+
+TEST_CASE("records: round trip splits limits", "[record]") {
+    std::vector<std::uint8_t> payload(70000);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        payload[i] = static_cast<std::uint8_t>(i * 7);
+    auto stream = record(payload);
+    const auto small = record({0x02});
+    stream.insert(stream.end(), small.begin(), small.end());
+    for (const std::size_t piece :
+         {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5},
+          std::size_t{4095}, std::size_t{65536}, stream.size()}) {
+        frame_reader<record_format> reader(max_record_payload);
+        const auto frames = feed(reader, stream, piece);
+        REQUIRE(frames.size() == 2);
+        CHECK(std::equal(payload.begin(), payload.end(), frames[0].begin() + 4));
+        CHECK(frames[1].back() == 0x02);
+    }
+    const auto one = record({1, 2, 3});
+    for (std::size_t cut = 0; cut < one.size(); ++cut) {
+        frame_reader<record_format> reader(max_record_payload);
+        const std::vector<std::uint8_t> part(one.begin(), one.begin() + static_cast<long>(cut));
+        CHECK(feed(reader, part, 1).empty());
+    }
+
+    frame_reader<record_format> reader(max_record_payload);
+    auto header = [&](std::uint32_t len) {
+        reader.reset();
+        put_u32(reader.wanted().data(), len);
+        return reader.commit(4);
+    };
+    CHECK_THROWS_WITH(header(0), Catch::Contains("empty record"));
+    CHECK_THROWS_WITH(header(0xffffffffu), Catch::Contains("over the limit"));  // a 4 GiB length
+    CHECK_THROWS_WITH(header(static_cast<std::uint32_t>(max_record_payload + 1)),
+                      Catch::Contains("over the limit"));
+    CHECK_FALSE(header(static_cast<std::uint32_t>(max_record_payload)));
+    CHECK_THROWS_AS(reader.commit(max_record_payload + 1), wire_error);
+}

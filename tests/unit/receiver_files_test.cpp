@@ -1,0 +1,119 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/exit_code.hpp"
+#include "receiver/safe_file.hpp"
+#include "receiver/safe_name.hpp"
+
+using namespace ferry;
+using namespace ferry::receiver;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        char tmpl[] = "/tmp/ferry-test.XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~temp_dir() { fs::remove_all(path); }
+    [[nodiscard]] std::size_t entries() const {
+        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), {}));
+    }
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+const std::vector<std::uint8_t> hello{'h', 'e', 'l', 'l', 'o'};
+
+}  // namespace
+
+TEST_CASE("safe names pass unsafe names are refused with a reason", "[safe_name]") {
+    for (const char* ok :
+         {"report.pdf", ".bashrc", "r\xc3\xa9sum\xc3\xa9.txt", "con", "a b", "...", "x..y"}) {
+        INFO(ok);
+        CHECK_FALSE(unsafe_name_reason(ok).has_value());
+    }
+    const std::vector<std::pair<std::string, std::string>> bad{
+        {"", "empty"},
+        {".", "directory"},
+        {"..", "directory"},
+        {"../../etc/x", "separator"},
+        {"/etc/x", "separator"},
+        {"a/../../x", "separator"},
+        {"C:\\x", "separator"},
+        {"new\nline", "control"},
+        {"esc\x1b[31m", "control"},
+        {"del\x7f", "control"},
+        {std::string("nul\0x", 5), "NUL"},
+        {std::string(256, 'a'), "256 bytes"},
+        {std::string(10000, 'a'), "10000 bytes"},
+        {"bad\xff", "UTF-8"},
+        {"over\xc0\xaf", "UTF-8"},
+        {"c1\xc2\x9b", "UTF-8"},
+        {"surrogate\xed\xa0\x80", "UTF-8"},
+    };
+    for (const auto& [name, why] : bad) {
+        INFO(name);
+        const auto reason = unsafe_name_reason(name);
+        REQUIRE(reason.has_value());
+        CHECK_THAT(*reason, Catch::Contains(why));
+    }
+    CHECK_FALSE(unsafe_name_reason(std::string(255, 'a')).has_value());
+}
+
+TEST_CASE("numbered names keep the extension", "[safe_name]") {
+    CHECK(numbered_name("report.pdf", 1) == "report (1).pdf");
+    CHECK(numbered_name("archive.tar.gz", 2) == "archive.tar (2).gz");
+    CHECK(numbered_name("notes", 3) == "notes (3)");
+    CHECK(numbered_name(".bashrc", 1) == ".bashrc (1)");
+}
+
+TEST_CASE("a received file is invisible until commit and never replaces a file", "[safe_file]") {
+    for (const auto m : {safe_file::mode::automatic, safe_file::mode::named_temporary}) {
+        temp_dir dir;
+        {
+            std::ofstream(dir.path / "report.pdf") << "precious";
+            safe_file f(dir.path, m);
+            CHECK(f.is_unnamed() == (m == safe_file::mode::automatic));
+            f.write(hello);
+            // Nothing under the final name yet; at most a hidden temporary.
+            CHECK(dir.entries() == (m == safe_file::mode::automatic ? 1u : 2u));
+            const auto saved = f.commit("report.pdf");
+            CHECK(saved == "report (1).pdf");
+        }
+        CHECK(slurp(dir.path / "report.pdf") == "precious");
+        CHECK(slurp(dir.path / "report (1).pdf") == "hello");
+        CHECK(dir.entries() == 2);
+    }
+}
+
+TEST_CASE("an uncommitted file leaves nothing behind", "[safe_file]") {
+    for (const auto m : {safe_file::mode::automatic, safe_file::mode::named_temporary}) {
+        temp_dir dir;
+        {
+            safe_file f(dir.path, m);
+            f.write(hello);
+        }
+        CHECK(dir.entries() == 0);
+    }
+}
+
+TEST_CASE("first_free_name and free_space", "[safe_file]") {
+    temp_dir dir;
+    CHECK(first_free_name(dir.path, "a.txt") == "a.txt");
+    std::ofstream(dir.path / "a.txt") << "1";
+    std::ofstream(dir.path / "a (1).txt") << "2";
+    CHECK(first_free_name(dir.path, "a.txt") == "a (2).txt");
+    CHECK(free_space(dir.path) > 0);
+    CHECK_THROWS_AS(free_space(dir.path / "missing"), failure);
+    CHECK_THROWS_AS(safe_file(dir.path / "missing"), failure);
+}

@@ -1,0 +1,64 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "relay/pairing_table.hpp"
+#include "relay/server.hpp"
+
+using namespace ferry;
+using namespace ferry::relay;
+
+TEST_CASE("nameplates: random small unique growing only when full", "[pairing]") {
+    asio::io_context io;
+    pairing_table table;
+    const auto a = asio::ip::make_address("10.0.0.1");
+    const auto b = asio::ip::make_address("10.0.0.2");
+    std::vector<std::unique_ptr<waiting_sender>> senders;
+    std::set<std::uint32_t> seen;
+    for (int i = 0; i < 999; ++i) {
+        senders.push_back(std::make_unique<waiting_sender>(io.get_executor()));
+        const auto n = table.allocate(*senders.back(), i % 2 == 0 ? a : b);
+        CHECK(n >= 1);
+        CHECK(n <= 999);
+        seen.insert(n);
+    }
+    CHECK(seen.size() == 999);
+    CHECK(table.sessions() == 999);
+    CHECK(table.waiting_from(a) == 500);
+    CHECK(table.waiting_from(b) == 499);
+    senders.push_back(std::make_unique<waiting_sender>(io.get_executor()));
+    const auto big = table.allocate(*senders.back(), a);
+    CHECK(big >= 1000);
+    CHECK(big <= 9999);
+    table.release(big);
+    table.release(500);
+    senders.push_back(std::make_unique<waiting_sender>(io.get_executor()));
+    CHECK(table.allocate(*senders.back(), a) == 500);
+}
+
+TEST_CASE("claims: unknown ok once then taken; release frees", "[pairing]") {
+    asio::io_context io;
+    pairing_table table;
+    const auto a = asio::ip::make_address("::1");
+    waiting_sender s(io.get_executor());
+    const auto n = table.allocate(s, a);
+    CHECK(table.claim(n + 1000).status == pairing_table::claim_status::unknown);
+    const auto first = table.claim(n);
+    CHECK(first.status == pairing_table::claim_status::ok);
+    CHECK(first.sender == &s);
+    CHECK(table.waiting_from(a) == 0);  // paired, no longer waiting
+    CHECK(table.sessions() == 1);
+    CHECK(table.claim(n).status == pairing_table::claim_status::taken);
+    table.release(n);
+    CHECK(table.sessions() == 0);
+    CHECK(table.claim(n).status == pairing_table::claim_status::unknown);
+}
+
+TEST_CASE("cli listen forms", "[relay]") {
+    CHECK(relay::listen_endpoint("9009").port() == 9009);
+    CHECK(relay::listen_endpoint(":9009").address().is_unspecified());
+    CHECK(relay::listen_endpoint("[::]:9009").address().is_v6());
+    CHECK(relay::listen_endpoint("127.0.0.1:0").address().to_string() == "127.0.0.1");
+    CHECK(relay::listen_endpoint("[::1]:1").address().to_string() == "::1");
+    CHECK_THROWS(relay::listen_endpoint("localhost:9009"));
+}
