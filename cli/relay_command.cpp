@@ -26,6 +26,8 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
                    "Senders waiting at once from one IP address (20)");
     app.add_option("--max-connections", s.limits.max_connections,
                    "Open client connections of any kind (4096)");
+    app.add_option("--failed-claims-per-minute", s.limits.failed_claims_per_minute,
+                   "Claims of unknown or taken nameplates allowed per IP address and minute (10)");
     app.add_option("--buffer-size", s.buffer_size,
                    "Buffer per direction per transfer, at least 64K (128K)");
     app.add_flag("-v,--verbose", s.verbose, "Log debug lines too");
@@ -41,7 +43,7 @@ int run_relay(relay_settings& s) {
         throw failure(exit_code::usage, "--buffer-size must be between 64K and 64M");
     }
     if (s.limits.max_sessions == 0 || s.limits.max_waiting_per_address == 0 ||
-        s.limits.max_connections == 0) {
+        s.limits.max_connections == 0 || s.limits.failed_claims_per_minute == 0) {
         throw failure(exit_code::usage, "the --max-* limits must be at least 1");
     }
     setup_logging(s.verbose);

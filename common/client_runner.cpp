@@ -41,6 +41,8 @@ void run_client(const std::function<awaitable<void>(deadline& activity)>& work) 
         std::rethrow_exception(error);
     } catch (const failure&) {
         throw;
+    } catch (const integrity_error& e) {
+        throw failure(exit_code::integrity, fmt::format("integrity check failed: {}", e.what()));
     } catch (const wire_error& e) {
         throw failure(exit_code::network, fmt::format("protocol error: {}", e.what()));
     } catch (const connection_closed&) {

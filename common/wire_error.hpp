@@ -22,3 +22,14 @@ class connection_closed : public std::runtime_error {
 };
 
 }  // namespace ferry
+
+namespace ferry {
+
+// A record failed authentication, came out of order, was replayed, or the stream was cut off
+// before its authenticated end.
+class integrity_error : public std::runtime_error {
+  public:
+    explicit integrity_error(const std::string& what) : std::runtime_error(what) {}
+};
+
+}  // namespace ferry

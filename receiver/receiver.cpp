@@ -113,50 +113,59 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity) {
     sha256 hash;
     std::uint64_t received = 0;
     progress_bar bar(printable(name), size, !opts.quiet && isatty(STDERR_FILENO) != 0);
-    for (;;) {
-        const auto payload = co_await channel->receive();
-        if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
-            // The hot path: no copy, no allocation, straight from the record buffer to disk.
-            const auto bytes = payload.subspan(1);
-            if (bytes.empty() || bytes.size() > size - received) {
-                throw wire_error("the sender sent more bytes than it offered");
+    try {
+        for (;;) {
+            const auto payload = co_await channel->receive();
+            if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
+                // The hot path: no copy, no allocation, straight from the record buffer to disk.
+                const auto bytes = payload.subspan(1);
+                if (bytes.empty() || bytes.size() > size - received) {
+                    throw wire_error("the sender sent more bytes than it offered");
+                }
+                hash.update(bytes);
+                file.write(bytes);
+                received += bytes.size();
+                bar.update(received);
+                continue;
             }
-            hash.update(bytes);
-            file.write(bytes);
-            received += bytes.size();
-            bar.update(received);
-            continue;
-        }
-        const auto m = msg::decode(payload);
-        if (const auto* a = std::get_if<msg::abort>(&m)) {
-            throw failure(exit_code::peer,
-                          fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
-                                      a->text.empty() ? "" : ": ", printable(a->text)));
-        }
-        const auto* d = std::get_if<msg::done>(&m);
-        if (d == nullptr) throw wire_error("unexpected message during the transfer");
-        if (received != size) {
-            throw wire_error(
-                fmt::format("the sender finished after {} of {} bytes", received, size));
-        }
-        bar.finish();
-        const auto mine = hash.finish();
-        if (mine != d->sha256) {
+            const auto m = msg::decode(payload);
+            if (const auto* a = std::get_if<msg::abort>(&m)) {
+                throw failure(exit_code::peer,
+                              fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
+                                          a->text.empty() ? "" : ": ", printable(a->text)));
+            }
+            const auto* d = std::get_if<msg::done>(&m);
+            if (d == nullptr) throw wire_error("unexpected message during the transfer");
+            if (received != size) {
+                throw wire_error(
+                    fmt::format("the sender finished after {} of {} bytes", received, size));
+            }
+            bar.finish();
+            const auto mine = hash.finish();
+            if (mine != d->sha256) {
+                const msg::message verified = msg::verified{mine};
+                co_await channel->send_message(verified);
+                throw failure(
+                    exit_code::integrity,
+                    fmt::format("the file arrived damaged: SHA-256 {} expected, {} received; "
+                                "nothing was saved",
+                                to_hex(d->sha256), to_hex(mine)));
+            }
+            const auto saved = file.commit(name);
             const msg::message verified = msg::verified{mine};
             co_await channel->send_message(verified);
-            throw failure(exit_code::integrity,
-                          fmt::format("the file arrived damaged: SHA-256 {} expected, {} received; "
-                                      "nothing was saved",
-                                      to_hex(d->sha256), to_hex(mine)));
+            if (!opts.quiet) {
+                fmt::print("Saved {}{}, SHA-256 verified ({}).\n", dir_text(opts.output_dir),
+                           printable(saved), to_hex(mine));
+            }
+            co_return;
         }
-        const auto saved = file.commit(name);
-        const msg::message verified = msg::verified{mine};
-        co_await channel->send_message(verified);
-        if (!opts.quiet) {
-            fmt::print("Saved {}{}, SHA-256 verified ({}).\n", dir_text(opts.output_dir),
-                       printable(saved), to_hex(mine));
-        }
-        co_return;
+    } catch (const connection_closed&) {
+        // Only the sender's authenticated DONE ends the stream: anything else is a truncation.
+        throw failure(exit_code::integrity,
+                      fmt::format("the transfer was cut off after {} of {} (the sender went away "
+                                  "or the connection was cut); nothing was saved",
+                                  format_size(received), format_size(size)));
     }
 }
 

@@ -83,7 +83,11 @@ void raise_file_limit() {
 }  // namespace
 
 server::server(asio::any_io_executor ex, const tcp::endpoint& listen, limits l)
-    : executor_(ex), acceptor_(ex), limits_(l), grace_timer_(ex) {
+    : executor_(ex),
+      acceptor_(ex),
+      limits_(l),
+      claims_(l.failed_claims_per_minute),
+      grace_timer_(ex) {
     raise_file_limit();
     acceptor_.open(listen.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -329,7 +333,14 @@ awaitable<void> server::serve_sender(connection& c) {
 }
 
 awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
+    if (!claims_.allowed(c.ip)) {
+        spdlog::debug("{}: claim refused: too many failed claims from this address", c.address);
+        co_await refuse(c.socket, rp::error_code::rate_limited,
+                        "too many claims of unknown nameplates from your address; wait a minute");
+        co_return;
+    }
     const auto claimed = table_.claim(nameplate);
+    if (claimed.status != pairing_table::claim_status::ok) claims_.charge(c.ip);
     switch (claimed.status) {
         case pairing_table::claim_status::unknown:
             spdlog::info("{}: claim of unknown nameplate {}", c.address, nameplate);

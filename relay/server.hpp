@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "common/asio.hpp"
+#include "relay/claim_limiter.hpp"
 #include "relay/limits.hpp"
 #include "relay/pairing_table.hpp"
 
@@ -45,6 +46,7 @@ class server {
     tcp::acceptor acceptor_;
     limits limits_;
     pairing_table table_;
+    claim_limiter claims_;
     std::unordered_set<connection*> connections_;
     asio::steady_timer grace_timer_;
     bool stopping_ = false;

@@ -87,11 +87,12 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     progress_bar bar(shown_name, file.size(), !opts.quiet && isatty(STDERR_FILENO) != 0);
     std::uint64_t sent = 0;
     const auto buffer = channel->prepare();
-    buffer[0] = static_cast<std::uint8_t>(msg::type::data);
     const auto chunk = buffer.subspan(1, data_chunk_size);
     try {
         while (sent < file.size()) {
-            // Read straight into the record buffer, hash, send: no copy, no allocation.
+            // Read straight into the record buffer, hash, send: no copy, no allocation. The
+            // record is encrypted in place, so the type byte is written again each time.
+            buffer[0] = static_cast<std::uint8_t>(msg::type::data);
             const auto n = file.read(chunk);
             hash.update(chunk.first(n));
             co_await channel->send(1 + n);
