@@ -26,6 +26,8 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
                    "Senders waiting at once from one IP address (20)");
     app.add_option("--max-connections", s.limits.max_connections,
                    "Open client connections of any kind (4096)");
+    app.add_option("--max-connections-per-address", s.limits.max_connections_per_address,
+                   "Open client connections from one IP address (64)");
     app.add_option("--failed-claims-per-minute", s.limits.failed_claims_per_minute,
                    "Claims of unknown or taken nameplates allowed per IP address and minute (10)");
     app.add_option("--buffer-size", s.buffer_size,
@@ -43,7 +45,8 @@ int run_relay(relay_settings& s) {
         throw failure(exit_code::usage, "--buffer-size must be between 64K and 64M");
     }
     if (s.limits.max_sessions == 0 || s.limits.max_waiting_per_address == 0 ||
-        s.limits.max_connections == 0 || s.limits.failed_claims_per_minute == 0) {
+        s.limits.max_connections == 0 || s.limits.failed_claims_per_minute == 0 ||
+        s.limits.max_connections_per_address == 0) {
         throw failure(exit_code::usage, "the --max-* limits must be at least 1");
     }
     setup_logging(s.verbose);
@@ -52,7 +55,15 @@ int run_relay(relay_settings& s) {
     asio::io_context io(1);
     std::unique_ptr<relay::server> server;
     try {
-        server = std::make_unique<relay::server>(io.get_executor(), endpoint, s.limits);
+        try {
+            server = std::make_unique<relay::server>(io.get_executor(), endpoint, s.limits);
+        } catch (const std::system_error&) {
+            // [::] where IPv6 is off: every IPv4 interface instead.
+            if (!endpoint.address().is_v6() || !endpoint.address().is_unspecified()) throw;
+            server = std::make_unique<relay::server>(
+                io.get_executor(), tcp::endpoint(asio::ip::address_v4::any(), endpoint.port()),
+                s.limits);
+        }
     } catch (const std::system_error& e) {
         throw failure(exit_code::network,
                       fmt::format("cannot listen on {}: {}", s.listen, e.code().message()));

@@ -80,7 +80,20 @@ code generate_code(std::uint32_t nameplate, int words) {
     return c;
 }
 
+namespace {
+
+// At most 40 characters of what was typed, for error messages.
+std::string shown(std::string_view token) {
+    return printable(token.size() > 40 ? std::string(token.substr(0, 40)) + "..." : token);
+}
+
+}  // namespace
+
 code parse_code(std::string_view text) {
+    const auto first_char = text.find_first_not_of(" \t");
+    if (first_char != std::string_view::npos && text[first_char] == '-') {
+        throw failure(exit_code::usage, "a code starts with a number, like 7-crossover-clockwork");
+    }
     const auto parts = split_code(text);
     if (parts.empty()) throw failure(exit_code::usage, "the code is empty");
     code c;
@@ -91,7 +104,7 @@ code parse_code(std::string_view text) {
         throw failure(exit_code::usage,
                       fmt::format("a code starts with a number, like 7-crossover-clockwork; "
                                   "'{}' is not one",
-                                  printable(first)));
+                                  shown(first)));
     }
     c.nameplate = nameplate;
     const auto word_count = static_cast<int>(parts.size()) - 1;
@@ -106,7 +119,7 @@ code parse_code(std::string_view text) {
             throw failure(exit_code::usage,
                           fmt::format("'{}' is not a word that ferry uses in codes; check the "
                                       "spelling",
-                                      printable(parts[i])));
+                                      shown(parts[i])));
         }
         c.words.push_back(parts[i]);
     }

@@ -67,21 +67,29 @@ awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type) {
 awaitable<tcp::socket> connect_relay(const host_port& relay, clock::duration timeout) {
     auto ex = co_await asio::this_coro::executor;
     tcp::resolver resolver(ex);
-    auto [rec, endpoints] = co_await resolver.async_resolve(relay.host, std::to_string(relay.port),
-                                                            as_tuple(use_awaitable));
-    if (rec) {
-        throw failure(exit_code::network,
-                      fmt::format("cannot find the relay {}: {}", relay.text(), rec.message()));
-    }
     tcp::socket socket(ex);
     std::error_code ec;
+    bool resolved = false;
     auto connect = [&]() -> awaitable<void> {
+        auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
+            relay.host, std::to_string(relay.port), as_tuple(use_awaitable));
+        ec = resolve_ec;
+        if (ec) co_return;
+        resolved = true;
         std::tie(ec, std::ignore) =
             co_await asio::async_connect(socket, endpoints, as_tuple(use_awaitable));
     };
-    if (co_await race(connect(), sleep_for(timeout)) == 1) {
+    auto time_out = [&]() -> awaitable<void> {
+        co_await sleep_for(timeout);
+        resolver.cancel();  // a pending lookup ignores per-operation cancellation
+    };
+    if (co_await race(connect(), time_out()) == 1) {
         throw failure(exit_code::network,
                       fmt::format("cannot reach the relay at {}: no answer in time", relay.text()));
+    }
+    if (ec && !resolved) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot find the relay {}: {}", relay.text(), ec.message()));
     }
     if (ec) {
         throw failure(exit_code::network,

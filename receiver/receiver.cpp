@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <optional>
+
 #include <iostream>
 
 #include <fmt/format.h>
@@ -11,6 +14,7 @@
 #include "common/exit_code.hpp"
 #include "common/message.hpp"
 #include "common/progress.hpp"
+#include "common/race.hpp"
 #include "common/relay_client.hpp"
 #include "common/session.hpp"
 #include "common/sha256.hpp"
@@ -40,7 +44,12 @@ bool ask(const std::string& question) {
     fmt::print(stderr, "{} [y/N] ", question);
     std::fflush(stderr);
     std::string answer;
-    if (!std::getline(std::cin, answer)) return false;
+    errno = 0;
+    if (!std::getline(std::cin, answer)) {
+        // Ctrl-C at the prompt interrupts the read: that is an interrupt, not a "no".
+        if (errno == EINTR) throw failure(exit_code::interrupted, "interrupted");
+        return false;
+    }
     return answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes";
 }
 
@@ -48,6 +57,64 @@ std::string dir_text(const std::filesystem::path& dir) {
     auto s = dir.string();
     if (!s.ends_with('/')) s += '/';
     return printable(s);
+}
+
+// Streams the DATA records into `file`, hashing them, until DONE; checks the hash, names the
+// file, confirms to the sender. Returns the name the file was saved under.
+awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
+                                    const std::string& offered_name, std::uint64_t size,
+                                    std::string label, bool quiet) {
+    sha256 hash;
+    std::uint64_t received = 0;
+    progress_bar bar(std::move(label), size, !quiet && isatty(STDERR_FILENO) != 0);
+    try {
+        for (;;) {
+            const auto payload = co_await channel.receive();
+            if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
+                // The hot path: no copy, no allocation, straight from the record buffer to disk.
+                const auto bytes = payload.subspan(1);
+                if (bytes.empty() || bytes.size() > size - received) {
+                    throw wire_error("the sender sent more bytes than it offered");
+                }
+                hash.update(bytes);
+                file.write(bytes);
+                received += bytes.size();
+                bar.update(received);
+                continue;
+            }
+            const auto m = msg::decode(payload);
+            if (const auto* a = std::get_if<msg::abort>(&m)) {
+                throw failure(exit_code::peer,
+                              fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
+                                          a->text.empty() ? "" : ": ", printable(a->text)));
+            }
+            const auto* d = std::get_if<msg::done>(&m);
+            if (d == nullptr) throw wire_error("unexpected message during the transfer");
+            if (received != size) {
+                throw wire_error(
+                    fmt::format("the sender finished after {} of {} bytes", received, size));
+            }
+            bar.finish();
+            const auto mine = hash.finish();
+            const msg::message verified = msg::verified{mine};
+            if (mine != d->sha256) {
+                co_await channel.send_message(verified);
+                throw failure(exit_code::integrity,
+                              fmt::format("the file arrived damaged: SHA-256 {} expected, {} "
+                                          "received; nothing was saved",
+                                          to_hex(d->sha256), to_hex(mine)));
+            }
+            auto saved = file.commit(offered_name);
+            co_await channel.send_message(verified);
+            co_return saved;
+        }
+    } catch (const connection_closed&) {
+        // Only the sender's authenticated DONE ends the stream: anything else is a truncation.
+        throw failure(exit_code::integrity,
+                      fmt::format("the transfer was cut off after {} of {} (the sender went away "
+                                  "or the connection was cut); nothing was saved",
+                                  format_size(received), format_size(size)));
+    }
 }
 
 awaitable<void> run(const options& opts, const code& c, deadline& activity) {
@@ -101,7 +168,20 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity) {
         activity.extend();
     }
 
-    safe_file file(opts.output_dir);
+    // Created before saying yes, so that a folder we cannot write to is a refusal the sender
+    // hears about, not a connection that just drops.
+    std::optional<safe_file> file;
+    std::optional<failure> local;
+    try {
+        file.emplace(opts.output_dir);
+    } catch (const failure& f) {
+        local = f;
+    }
+    if (local) {
+        const std::string text = local->what();
+        co_await refuse(*channel, msg::reason::local_io, text);
+        throw *local;
+    }
     const msg::message accept = msg::accept{};
     co_await channel->send_message(accept);
     if (!opts.quiet) {
@@ -109,64 +189,21 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity) {
                    format_size(offered->size), dir_text(opts.output_dir));
     }
 
-    const auto size = offered->size;
-    sha256 hash;
-    std::uint64_t received = 0;
-    progress_bar bar(printable(name), size, !opts.quiet && isatty(STDERR_FILENO) != 0);
     try {
-        for (;;) {
-            const auto payload = co_await channel->receive();
-            if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
-                // The hot path: no copy, no allocation, straight from the record buffer to disk.
-                const auto bytes = payload.subspan(1);
-                if (bytes.empty() || bytes.size() > size - received) {
-                    throw wire_error("the sender sent more bytes than it offered");
-                }
-                hash.update(bytes);
-                file.write(bytes);
-                received += bytes.size();
-                bar.update(received);
-                continue;
-            }
-            const auto m = msg::decode(payload);
-            if (const auto* a = std::get_if<msg::abort>(&m)) {
-                throw failure(exit_code::peer,
-                              fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
-                                          a->text.empty() ? "" : ": ", printable(a->text)));
-            }
-            const auto* d = std::get_if<msg::done>(&m);
-            if (d == nullptr) throw wire_error("unexpected message during the transfer");
-            if (received != size) {
-                throw wire_error(
-                    fmt::format("the sender finished after {} of {} bytes", received, size));
-            }
-            bar.finish();
-            const auto mine = hash.finish();
-            if (mine != d->sha256) {
-                const msg::message verified = msg::verified{mine};
-                co_await channel->send_message(verified);
-                throw failure(
-                    exit_code::integrity,
-                    fmt::format("the file arrived damaged: SHA-256 {} expected, {} received; "
-                                "nothing was saved",
-                                to_hex(d->sha256), to_hex(mine)));
-            }
-            const auto saved = file.commit(name);
-            const msg::message verified = msg::verified{mine};
-            co_await channel->send_message(verified);
-            if (!opts.quiet) {
-                fmt::print("Saved {}{}, SHA-256 verified ({}).\n", dir_text(opts.output_dir),
-                           printable(saved), to_hex(mine));
-            }
-            co_return;
+        const auto saved = co_await receive_data(*channel, *file, offered->name, offered->size,
+                                                 printable(name), opts.quiet);
+        if (!opts.quiet) {
+            fmt::print("Saved {}{}, SHA-256 verified.\n", dir_text(opts.output_dir),
+                       printable(saved));
         }
-    } catch (const connection_closed&) {
-        // Only the sender's authenticated DONE ends the stream: anything else is a truncation.
-        throw failure(exit_code::integrity,
-                      fmt::format("the transfer was cut off after {} of {} (the sender went away "
-                                  "or the connection was cut); nothing was saved",
-                                  format_size(received), format_size(size)));
+        co_return;
+    } catch (const failure& f) {
+        if (f.code() != exit_code::local_io) throw;
+        local = f;  // the disk filled up, or similar: tell the sender before leaving
     }
+    const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
+    co_await race(channel->send_message(abort), sleep_for(2s));
+    throw *local;
 }
 
 }  // namespace

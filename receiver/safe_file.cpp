@@ -40,7 +40,8 @@ safe_file::safe_file(const std::filesystem::path& dir, mode m) : dir_(dir) {
     dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd_ < 0)
         io_failure(fmt::format("cannot open the folder {}", printable(dir.string())), errno);
-    if (m == mode::automatic) {
+    // An unnamed file is named later through /proc/self/fd: without /proc, use a named one.
+    if (m == mode::automatic && ::access("/proc/self/fd", X_OK) == 0) {
         fd_ = ::openat(dir_fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
         if (fd_ >= 0) return;
         if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {

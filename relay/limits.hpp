@@ -15,7 +15,8 @@ struct limits {
     milliseconds grace{30'000};          // on SIGINT/SIGTERM, running pairs get this long
     std::size_t max_sessions = 1000;     // nameplates in use (waiting or paired)
     std::size_t max_waiting_per_address = 20;
-    std::size_t max_connections = 4096;         // open client connections of any kind
+    std::size_t max_connections = 4096;  // open client connections of any kind
+    std::size_t max_connections_per_address = 64;
     std::size_t failed_claims_per_minute = 10;  // per source address
     std::size_t buffer_size = 128 * 1024;       // per direction per pair
 };

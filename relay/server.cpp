@@ -128,6 +128,17 @@ void server::stop() {
     check_stopped();
 }
 
+void server::note_refused_connection(const std::string& address, bool per_address) {
+    // A flood must not flood the log too: one warning per 10 s with the count since the last.
+    ++refused_connections_;
+    const auto now = clock::now();
+    if (now - last_refusal_warning_ < std::chrono::seconds(10)) return;
+    spdlog::warn("refused {} connection(s) over the {} limit (latest from {})",
+                 refused_connections_, per_address ? "per-address" : "total", address);
+    refused_connections_ = 0;
+    last_refusal_warning_ = now;
+}
+
 void server::check_stopped() {
     if (!stopping_ || !connections_.empty()) return;
     grace_timer_.cancel();
@@ -167,15 +178,24 @@ awaitable<void> server::accept_loop() {
             co_await backoff.async_wait(as_tuple(use_awaitable));
             continue;
         }
-        if (connections_.size() >= limits_.max_connections) {
-            // Over the limit: a best-effort error without waiting on the client, then close.
+        std::error_code remote_ec;
+        const auto remote = socket.remote_endpoint(remote_ec);
+        if (remote_ec) continue;
+        const auto ip = client_ip(remote);
+        const auto from_ip = connections_per_address_.find(ip);
+        const bool too_many_from_ip = from_ip != connections_per_address_.end() &&
+                                      from_ip->second >= limits_.max_connections_per_address;
+        if (connections_.size() >= limits_.max_connections || too_many_from_ip) {
+            // Over a limit: a best-effort error without waiting on the client, then close.
             std::error_code ignored;
-            const auto bytes =
-                rp::encode(rp::frame{rp::frame_type::error, 0, rp::error_code::relay_full,
-                                     "the relay has too many connections; try again later"});
+            const auto bytes = rp::encode(rp::frame{
+                rp::frame_type::error, 0, rp::error_code::relay_full,
+                too_many_from_ip ? "too many connections from your address; try again later"
+                                 : "the relay has too many connections; try again later"});
             socket.non_blocking(true, ignored);
             socket.write_some(asio::buffer(bytes), ignored);
             socket.close(ignored);
+            note_refused_connection(endpoint_text(remote), too_many_from_ip);
             continue;
         }
         asio::co_spawn(executor_, handle(std::move(socket)), asio::detached);
@@ -189,9 +209,10 @@ awaitable<void> server::handle(tcp::socket socket) {
     socket.set_option(tcp::no_delay(true), ec);
     connection c{std::move(socket), endpoint_text(remote), client_ip(remote)};
     connections_.insert(&c);
+    ++connections_per_address_[c.ip];
     std::string bad_hello;
+    frame_reader<rp::format> reader(rp::max_payload);
     try {
-        frame_reader<rp::format> reader(rp::max_payload);
         if (co_await race(read_frame(c.socket, reader, nullptr),
                           sleep_for(limits_.hello_timeout)) == 1) {
             spdlog::info("{}: no hello within {}; closed", c.address,
@@ -218,7 +239,12 @@ awaitable<void> server::handle(tcp::socket socket) {
         spdlog::info("{}: bad hello: {}", c.address, e.what());
         bad_hello = e.what();
     } catch (const connection_closed&) {
-        spdlog::debug("{}: closed before its hello", c.address);
+        if (reader.started()) {
+            spdlog::info("{}: bad hello: truncated frame", c.address);
+            bad_hello = "truncated hello";
+        } else {
+            spdlog::debug("{}: closed before its hello", c.address);
+        }
     } catch (const std::exception& e) {
         spdlog::debug("{}: {}", c.address, e.what());
     }
@@ -229,6 +255,9 @@ awaitable<void> server::handle(tcp::socket socket) {
         }
     }
     connections_.erase(&c);
+    if (auto it = connections_per_address_.find(c.ip); --it->second == 0) {
+        connections_per_address_.erase(it);
+    }
     check_stopped();
 }
 
@@ -255,14 +284,21 @@ awaitable<void> server::serve_sender(connection& c) {
     const auto nameplate = table_.allocate(waiting, c.ip);
     c.state = phase::waiting;
     c.waiting = &waiting;
+    // Frees the nameplate exactly once: early when the wait fails (so that a late claim is
+    // refused at once instead of landing in a wait nobody reads), else when the pair ends.
     struct release_guard {
         pairing_table& table;
         std::uint32_t nameplate;
         connection& c;
+        bool held = true;
+        void release() {
+            if (held) table.release(nameplate);
+            held = false;
+        }
         ~release_guard() {
             c.waiting = nullptr;
             c.peer = nullptr;
-            table.release(nameplate);
+            release();
         }
     } guard{table_, nameplate, c};
     const auto started = clock::now();
@@ -283,6 +319,7 @@ awaitable<void> server::serve_sender(connection& c) {
     };
     const auto woke = co_await race(wait_wake(), wait_sender_gone());
     c.waiting = nullptr;
+    if (woke == 1 || !c.socket.is_open() || !waiting.receiver) guard.release();
 
     if (woke == 1 || !c.socket.is_open()) {
         spdlog::info("session nameplate={} sender={} outcome=sender-left-while-waiting", nameplate,
@@ -307,12 +344,26 @@ awaitable<void> server::serve_sender(connection& c) {
 
     // This frame now owns both sockets until the pair ends.
     tcp::socket receiver = std::move(*waiting.receiver);
-    const auto receiver_address = endpoint_text(receiver.remote_endpoint());
+    std::error_code ec;
+    const auto receiver_endpoint = receiver.remote_endpoint(ec);
+    const auto receiver_address = ec ? std::string("?") : endpoint_text(receiver_endpoint);
     c.peer = &receiver;
     c.state = phase::piping;
     const auto paired = rp::encode(rp::frame{rp::frame_type::paired, 0, {}, {}});
-    co_await asio::async_write(c.socket, asio::buffer(paired), use_awaitable);
-    co_await asio::async_write(receiver, asio::buffer(paired), use_awaitable);
+    std::error_code sender_ec;
+    std::error_code receiver_ec;
+    auto tell_both = [&]() -> awaitable<void> {
+        std::tie(sender_ec, std::ignore) =
+            co_await asio::async_write(c.socket, asio::buffer(paired), as_tuple(use_awaitable));
+        std::tie(receiver_ec, std::ignore) =
+            co_await asio::async_write(receiver, asio::buffer(paired), as_tuple(use_awaitable));
+    };
+    if (co_await race(tell_both(), sleep_for(limits_.hello_timeout)) == 1 || sender_ec ||
+        receiver_ec) {
+        spdlog::info("session nameplate={} sender={} receiver={} outcome=left-while-pairing",
+                     nameplate, c.address, receiver_address);
+        co_return;
+    }
 
     std::vector<std::uint8_t> up(limits_.buffer_size);
     std::vector<std::uint8_t> down(limits_.buffer_size);

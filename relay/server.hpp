@@ -1,8 +1,11 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "common/asio.hpp"
@@ -41,6 +44,7 @@ class server {
     awaitable<void> serve_sender(connection& c);
     awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
     void check_stopped();
+    void note_refused_connection(const std::string& address, bool per_address);
 
     asio::any_io_executor executor_;
     tcp::acceptor acceptor_;
@@ -48,6 +52,9 @@ class server {
     pairing_table table_;
     claim_limiter claims_;
     std::unordered_set<connection*> connections_;
+    std::unordered_map<asio::ip::address, std::size_t> connections_per_address_;
+    std::size_t refused_connections_ = 0;
+    std::chrono::steady_clock::time_point last_refusal_warning_{};
     asio::steady_timer grace_timer_;
     bool stopping_ = false;
     std::function<void()> on_stopped_;

@@ -17,7 +17,8 @@ namespace ferry::sender {
 
 file_source::file_source(const std::filesystem::path& path)
     : name_(path.filename().string()), shown_path_(printable(path.string())) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK so that opening a FIFO cannot hang before the type check below.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0) {
         throw failure(exit_code::local_io,
                       fmt::format("cannot open {}: {}", shown_path_, std::strerror(errno)));
@@ -35,6 +36,7 @@ file_source::file_source(const std::filesystem::path& path)
             exit_code::usage,
             fmt::format("{} is not a regular file; ferry sends one file at a time", shown_path_));
     }
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
     size_ = static_cast<std::uint64_t>(st.st_size);
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 }

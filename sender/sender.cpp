@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "common/client_runner.hpp"
@@ -9,6 +11,7 @@
 #include "common/exit_code.hpp"
 #include "common/message.hpp"
 #include "common/progress.hpp"
+#include "common/race.hpp"
 #include "common/relay_client.hpp"
 #include "common/session.hpp"
 #include "common/sha256.hpp"
@@ -86,9 +89,9 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     rate_limiter limiter(opts.limit_rate);
     progress_bar bar(shown_name, file.size(), !opts.quiet && isatty(STDERR_FILENO) != 0);
     std::uint64_t sent = 0;
-    const auto buffer = channel->prepare();
-    const auto chunk = buffer.subspan(1, data_chunk_size);
-    try {
+    auto stream = [&]() -> awaitable<void> {
+        const auto buffer = channel->prepare();
+        const auto chunk = buffer.subspan(1, data_chunk_size);
         while (sent < file.size()) {
             // Read straight into the record buffer, hash, send: no copy, no allocation. The
             // record is encrypted in place, so the type byte is written again each time.
@@ -100,8 +103,31 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
             bar.update(sent);
             co_await limiter.pace(sent);
         }
+    };
+    // The receiver says nothing while the data flows unless it has to stop (disk full, ...):
+    // listen for that at the same time, so its reason reaches the person here.
+    auto listen = [&]() -> awaitable<void> {
+        const auto m = co_await channel->receive_message();
+        if (const auto* a = std::get_if<msg::abort>(&m)) {
+            throw failure(exit_code::peer,
+                          fmt::format("the receiver stopped: {}{}{}", msg::describe(a->why),
+                                      a->text.empty() ? "" : ": ", printable(a->text)));
+        }
+        throw wire_error("the receiver sent something unexpected during the transfer");
+    };
+    std::optional<failure> local;
+    try {
+        co_await race(stream(), listen());
     } catch (const connection_closed&) {
         throw failure(exit_code::peer, "the receiver went away before the transfer finished");
+    } catch (const failure& f) {
+        if (f.code() != exit_code::local_io) throw;
+        local = f;  // the file could not be read to the end: say so before leaving
+    }
+    if (local) {
+        const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
+        co_await race(channel->send_message(abort), sleep_for(2s));
+        throw *local;
     }
     bar.finish();
     const auto digest = hash.finish();

@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <future>
+#include <optional>
 
 #include "common/code.hpp"
 #include "common/message.hpp"
 #include "common/relay_client.hpp"
 #include "common/session.hpp"
+#include "common/sha256.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;
@@ -22,8 +24,10 @@ struct evil_result {
 // Offers `name` and `size`, then reports what the receiver answered.
 class evil_sender {
   public:
-    evil_sender(std::uint16_t relay_port, std::string name, std::uint64_t size)
-        : name_(std::move(name)), size_(size) {
+    // done_hash: for a 0-byte offer, what to claim as its SHA-256 once accepted.
+    evil_sender(std::uint16_t relay_port, std::string name, std::uint64_t size,
+                std::optional<msg::digest> done_hash = std::nullopt)
+        : name_(std::move(name)), size_(size), done_hash_(done_hash) {
         std::promise<std::string> code_promise;
         auto code_future = code_promise.get_future();
         thread_ = std::thread([this, relay_port, p = std::move(code_promise)]() mutable {
@@ -66,6 +70,14 @@ class evil_sender {
         const auto answer = co_await channel->receive_message();
         if (std::holds_alternative<msg::accept>(answer)) {
             result_.answer = "accept";
+            if (done_hash_) {
+                const msg::message done = msg::done{*done_hash_};
+                co_await channel->send_message(done);
+                const auto confirmed = co_await channel->receive_message();
+                result_.answer = std::holds_alternative<msg::verified>(confirmed)
+                                     ? "accept, verified"
+                                     : "accept, no confirmation";
+            }
         } else if (const auto* r = std::get_if<msg::refuse>(&answer)) {
             result_.answer = std::string("refuse: ") + msg::describe(r->why);
         } else {
@@ -75,6 +87,7 @@ class evil_sender {
 
     std::string name_;
     std::uint64_t size_;
+    std::optional<msg::digest> done_hash_;
     std::string code_;
     evil_result result_;
     std::thread thread_;
@@ -129,12 +142,25 @@ TEST_CASE("sizes beyond the free space are refused before any byte", "[malicious
 TEST_CASE("a safe but odd name like con is kept as it is", "[malicious][e2e]") {
     relay_fixture relay;
     temp_dir out;
-    evil_sender evil(relay.port(), "con", 0);
+    sha256 empty;
+    evil_sender evil(relay.port(), "con", 0, empty.finish());
     auto r = start_receiver(relay.address(), evil.code(), out.path);
-    // The evil sender never sends DONE: the receiver waits, so stop it after the answer.
-    const auto result = evil.finish();
-    CHECK(result.answer == "accept");
-    r->kill(SIGINT);
-    r->wait();
+    CHECK(r->wait() == 0);
+    CHECK(evil.finish().answer == "accept, verified");
+    CHECK(out.entries() == std::vector<std::string>{"con"});
+    CHECK(fs::file_size(out.path / "con") == 0);
+}
+
+TEST_CASE("a DONE hash that does not match is an integrity error and saves nothing",
+          "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    msg::digest wrong{};
+    wrong.fill(0xab);
+    evil_sender evil(relay.port(), "empty.txt", 0, wrong);
+    auto r = start_receiver(relay.address(), evil.code(), out.path);
+    CHECK(r->wait() == 6);
+    CHECK_THAT(r->error_output(), Catch::Contains("arrived damaged"));
+    CHECK(evil.finish().answer == "accept, verified");  // the receiver says what it got
     CHECK(out.entries().empty());
 }

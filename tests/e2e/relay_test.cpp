@@ -120,7 +120,7 @@ TEST_CASE("relay refuses bad hellos with an error frame and stays up", "[relay][
         raw_client c(relay.port());
         c.send({'F', 'R', 'L'});
         c.shutdown_send();
-        CHECK(c.at_eof());
+        expect_error(c, rp::error_code::bad_hello);
     }
     SECTION("silence: dropped after the hello timeout") {
         raw_client c(relay.port());
@@ -214,6 +214,18 @@ TEST_CASE("a sender that leaves while waiting frees its nameplate", "[relay][e2e
         nameplate = allocate(a);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    raw_client late(relay.port());
+    late.send(claim_frame(nameplate));
+    expect_error(late, rp::error_code::unknown_nameplate);
+}
+
+TEST_CASE("a late claim after the sender's wait ended is refused at once", "[relay][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.sender_wait = std::chrono::milliseconds(200);
+    relay_fixture relay(limits);
+    raw_client sender(relay.port());
+    const auto nameplate = allocate(sender);
+    expect_error(sender, rp::error_code::no_receiver);
     raw_client late(relay.port());
     late.send(claim_frame(nameplate));
     expect_error(late, rp::error_code::unknown_nameplate);

@@ -109,9 +109,15 @@ TEST_CASE("1000 silent connections do not stop others from transferring", "[secu
     auto limits = relay_fixture::fast_limits();
     limits.hello_timeout = 60s;
     relay_fixture relay(limits);
+    // The flood comes from 127.0.0.2, the real transfer from 127.0.0.1.
     std::vector<std::unique_ptr<raw_client>> idle;
-    for (int i = 0; i < 1000; ++i)
-        idle.push_back(std::make_unique<raw_client>(relay.port()));
+    for (int i = 0; i < 1000; ++i) {
+        idle.push_back(std::make_unique<raw_client>(relay.port(), "127.0.0.2"));
+    }
+    // Past the per-address cap the relay refuses at once instead of holding sockets open.
+    const auto [type, payload] = idle.back()->read_frame();
+    CHECK(type == static_cast<std::uint8_t>(rp::frame_type::error));
+    CHECK(payload.at(0) == static_cast<std::uint8_t>(rp::error_code::relay_full));
     temp_dir in;
     temp_dir out;
     make_file(in.path / "a.bin", 1024 * 1024);

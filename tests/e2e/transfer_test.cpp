@@ -1,6 +1,8 @@
 // Whole transfers with the real ferry binary for both clients, through a real relay.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <thread>
 
@@ -37,10 +39,13 @@ transfer_result transfer(const std::string& relay, const fs::path& file, const f
     return t;
 }
 
-// Waits until the receiver has made some progress, seen from the relay's side: the sender's
-// rate limit makes the transfer slow enough to be interrupted in the middle.
-void wait_a_little() {
-    std::this_thread::sleep_for(1500ms);
+// Waits until the receiver has accepted and data is flowing; the sender's rate limit (1 MiB/s
+// for 8 MiB) makes the transfer slow enough to be interrupted in the middle.
+void wait_until_flowing(process& receiver) {
+    for (int i = 0; i < 20; ++i) {
+        if (receiver.read_error_line().find("Receiving") != std::string::npos) break;
+    }
+    std::this_thread::sleep_for(500ms);
 }
 
 }  // namespace
@@ -140,7 +145,7 @@ TEST_CASE("sender killed mid-transfer: receiver reports a cut-off stream and lea
     make_file(in.path / "slow.bin", 8 * 1024 * 1024);
     auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
     auto r = start_receiver(relay.address(), s.code, out.path);
-    wait_a_little();
+    wait_until_flowing(*r);
     s.proc->kill(SIGKILL);
     s.proc->wait();
     const auto code = r->wait();
@@ -156,7 +161,7 @@ TEST_CASE("receiver killed mid-transfer: sender fails no file is left", "[transf
     make_file(in.path / "slow.bin", 8 * 1024 * 1024);
     auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
     auto r = start_receiver(relay.address(), s.code, out.path);
-    wait_a_little();
+    wait_until_flowing(*r);
     r->kill(SIGKILL);
     r->wait();
     CHECK(s.proc->wait() == exit_peer);
@@ -170,7 +175,7 @@ TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[trans
     make_file(in.path / "slow.bin", 8 * 1024 * 1024);
     auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
     auto r = start_receiver(relay.address(), s.code, out.path);
-    wait_a_little();
+    wait_until_flowing(*r);
     r->kill(SIGINT);
     CHECK(r->wait() == 130);
     CHECK(s.proc->wait() == exit_peer);
@@ -179,7 +184,8 @@ TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[trans
 
 TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
     auto limits = relay_fixture::fast_limits();
-    limits.max_waiting_per_address = 100;  // every sender here comes from 127.0.0.1
+    limits.max_waiting_per_address = 100;  // every client here comes from 127.0.0.1
+    limits.max_connections_per_address = 200;
     relay_fixture relay(limits);
     temp_dir in;
     temp_dir out;
@@ -233,7 +239,7 @@ TEST_CASE("an unreachable relay is a network error", "[transfer][e2e]") {
     CHECK_THAT(p.error_output(), Catch::Contains("cannot reach the relay"));
 }
 
-TEST_CASE("FERRY_RELAY picks the relay; tcp:// addresses are accepted", "[transfer][e2e]") {
+TEST_CASE("FERRY_RELAY picks the relay and tcp:// addresses are accepted", "[transfer][e2e]") {
     relay_fixture relay;
     temp_dir in;
     temp_dir out;
@@ -273,7 +279,7 @@ TEST_CASE("the relay binary stops gracefully and lets a running transfer finish"
     CHECK_THAT(log, Catch::Contains("relay stopped"));
 }
 
-TEST_CASE("usage errors exit 2 with a message; --help and --version exit 0", "[cli][e2e]") {
+TEST_CASE("usage errors exit 2 with a message and help and version exit 0", "[cli][e2e]") {
     process help({ferry_binary(), "--help"});
     CHECK(help.wait() == 0);
     CHECK_THAT(help.output(), Catch::Contains("receive"));
@@ -291,4 +297,16 @@ TEST_CASE("usage errors exit 2 with a message; --help and --version exit 0", "[c
     CHECK(dir.wait() == 2);
     process bad_relay({ferry_binary(), "send", "--relay", "host:99999", "/etc/hostname"});
     CHECK(bad_relay.wait() == 2);
+}
+
+TEST_CASE("sending a FIFO or a leading-dash code is refused at once", "[cli][e2e]") {
+    temp_dir dir;
+    const auto fifo = dir.path / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    process s({ferry_binary(), "send", "--relay", "127.0.0.1:1", fifo.string()});
+    CHECK(s.wait(10s) == 2);
+    CHECK_THAT(s.error_output(), Catch::Contains("not a regular file"));
+    process r(
+        {ferry_binary(), "receive", "--relay", "127.0.0.1:1", "--", "-7-crossover-clockwork"});
+    CHECK(r.wait(10s) == 2);
 }

@@ -102,14 +102,16 @@ sender_process start_sender(const std::string& relay, const fs::path& file,
 std::unique_ptr<process> start_receiver(const std::string& relay, const std::string& code,
                                         const fs::path& out_dir,
                                         const std::vector<std::string>& extra) {
-    std::vector<std::string> args{ferry_binary(), "receive",       "-q", "--relay", relay,
-                                  "-o",           out_dir.string()};
+    std::vector<std::string> args{ferry_binary(), "receive", "--relay",
+                                  relay,          "-o",      out_dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(code);
     return std::make_unique<process>(args);
 }
 
-raw_client::raw_client(std::uint16_t port) : socket_(io_) {
+raw_client::raw_client(std::uint16_t port, const std::string& source) : socket_(io_) {
+    socket_.open(tcp::v4());
+    if (!source.empty()) socket_.bind(tcp::endpoint(asio::ip::make_address(source), 0));
     socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
     timeval tv{10, 0};  // a broken relay fails the test instead of hanging it
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -61,7 +61,8 @@ std::unique_ptr<process> start_receiver(const std::string& relay, const std::str
 // A blocking raw TCP client for speaking (or not speaking) the relay protocol by hand.
 class raw_client {
   public:
-    explicit raw_client(std::uint16_t port);
+    // `source`: a local address to connect from (another 127.x address stands in for another host).
+    explicit raw_client(std::uint16_t port, const std::string& source = "");
     void send(const std::vector<std::uint8_t>& bytes);
     // Reads one relay frame: {type, payload}; type 0 on EOF.
     std::pair<std::uint8_t, std::vector<std::uint8_t>> read_frame();

@@ -36,7 +36,7 @@ TEST_CASE("nameplates: random small unique growing only when full", "[pairing]")
     CHECK(table.allocate(*senders.back(), a) == 500);
 }
 
-TEST_CASE("claims: unknown ok once then taken; release frees", "[pairing]") {
+TEST_CASE("claims: unknown then ok once then taken and release frees", "[pairing]") {
     asio::io_context io;
     pairing_table table;
     const auto a = asio::ip::make_address("::1");
