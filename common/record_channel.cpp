@@ -8,15 +8,6 @@
 
 namespace ferry {
 
-std::size_t record_format::payload_size(byte_span header, std::size_t max) {
-    const std::size_t size = get_u32(header.data());
-    if (size == 0) throw wire_error("empty record");
-    if (size > max) {
-        throw wire_error(fmt::format("record of {} bytes is over the limit of {}", size, max));
-    }
-    return size;
-}
-
 record_channel::record_channel(tcp::socket& socket, deadline& activity)
     : socket_(socket),
       deadline_(activity),

@@ -33,6 +33,13 @@ awaitable<void> send_session_record(record_channel& channel, std::uint8_t type, 
 
 }  // namespace
 
+record_keys derive_record_keys(const crypto::spake2_keys& keys) {
+    record_keys out;
+    hkdf_sha256(keys.ke, keys.transcript, label_sender_to_receiver, out.sender_to_receiver);
+    hkdf_sha256(keys.ke, keys.transcript, label_receiver_to_sender, out.receiver_to_sender);
+    return out;
+}
+
 std::string password_salt(std::uint32_t nameplate) {
     return "ferry/1 nameplate " + std::to_string(nameplate);
 }
@@ -72,17 +79,13 @@ awaitable<std::unique_ptr<record_channel>> open_session(
                       "Check the code and start again: the sender needs a new one");
     }
 
-    record_key to_receiver{};
-    record_key to_sender{};
-    hkdf_sha256(keys.ke, keys.transcript, label_sender_to_receiver, to_receiver);
-    hkdf_sha256(keys.ke, keys.transcript, label_receiver_to_sender, to_sender);
+    auto record = derive_record_keys(keys);
     if (is_sender) {
-        channel->encrypt(to_receiver, to_sender);
+        channel->encrypt(record.sender_to_receiver, record.receiver_to_sender);
     } else {
-        channel->encrypt(to_sender, to_receiver);
+        channel->encrypt(record.receiver_to_sender, record.sender_to_receiver);
     }
-    OPENSSL_cleanse(to_receiver.data(), to_receiver.size());
-    OPENSSL_cleanse(to_sender.data(), to_sender.size());
+    OPENSSL_cleanse(&record, sizeof record);
     co_return channel;
 }
 

@@ -10,6 +10,7 @@
 #include "common/code.hpp"
 #include "common/deadline.hpp"
 #include "common/record_channel.hpp"
+#include "common/spake2.hpp"
 
 namespace ferry {
 
@@ -27,6 +28,13 @@ inline constexpr std::string_view label_receiver_to_sender = "ferry/1 key receiv
 
 // The scrypt salt that ties the password to this protocol version and nameplate.
 std::string password_salt(std::uint32_t nameplate);
+
+struct record_keys {
+    record_key sender_to_receiver{};
+    record_key receiver_to_sender{};
+};
+// HKDF-SHA256(IKM = Ke, salt = TT, info = label) for each direction.
+record_keys derive_record_keys(const crypto::spake2_keys& keys);
 
 // The session layer, run right after the relay says PAIRED: SPAKE2 keyed by the whole code, both
 // key-confirmation MACs exchanged and checked, then a record channel encrypted with one

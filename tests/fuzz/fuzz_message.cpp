@@ -1,0 +1,16 @@
+// libFuzzer target: transfer messages (offer, accept, refuse, data, done, verified, abort). A
+// message that decodes must encode back to the same bytes.
+#include "common/message.hpp"
+#include "common/wire_error.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    try {
+        const auto m = ferry::msg::decode({data, size});
+        const auto again = ferry::msg::encode(m);
+        if (again.size() != size || !std::equal(again.begin(), again.end(), data)) {
+            __builtin_trap();
+        }
+    } catch (const ferry::wire_error&) {
+    }
+    return 0;
+}

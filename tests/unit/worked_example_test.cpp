@@ -1,0 +1,70 @@
+// The worked example of docs/protocol.md, computed by the code itself: if this test fails, the
+// document or the protocol changed and they must be brought back in line.
+#include <catch2/catch.hpp>
+
+#include "common/code.hpp"
+#include "common/message.hpp"
+#include "common/record_cipher.hpp"
+#include "common/session.hpp"
+#include "common/sha256.hpp"
+
+using namespace ferry;
+
+namespace {
+
+std::vector<std::uint8_t> from_hex(const std::string& hex) {
+    std::vector<std::uint8_t> out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the worked example of docs/protocol.md", "[session][example]") {
+    const auto c = parse_code("7-crossover-clockwork");
+    const auto w = crypto::spake2_password_scalar(c.text(), password_salt(c.nameplate));
+    // Fixed private scalars (those of the first RFC 9382 vector); real sessions draw them.
+    const auto x = from_hex("43dd0fd7215bdcb482879fca3220c6a968e66d70b1356cac18bb26c84a78d729");
+    const auto y = from_hex("dcb60106f276b02606d8ef0a328c02e4b629f84f89786af5befb0bc75b6e66be");
+    crypto::spake2 a(crypto::spake2_role::a, w, identity_sender, identity_receiver,
+                     std::span<const std::uint8_t>(x));
+    crypto::spake2 b(crypto::spake2_role::b, w, identity_sender, identity_receiver,
+                     std::span<const std::uint8_t>(y));
+    const auto pa = a.my_message();
+    const auto pb = b.my_message();
+    const auto ka = a.finish(pb);
+    const auto kb = b.finish(pa);
+    CHECK(ka.mac_a == kb.mac_a);
+    CHECK(ka.mac_b == kb.mac_b);
+    const auto keys = derive_record_keys(ka);
+
+    // The first record the sender sends after confirmation: OFFER of report.pdf, 12 bytes.
+    const auto offer = msg::encode(msg::offer{0, 12, "report.pdf"});
+    std::vector<std::uint8_t> record(4 + offer.size() + record_tag_size);
+    put_u32(record.data(), static_cast<std::uint32_t>(offer.size() + record_tag_size));
+    std::copy(offer.begin(), offer.end(), record.begin() + 4);
+    record_cipher seal(keys.sender_to_receiver, record_cipher::mode::seal);
+    seal.seal(std::span(record).first(4), std::span(record).subspan(4, offer.size()),
+              std::span(record).last<record_tag_size>());
+
+    CHECK(to_hex(w) == "37f933ac623224dd504baf7f3c31b33180fb537205f3455adf1b05d6158ca174");
+    CHECK(to_hex(pa) ==
+          "04054cab73bf2a0ad0f47992e3f550408dd0cfe71b60e1325d14e88f40419ae3"
+          "b94d39e11d5dffc15211bacb93b8b7e7d47f61624416ba027aef40fff1d94a7a"
+          "87");
+    CHECK(to_hex(pb) ==
+          "0431ddace35698eeb5c7f57a9537425c13dbfe55a93a3d6bc40d413de6bf90e8"
+          "77896bb8385775711634ee0e6c1b33b82d1d3f1685274cd86b43f890eec64d75"
+          "40");
+    CHECK(to_hex(ka.mac_a) == "c42986b096c506f4caab7dca616b2320fce4ef68a09297fa016568d02eef79d1");
+    CHECK(to_hex(ka.mac_b) == "f90c941b80ba9c672fb85e1862862136fc3b3060acbe0568aefc2ba2a262be5f");
+    CHECK(to_hex(keys.sender_to_receiver) ==
+          "14a3845b2ba32bbeffdeece77d10328890b3361a3692df164cec958d2d7e7ddb");
+    CHECK(to_hex(keys.receiver_to_sender) ==
+          "5be33f6608ad251d7bd5eccd8244ff1c31a46f0c0650f9fd5b7e76c1bcea1bb8");
+    CHECK(to_hex(record) ==
+          "00000026cf55aeac7b19bf98b95dbae27f6dcb9af355adf48b57ec8a8d2e683e"
+          "34fb1287824bd3c5b7b0");
+}
