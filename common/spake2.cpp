@@ -1,5 +1,7 @@
 #include "common/spake2.hpp"
 
+#include "common/record_cipher.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -285,19 +287,8 @@ spake2_keys spake2::finish(std::span<const std::uint8_t> peer_message) {
 
     std::array<std::uint8_t, 32> confirmation{};
     cleanse_guard confirmation_guard{confirmation};
-    {
-        kdf_ptr kdf(check(EVP_KDF_fetch(nullptr, "HKDF", nullptr), "EVP_KDF_fetch(HKDF)"));
-        kdf_ctx_ptr kctx(check(EVP_KDF_CTX_new(kdf.get()), "EVP_KDF_CTX_new"));
-        char digest[] = "SHA256";
-        const OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-            OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, keys.ka.data(), keys.ka.size()),
-            OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                              const_cast<char*>(confirmation_info),
-                                              sizeof(confirmation_info) - 1),
-            OSSL_PARAM_construct_end()};
-        check(EVP_KDF_derive(kctx.get(), confirmation.data(), confirmation.size(), params), "HKDF");
-    }
+    hkdf_sha256(keys.ka, {}, std::string_view(confirmation_info, sizeof(confirmation_info) - 1),
+                confirmation);
     std::copy_n(confirmation.begin(), keys.kc_a.size(), keys.kc_a.begin());
     std::copy_n(confirmation.begin() + keys.kc_a.size(), keys.kc_b.size(), keys.kc_b.begin());
 

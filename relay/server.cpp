@@ -82,7 +82,7 @@ void raise_file_limit() {
 
 }  // namespace
 
-server::server(asio::any_io_executor ex, const tcp::endpoint& listen, limits l)
+server::server(asio::any_io_executor ex, const tcp::endpoint& listen, const limits& l)
     : executor_(ex),
       acceptor_(ex),
       limits_(l),

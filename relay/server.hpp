@@ -22,7 +22,7 @@ struct connection;
 class server {
   public:
     // Binds and listens; throws std::system_error if the address cannot be used.
-    server(asio::any_io_executor ex, const tcp::endpoint& listen, limits l);
+    server(asio::any_io_executor ex, const tcp::endpoint& listen, const limits& l);
 
     [[nodiscard]] tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 

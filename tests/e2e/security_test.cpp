@@ -147,3 +147,32 @@ TEST_CASE("claiming nameplates in a loop from one address is rate limited", "[se
     sender.send(allocate_frame());
     CHECK(sender.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::allocated));
 }
+
+TEST_CASE("bad clients while a transfer flows do not disturb it", "[security][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 3 * 1024 * 1024);
+    auto s = start_sender(relay.address(), in.path / "a.bin", {"--limit-rate", "2M"});
+    auto r = start_receiver(relay.address(), s.code, out.path);
+    std::this_thread::sleep_for(300ms);
+    const auto nameplate = static_cast<std::uint32_t>(std::stoul(s.code));
+    {
+        raw_client garbage(relay.port(), "127.0.0.3");
+        const std::string junk(5000, '\xff');
+        garbage.send({junk.begin(), junk.end()});
+        raw_client huge(relay.port(), "127.0.0.3");
+        huge.send({'F', 'R', 'L', 'Y', 1, 2, 0xff, 0xff});
+        raw_client thief(relay.port(), "127.0.0.3");
+        thief.send(claim_frame(nameplate));
+        CHECK(thief.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::error));
+        raw_client silent(relay.port(), "127.0.0.3");
+        raw_client half(relay.port(), "127.0.0.3");
+        half.send({'F', 'R'});
+        CHECK(garbage.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::error));
+        CHECK(huge.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::error));
+    }
+    CHECK(r->wait() == 0);
+    CHECK(s.proc->wait() == 0);
+    CHECK(sha256_of(out.path / "a.bin") == sha256_of(in.path / "a.bin"));
+}

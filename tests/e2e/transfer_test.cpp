@@ -137,49 +137,46 @@ TEST_CASE("an existing file is never overwritten", "[transfer][e2e]") {
     CHECK(sha256_of(out.path / "report (1).pdf") == sha256_of(in.path / "report.pdf"));
 }
 
-TEST_CASE("sender killed mid-transfer: receiver reports a cut-off stream and leaves no file",
-          "[transfer][e2e]") {
+// A transfer slow enough (8 MiB at 1 MiB/s) to be interrupted while data is flowing.
+struct slow_transfer {
     relay_fixture relay;
     temp_dir in;
     temp_dir out;
-    make_file(in.path / "slow.bin", 8 * 1024 * 1024);
-    auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
-    auto r = start_receiver(relay.address(), s.code, out.path);
-    wait_until_flowing(*r);
-    s.proc->kill(SIGKILL);
-    s.proc->wait();
-    const auto code = r->wait();
-    CHECK(code == exit_integrity);
-    CHECK_THAT(r->error_output(), Catch::Contains("cut off"));
-    CHECK(out.entries().empty());
+    sender_process s;
+    std::unique_ptr<process> r;
+    slow_transfer() {
+        make_file(in.path / "slow.bin", 8 * 1024 * 1024);
+        s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
+        r = start_receiver(relay.address(), s.code, out.path);
+        wait_until_flowing(*r);
+    }
+};
+
+TEST_CASE("sender killed mid-transfer: receiver reports a cut-off stream and leaves no file",
+          "[transfer][e2e]") {
+    slow_transfer t;
+    t.s.proc->kill(SIGKILL);
+    t.s.proc->wait();
+    CHECK(t.r->wait() == exit_integrity);
+    CHECK_THAT(t.r->error_output(), Catch::Contains("cut off"));
+    CHECK(t.out.entries().empty());
 }
 
 TEST_CASE("receiver killed mid-transfer: sender fails no file is left", "[transfer][e2e]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    make_file(in.path / "slow.bin", 8 * 1024 * 1024);
-    auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
-    auto r = start_receiver(relay.address(), s.code, out.path);
-    wait_until_flowing(*r);
-    r->kill(SIGKILL);
-    r->wait();
-    CHECK(s.proc->wait() == exit_peer);
-    CHECK(out.entries().empty());
+    slow_transfer t;
+    t.r->kill(SIGKILL);
+    t.r->wait();
+    CHECK(t.s.proc->wait() == exit_peer);
+    CHECK_THAT(t.s.proc->error_output(), Catch::Contains("went away"));
+    CHECK(t.out.entries().empty());
 }
 
 TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[transfer][e2e]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    make_file(in.path / "slow.bin", 8 * 1024 * 1024);
-    auto s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
-    auto r = start_receiver(relay.address(), s.code, out.path);
-    wait_until_flowing(*r);
-    r->kill(SIGINT);
-    CHECK(r->wait() == 130);
-    CHECK(s.proc->wait() == exit_peer);
-    CHECK(out.entries().empty());
+    slow_transfer t;
+    t.r->kill(SIGINT);
+    CHECK(t.r->wait() == 130);
+    CHECK(t.s.proc->wait() == exit_peer);
+    CHECK(t.out.entries().empty());
 }
 
 TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
