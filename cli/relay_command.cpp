@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/address.hpp"
+#include "common/client_runner.hpp"
 #include "common/exit_code.hpp"
+#include "common/relay_client.hpp"
 #include "common/logging.hpp"
 #include "common/units.hpp"
 #include "relay/server.hpp"
@@ -33,9 +36,28 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--buffer-size", s.buffer_size,
                    "Buffer per direction per transfer, at least 64K (128K)");
     app.add_flag("-v,--verbose", s.verbose, "Log debug lines too");
+    app.add_option("--check", s.check,
+                   "Do not run a relay: check that the relay at ADDR answers (e.g. an ngrok "
+                   "address), with its version and round-trip time");
+}
+
+int check_relay(const std::string& address) {
+    const auto relay = parse_host_port(address);
+    std::string version;
+    std::chrono::duration<double, std::milli> round_trip{};
+    run_client([&](deadline& activity) -> awaitable<void> {
+        activity.set(std::chrono::seconds(15));
+        auto socket = co_await connect_relay(relay, std::chrono::seconds(10));
+        const auto start = std::chrono::steady_clock::now();
+        version = co_await ping_relay(socket);
+        round_trip = std::chrono::steady_clock::now() - start;
+    });
+    fmt::print("{} answers: {}, round trip {:.1f} ms\n", relay.text(), version, round_trip.count());
+    return 0;
 }
 
 int run_relay(relay_settings& s) {
+    if (!s.check.empty()) return check_relay(s.check);
     s.limits.hello_timeout = parse_duration(s.hello_timeout);
     s.limits.sender_wait = parse_duration(s.sender_wait);
     s.limits.idle_timeout = parse_duration(s.idle_timeout);

@@ -17,9 +17,12 @@ struct relay_settings {
     std::string buffer_size = "128K";
     relay::limits limits;
     bool verbose = false;
+    std::string check;  // --check ADDR: ask that relay who it is instead of running one
 };
 
 void add_relay_options(CLI::App& app, relay_settings& s);
 int run_relay(relay_settings& s);
+// ferry relay --check ADDR: connects, pings, prints version and round-trip time.
+int check_relay(const std::string& address);
 
 }  // namespace ferry::cli

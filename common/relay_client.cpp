@@ -110,6 +110,13 @@ awaitable<void> wait_paired(tcp::socket& socket) {
     co_await expect(socket, rp::frame_type::paired);
 }
 
+awaitable<std::string> ping_relay(tcp::socket& socket) {
+    const rp::frame ping{rp::frame_type::ping, 0, {}, {}};
+    co_await send_relay_frame(socket, ping);
+    auto f = co_await expect(socket, rp::frame_type::pong);
+    co_return printable(f.text);
+}
+
 awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
     const rp::frame claim{rp::frame_type::claim, nameplate, {}, {}};
     co_await send_relay_frame(socket, claim);

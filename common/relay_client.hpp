@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "common/address.hpp"
 #include "common/asio.hpp"
@@ -18,5 +19,8 @@ awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket);
 awaitable<void> wait_paired(tcp::socket& socket);
 // Receiver: claims the nameplate; returns once paired.
 awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate);
+
+// Asks a relay who it is: returns its PONG text (e.g. "ferry-relay 0.1.0").
+awaitable<std::string> ping_relay(tcp::socket& socket);
 
 }  // namespace ferry

@@ -47,7 +47,10 @@ bool ask(const std::string& question) {
     errno = 0;
     if (!std::getline(std::cin, answer)) {
         // Ctrl-C at the prompt interrupts the read: that is an interrupt, not a "no".
-        if (errno == EINTR) throw failure(exit_code::interrupted, "interrupted");
+        if (errno == EINTR) {
+            std::fputc('\n', stderr);
+            throw failure(exit_code::interrupted, "interrupted");
+        }
         return false;
     }
     return answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes";

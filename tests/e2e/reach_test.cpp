@@ -1,0 +1,103 @@
+// Reaching a relay: over IPv6, dual-stack, through a plain TCP forwarder standing in for an ngrok
+// tunnel, and `ferry relay --check`.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <thread>
+
+#include "tests/support/helpers.hpp"
+
+using namespace ferry;
+using namespace ferry::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The real relay binary; returns the address it printed in its start-up line.
+std::string start_relay_binary(process& relay) {
+    const auto line = relay.read_error_line();
+    const auto at = line.find("listening on ");
+    REQUIRE(at != std::string::npos);
+    return line.substr(at + std::string("listening on ").size());
+}
+
+std::uint16_t port_of(const std::string& address) {
+    return static_cast<std::uint16_t>(std::stoul(address.substr(address.rfind(':') + 1)));
+}
+
+std::uint16_t free_port() {
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    return a.local_endpoint().port();
+}
+
+void check_transfer(const std::string& send_relay, const std::string& receive_relay) {
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 2 * 1024 * 1024 + 3);
+    auto s = start_sender(send_relay, in.path / "a.bin");
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(receive_relay, s.code, out.path);
+    CHECK(r->wait() == 0);
+    CHECK(s.proc->wait() == 0);
+    CHECK(sha256_of(out.path / "a.bin") == sha256_of(in.path / "a.bin"));
+}
+
+}  // namespace
+
+TEST_CASE("a transfer over IPv6 loopback", "[reach][e2e]") {
+    process relay({ferry_binary(), "relay", "--listen", "[::1]:0"});
+    const auto address = start_relay_binary(relay);
+    CHECK_THAT(address, Catch::StartsWith("[::1]:"));
+    check_transfer(address, address);
+}
+
+TEST_CASE("the default listen address is dual-stack", "[reach][e2e]") {
+    process relay({ferry_binary(), "relay", "--listen", ":0"});
+    const auto port = std::to_string(port_of(start_relay_binary(relay)));
+    // The sender comes over IPv4, the receiver over IPv6, to the same relay.
+    check_transfer("127.0.0.1:" + port, "[::1]:" + port);
+}
+
+TEST_CASE("a plain TCP forwarder in front of the relay (an ngrok stand-in)", "[reach][e2e]") {
+    relay_fixture relay;
+    const auto port = std::to_string(free_port());
+    process socat({"/usr/bin/socat", "TCP-LISTEN:" + port + ",bind=127.0.0.1,fork,reuseaddr",
+                   "TCP:" + relay.address()});
+    std::this_thread::sleep_for(300ms);  // socat prints nothing when it is ready
+    const auto tunnel = "tcp://127.0.0.1:" + port;
+    check_transfer(tunnel, tunnel);
+    process check({ferry_binary(), "relay", "--check", tunnel});
+    CHECK(check.wait() == 0);
+    socat.kill(SIGTERM);
+}
+
+TEST_CASE("ferry relay --check tells whether a relay answers", "[reach][e2e]") {
+    relay_fixture relay;
+    process ok({ferry_binary(), "relay", "--check", relay.address()});
+    CHECK(ok.wait() == 0);
+    const auto out = ok.output();
+    CHECK_THAT(out, Catch::Contains("answers: ferry-relay "));
+    CHECK_THAT(out, Catch::Contains("round trip"));
+
+    process closed(
+        {ferry_binary(), "relay", "--check", "127.0.0.1:" + std::to_string(free_port())});
+    CHECK(closed.wait() == 3);
+    CHECK_THAT(closed.error_output(), Catch::Contains("cannot reach"));
+
+    // Something that is not a ferry relay.
+    asio::io_context io;
+    tcp::acceptor impostor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    std::thread answer([&] {
+        auto s = impostor.accept();
+        const std::string banner = "SSH-2.0-OpenSSH_9.2\r\n";
+        asio::write(s, asio::buffer(banner));
+        std::this_thread::sleep_for(200ms);
+    });
+    process other({ferry_binary(), "relay", "--check",
+                   "127.0.0.1:" + std::to_string(impostor.local_endpoint().port())});
+    CHECK(other.wait() == 3);
+    CHECK_THAT(other.error_output(), Catch::Contains("unexpected"));
+    answer.join();
+}
