@@ -36,6 +36,10 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--buffer-size", s.buffer_size,
                    "Buffer per direction per transfer, at least 64K (128K)");
     app.add_flag("-v,--verbose", s.verbose, "Log debug lines too");
+    app.add_flag("--proxy-protocol", s.limits.proxy_protocol,
+                 "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy "
+                 "send-proxy / send-proxy-v2, nginx stream proxy_protocol): limits and logs use "
+                 "the client address it carries");
     app.add_option("--check", s.check,
                    "Do not run a relay: check that the relay at ADDR answers (e.g. an ngrok "
                    "address), with its version and round-trip time");

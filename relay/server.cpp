@@ -8,6 +8,7 @@
 #include "common/address.hpp"
 #include "common/deadline.hpp"
 #include "common/exit_code.hpp"
+#include "common/proxy_header.hpp"
 #include "common/race.hpp"
 #include "common/record_channel.hpp"
 #include "common/relay_frame.hpp"
@@ -70,6 +71,16 @@ awaitable<void> refuse(tcp::socket& socket, rp::error_code code, std::string_vie
     std::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
+}
+
+awaitable<void> read_proxy_header(tcp::socket& socket, proxy::header_reader& header) {
+    for (;;) {
+        auto want = header.wanted();
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(want.data(), want.size()),
+                                                       as_tuple(use_awaitable));
+        if (ec) throw connection_closed("the connection closed in the PROXY header");
+        if (header.commit(n)) co_return;
+    }
 }
 
 void raise_file_limit() {
@@ -183,7 +194,10 @@ awaitable<void> server::accept_loop() {
         if (remote_ec) continue;
         const auto ip = client_ip(remote);
         const auto from_ip = connections_per_address_.find(ip);
-        const bool too_many_from_ip = from_ip != connections_per_address_.end() &&
+        // Behind a proxy every connection comes from the proxy: the real address is known only
+        // after the PROXY header, and handle() applies the per-address cap then.
+        const bool too_many_from_ip = !limits_.proxy_protocol &&
+                                      from_ip != connections_per_address_.end() &&
                                       from_ip->second >= limits_.max_connections_per_address;
         if (connections_.size() >= limits_.max_connections || too_many_from_ip) {
             // Over a limit: a best-effort error without waiting on the client, then close.
@@ -209,10 +223,29 @@ awaitable<void> server::handle(tcp::socket socket) {
     socket.set_option(tcp::no_delay(true), ec);
     connection c{std::move(socket), endpoint_text(remote), client_ip(remote)};
     connections_.insert(&c);
-    ++connections_per_address_[c.ip];
+    bool counted = false;
     std::string bad_hello;
     frame_reader<rp::format> reader(rp::max_payload);
     try {
+        if (limits_.proxy_protocol) {
+            proxy::header_reader proxy_header;
+            if (co_await race(read_proxy_header(c.socket, proxy_header),
+                              sleep_for(limits_.hello_timeout)) == 1) {
+                throw wire_error("no PROXY protocol header in time");
+            }
+            if (const auto& real = proxy_header.result(); !real.address.empty()) {
+                c.ip = asio::ip::make_address(real.address);
+                c.address = endpoint_text(tcp::endpoint(c.ip, real.port));
+            }
+            if (const auto it = connections_per_address_.find(c.ip);
+                it != connections_per_address_.end() &&
+                it->second >= limits_.max_connections_per_address) {
+                note_refused_connection(c.address, true);
+                throw wire_error("too many connections from your address; try again later");
+            }
+        }
+        ++connections_per_address_[c.ip];
+        counted = true;
         if (co_await race(read_frame(c.socket, reader, nullptr),
                           sleep_for(limits_.hello_timeout)) == 1) {
             spdlog::info("{}: no hello within {}; closed", c.address,
@@ -255,8 +288,10 @@ awaitable<void> server::handle(tcp::socket socket) {
         }
     }
     connections_.erase(&c);
-    if (auto it = connections_per_address_.find(c.ip); --it->second == 0) {
-        connections_per_address_.erase(it);
+    if (counted) {
+        if (auto it = connections_per_address_.find(c.ip); --it->second == 0) {
+            connections_per_address_.erase(it);
+        }
     }
     check_stopped();
 }
