@@ -8,8 +8,8 @@
 #include "common/address.hpp"
 #include "common/client_runner.hpp"
 #include "common/exit_code.hpp"
-#include "common/relay_client.hpp"
 #include "common/logging.hpp"
+#include "common/relay_client.hpp"
 #include "common/units.hpp"
 #include "relay/server.hpp"
 
