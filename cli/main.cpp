@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/embedded_relay.hpp"
 #include "cli/relay_command.hpp"
 #include "common/address.hpp"
 #include "common/exit_code.hpp"
@@ -18,18 +20,21 @@ namespace {
 
 using ferry::exit_code;
 
+// Where to meet: --relay, else LAN mode if --lan, else $FERRY_RELAY, else LAN mode.
 struct relay_choice {
-    ferry::host_port address;
-    bool given = false;
+    std::optional<ferry::host_port> relay;  // nullopt: LAN mode
 };
 
-// --relay, else FERRY_RELAY, else the local default.
-relay_choice choose_relay(const std::string& flag) {
-    if (!flag.empty()) return {ferry::parse_host_port(flag), true};
-    if (const char* env = std::getenv("FERRY_RELAY"); env != nullptr && *env != '\0') {
-        return {ferry::parse_host_port(env), true};
+relay_choice choose_relay(const std::string& flag, bool lan) {
+    if (!flag.empty()) {
+        if (lan) throw ferry::failure(exit_code::usage, "--lan and --relay exclude each other");
+        return {ferry::parse_host_port(flag)};
     }
-    return {ferry::host_port{"127.0.0.1", ferry::default_relay_port}, false};
+    if (lan) return {};
+    if (const char* env = std::getenv("FERRY_RELAY"); env != nullptr && *env != '\0') {
+        return {ferry::parse_host_port(env)};
+    }
+    return {};
 }
 
 int run(int argc, char** argv) {
@@ -40,6 +45,7 @@ int run(int argc, char** argv) {
 
     std::string relay_flag;
     bool quiet = false;
+    bool lan = false;
 
     ferry::sender::options send_opts;
     std::string limit_rate;
@@ -47,24 +53,36 @@ int run(int argc, char** argv) {
     send->add_option("file", send_opts.file, "The file to send")->required();
     send->add_option("--relay", relay_flag,
                      "Relay address: host:port, [v6]:port or tcp://host:port "
-                     "(default: $FERRY_RELAY, else 127.0.0.1:9009)");
+                     "(default: $FERRY_RELAY, else LAN mode)");
     send->add_option("--code-words", send_opts.code_words, "Words in the code (2-8)")
         ->check(CLI::Range(2, 8))
         ->default_val(2);
     send->add_option("--limit-rate", limit_rate,
                      "Send at most this many bytes a second (e.g. 10M)");
     send->add_flag("-q,--quiet", quiet, "Print only the code, then errors only");
+    send->add_flag("--lan", lan,
+                   "LAN mode even if FERRY_RELAY is set: run a relay here and announce it on the "
+                   "local network (the default when no relay is configured)");
+    std::uint16_t lan_port = 0;
+    send->add_option("--port", lan_port,
+                     "LAN mode: TCP port of the relay here (default: any free)");
 
     ferry::receiver::options recv_opts;
     std::vector<std::string> code_parts;
     auto* receive = app.add_subcommand("receive", "Receive a file with the code the sender got");
     receive->add_option("code", code_parts, "The code, e.g. 7-crossover-clockwork")->required();
     receive->add_option("--relay", relay_flag,
-                        "Relay address (default: $FERRY_RELAY, else 127.0.0.1:9009)");
+                        "Relay address (default: $FERRY_RELAY, else LAN mode)");
     receive->add_option("-o,--output", recv_opts.output_dir, "Folder to save into (default: .)");
     receive->add_flag("-y,--yes", recv_opts.yes,
                       "Accept without asking; save as 'name (1).ext' if the name exists");
     receive->add_flag("-q,--quiet", quiet, "Print errors only");
+    receive->add_flag("--lan", lan,
+                      "LAN mode even if FERRY_RELAY is set: find the sender on the local network "
+                      "(the default when no relay is configured)");
+    std::string lan_timeout = "5s";
+    receive->add_option("--lan-timeout", lan_timeout,
+                        "LAN mode: how long to look for the sender (default 5s)");
 
     ferry::cli::relay_settings relay_opts;
     auto* relay = app.add_subcommand("relay", "Run a relay that pairs senders and receivers");
@@ -79,14 +97,25 @@ int run(int argc, char** argv) {
     }
 
     if (send->parsed()) {
-        const auto r = choose_relay(relay_flag);
-        send_opts.relay = r.address;
-        send_opts.relay_given = r.given;
+        const auto r = choose_relay(relay_flag, lan);
         send_opts.quiet = quiet;
         if (!limit_rate.empty()) send_opts.limit_rate = ferry::parse_size(limit_rate);
-        ferry::sender::send(send_opts);
+        if (r.relay) {
+            send_opts.relay = *r.relay;
+            send_opts.relay_given = true;
+            ferry::sender::send(send_opts);
+        } else {
+            ferry::cli::embedded_relay own(lan_port);
+            send_opts.relay = ferry::host_port{"127.0.0.1", own.port()};
+            send_opts.lan = true;
+            send_opts.lan_port = own.port();
+            ferry::sender::send(send_opts);
+        }
     } else if (receive->parsed()) {
-        recv_opts.relay = choose_relay(relay_flag).address;
+        const auto r = choose_relay(relay_flag, lan);
+        if (r.relay) recv_opts.relay = *r.relay;
+        recv_opts.lan = !r.relay;
+        recv_opts.lan_timeout = ferry::parse_duration(lan_timeout);
         recv_opts.quiet = quiet;
         std::string code;
         for (const auto& part : code_parts)

@@ -15,6 +15,7 @@ enum class exit_code : int {
     peer = 5,           // the other side refused, went away or never came
     integrity = 6,      // SHA-256 (or later, authentication) mismatch
     local_io = 7,       // local file could not be read or written, disk full
+    no_sender = 8,      // LAN mode: no sender announced that nameplate on this network
     interrupted = 130,  // Ctrl-C
 };
 

@@ -99,6 +99,21 @@ awaitable<tcp::socket> connect_relay(const host_port& relay, clock::duration tim
     co_return socket;
 }
 
+awaitable<tcp::socket> connect_endpoint(const tcp::endpoint& endpoint, clock::duration timeout) {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    std::error_code ec;
+    auto connect = [&]() -> awaitable<void> {
+        std::tie(ec) = co_await socket.async_connect(endpoint, as_tuple(use_awaitable));
+    };
+    if (co_await race(connect(), sleep_for(timeout)) == 1 || ec) {
+        throw failure(exit_code::network, fmt::format("cannot reach the sender at {}: {}",
+                                                      endpoint.address().to_string(),
+                                                      ec ? ec.message() : "no answer in time"));
+    }
+    socket.set_option(tcp::no_delay(true));
+    co_return socket;
+}
+
 awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket) {
     const rp::frame allocate{rp::frame_type::allocate, 0, {}, {}};
     co_await send_relay_frame(socket, allocate);

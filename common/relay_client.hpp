@@ -13,6 +13,9 @@ namespace ferry {
 // Resolves and connects, trying each address; failure(network) with the reason if none answers.
 awaitable<tcp::socket> connect_relay(const host_port& relay, clock::duration timeout);
 
+// Connects to a known endpoint (a LAN sender's relay); failure(network) if it does not answer.
+awaitable<tcp::socket> connect_endpoint(const tcp::endpoint& endpoint, clock::duration timeout);
+
 // Sender: asks for a nameplate.
 awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket);
 // Sender: waits until a receiver has claimed the nameplate (the relay bounds this wait).

@@ -21,6 +21,7 @@
 #include "common/text.hpp"
 #include "common/units.hpp"
 #include "common/wire_error.hpp"
+#include "receiver/lan_finder.hpp"
 #include "receiver/safe_file.hpp"
 #include "receiver/safe_name.hpp"
 
@@ -120,9 +121,29 @@ awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
     }
 }
 
+// The relay given, or in LAN mode the sender's own relay, found by its announcement.
+awaitable<tcp::socket> connect_to_relay(const options& opts, const code& c) {
+    if (!opts.lan) co_return co_await connect_relay(opts.relay, 10s);
+    if (!opts.quiet) {
+        fmt::print(stderr, "Looking for the sender of nameplate {} on this network...\n",
+                   c.nameplate);
+    }
+    const auto found = co_await find_sender_on_lan(c.nameplate, opts.lan_timeout);
+    if (!found) {
+        throw failure(
+            exit_code::no_sender,
+            fmt::format("no sender with nameplate {} answered on this network within {}. Are both "
+                        "computers on the same network? Some networks (guest Wi-Fi, VPNs) block "
+                        "multicast: then use the address the sender printed, as in "
+                        "'ferry receive --relay ADDRESS:PORT {}', or a relay with --relay",
+                        c.nameplate, format_duration(opts.lan_timeout), c.text()));
+    }
+    co_return co_await connect_endpoint(*found, 10s);
+}
+
 awaitable<void> run(const options& opts, const code& c, deadline& activity) {
     activity.set(30s);
-    auto socket = co_await connect_relay(opts.relay, 10s);
+    auto socket = co_await connect_to_relay(opts, c);
     co_await claim_nameplate(socket, c.nameplate);
     activity.set(5min);
     auto channel = co_await open_session(socket, activity, session_role::receiver, c);

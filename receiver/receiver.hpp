@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -13,6 +14,8 @@ struct options {
     std::filesystem::path output_dir = ".";
     bool yes = false;    // accept without asking, number the name if it exists
     bool quiet = false;  // errors only
+    bool lan = false;    // find the sender by its LAN announcement instead of using `relay`
+    std::chrono::milliseconds lan_timeout{5000};
 };
 
 // Receives one file into options.output_dir. Throws failure on every error; returns on success.

@@ -9,6 +9,7 @@
 #include "common/client_runner.hpp"
 #include "common/code.hpp"
 #include "common/exit_code.hpp"
+#include "common/interfaces.hpp"
 #include "common/message.hpp"
 #include "common/progress.hpp"
 #include "common/race.hpp"
@@ -19,6 +20,7 @@
 #include "common/units.hpp"
 #include "common/wire_error.hpp"
 #include "sender/file_source.hpp"
+#include "sender/lan_announcer.hpp"
 
 namespace ferry::sender {
 
@@ -42,6 +44,17 @@ class rate_limiter {
     std::uint64_t limit_;
     clock::time_point start_{clock::now()};
 };
+
+// host:port texts a receiver on this network can pass to --relay: IPv4 and non-link-local IPv6
+// addresses (a link-local IPv6 address needs an interface name, so it is left out).
+std::vector<std::string> lan_addresses(std::uint16_t port) {
+    std::vector<std::string> out;
+    for (const auto& i : local_interfaces()) {
+        if (i.address.is_v6() && i.address.to_v6().is_link_local()) continue;
+        out.push_back(host_port{i.address.to_string(), port}.text());
+    }
+    return out;
+}
 
 std::string receive_command(const options& opts, const code& c) {
     if (!opts.relay_given) return fmt::format("ferry receive {}", c.text());
@@ -69,13 +82,29 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     if (opts.quiet) {
         fmt::print("{}\n", c.text());
     } else {
-        fmt::print("Sending '{}' ({}). Code: {}\nOn the other computer run:  {}\n", shown_name,
-                   format_size(file.size()), c.text(), receive_command(opts, c));
+        fmt::print("Sending '{}' ({}). Code: {}\n", shown_name, format_size(file.size()), c.text());
+        if (opts.lan) {
+            fmt::print(
+                "LAN mode: no relay, the receiver must be on this network.\n"
+                "On the other computer run:  ferry receive {}\n",
+                c.text());
+            for (const auto& address : lan_addresses(opts.lan_port)) {
+                fmt::print(
+                    "If it finds nothing (multicast blocked):  ferry receive --relay {} {}\n",
+                    address, c.text());
+            }
+        } else {
+            fmt::print("On the other computer run:  {}\n", receive_command(opts, c));
+        }
     }
     std::fflush(stdout);
 
     activity.set(24h);  // the relay bounds the wait for a receiver and tells us when it ends
-    co_await wait_paired(socket);
+    if (opts.lan) {
+        co_await race(wait_paired(socket), announce_on_lan(nameplate, opts.lan_port));
+    } else {
+        co_await wait_paired(socket);
+    }
     activity.set(5min);
     auto channel = co_await open_session(socket, activity, session_role::sender, c);
     const msg::message offer = msg::offer{0, file.size(), file.name()};

@@ -16,6 +16,10 @@ struct options {
     int code_words = 2;
     bool quiet = false;            // print the code alone, then errors only
     std::uint64_t limit_rate = 0;  // bytes per second, 0 = unlimited
+    // LAN mode: `relay` is the sender's own relay; announce its port on the local network and
+    // print these addresses for a receiver whose network blocks multicast.
+    bool lan = false;
+    std::uint16_t lan_port = 0;
 };
 
 // Sends one file. Throws failure on every error; returns once the receiver has verified it.

@@ -294,6 +294,9 @@ TEST_CASE("usage errors exit 2 with a message and help and version exit 0", "[cl
     CHECK(dir.wait() == 2);
     process bad_relay({ferry_binary(), "send", "--relay", "host:99999", "/etc/hostname"});
     CHECK(bad_relay.wait() == 2);
+    process both({ferry_binary(), "send", "--lan", "--relay", "127.0.0.1:1", "/etc/hostname"});
+    CHECK(both.wait() == 2);
+    CHECK_THAT(both.error_output(), Catch::Contains("exclude each other"));
 }
 
 TEST_CASE("sending a FIFO or a leading-dash code is refused at once", "[cli][e2e]") {

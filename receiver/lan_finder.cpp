@@ -1,0 +1,73 @@
+#include "receiver/lan_finder.hpp"
+
+#include <array>
+
+#include "common/interfaces.hpp"
+#include "common/lan.hpp"
+#include "common/race.hpp"
+
+namespace ferry::receiver {
+
+using asio::ip::udp;
+namespace multicast = asio::ip::multicast;
+
+namespace {
+
+awaitable<void> listen(udp::socket& socket, std::uint32_t nameplate,
+                       std::optional<tcp::endpoint>& found) {
+    if (!socket.is_open()) {
+        co_await sleep_for(std::chrono::hours(24));  // this family is not available: never wins
+    }
+    std::array<std::uint8_t, 64> buffer{};
+    udp::endpoint from;
+    for (;;) {
+        auto [ec, n] = co_await socket.async_receive_from(
+            asio::buffer(buffer), from, asio::experimental::as_tuple(use_awaitable));
+        if (ec) throw std::system_error(ec);
+        // Anyone on the network can announce anything: a spoofed announcement can only lead to
+        // a key exchange that fails as a wrong code.
+        const auto a = lan::decode(byte_span(buffer.data(), n));
+        if (a && a->nameplate == nameplate) {
+            found = tcp::endpoint(from.address(), a->port);
+            co_return;
+        }
+    }
+}
+
+}  // namespace
+
+awaitable<std::optional<tcp::endpoint>> find_sender_on_lan(std::uint32_t nameplate,
+                                                           clock::duration timeout) {
+    auto ex = co_await asio::this_coro::executor;
+    const auto group4 = asio::ip::make_address_v4(lan::group_v4);
+    const auto group6 = asio::ip::make_address_v6(lan::group_v6);
+    const auto interfaces = local_interfaces();
+    std::error_code ec;
+    udp::socket v4(ex);
+    udp::socket v6(ex);
+    v4.open(udp::v4(), ec);
+    v4.set_option(udp::socket::reuse_address(true), ec);
+    v4.bind(udp::endpoint(asio::ip::address_v4::any(), lan::udp_port), ec);
+    if (ec) v4.close(ec);
+    v6.open(udp::v6(), ec);
+    v6.set_option(asio::ip::v6_only(true), ec);
+    v6.set_option(udp::socket::reuse_address(true), ec);
+    v6.bind(udp::endpoint(asio::ip::address_v6::any(), lan::udp_port), ec);
+    if (ec) v6.close(ec);
+    for (const auto& i : interfaces) {
+        if (!i.multicast) continue;
+        if (i.address.is_v4() && v4.is_open()) {
+            v4.set_option(multicast::join_group(group4, i.address.to_v4()), ec);
+        } else if (i.address.is_v6() && i.address.to_v6().is_link_local() && v6.is_open()) {
+            v6.set_option(multicast::join_group(group6, i.index), ec);
+        }
+    }
+    std::optional<tcp::endpoint> found;
+    auto either = [&]() -> awaitable<void> {
+        co_await race(listen(v4, nameplate, found), listen(v6, nameplate, found));
+    };
+    co_await race(either(), sleep_for(timeout));
+    co_return found;
+}
+
+}  // namespace ferry::receiver

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# LAN mode for real, in network namespaces this test makes and removes itself:
+#   A (sender) and B (receiver) joined by a veth pair with multicast on; C isolated (only lo).
+# No relay is configured anywhere: A runs its own and announces it; B finds it; C finds nothing.
+# Exits 77 (ctest: skipped) where namespaces cannot be made, saying why.
+set -u
+ferry=${1:?usage: lan_test.sh path/to/ferry}
+
+if [ "$(id -u)" != 0 ]; then echo "SKIPPED: network namespaces need root"; exit 77; fi
+if ! command -v ip >/dev/null; then echo "SKIPPED: iproute2 (ip) is not installed"; exit 77; fi
+
+tag="fy$$"
+ns_a="${tag}a" ns_b="${tag}b" ns_c="${tag}c"
+work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-lan.XXXXXX")
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    for ns in "$ns_a" "$ns_b" "$ns_c"; do ip netns del "$ns" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! ip netns add "$ns_a" 2>"$work/err"; then
+    echo "SKIPPED: cannot create network namespaces here: $(cat "$work/err")"
+    exit 77
+fi
+fail() { echo "FAIL: $*"; exit 1; }
+ip netns add "$ns_b" && ip netns add "$ns_c" || fail "ip netns add"
+ip link add "${tag}va" type veth peer name "${tag}vb" || fail "veth"
+ip link set "${tag}va" netns "$ns_a" && ip link set "${tag}vb" netns "$ns_b" || fail "veth netns"
+ip -n "$ns_a" addr add 10.99.0.1/24 dev "${tag}va" || fail "address A"
+ip -n "$ns_b" addr add 10.99.0.2/24 dev "${tag}vb" || fail "address B"
+for ns in "$ns_a" "$ns_b" "$ns_c"; do ip -n "$ns" link set lo up; done
+ip -n "$ns_a" link set "${tag}va" up multicast on || fail "link A"
+ip -n "$ns_b" link set "${tag}vb" up multicast on || fail "link B"
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" env -u FERRY_RELAY "$@"; }
+# A relay that does not exist: --lan must win over it.
+bogus="FERRY_RELAY=127.0.0.1:1"
+
+start_sender() {  # $1: output file, then extra flags; sets sender_pid, code, direct
+    local out=$1
+    shift
+    # shellcheck disable=SC2086  # send_flags: extra flags, word-split on purpose
+    in_ns "$ns_a" "$@" "$ferry" send ${send_flags:-} "$work/data.bin" > "$out" 2> "$out.err" &
+    sender_pid=$!
+    pids+=("$sender_pid")
+    for _ in $(seq 200); do grep -q -- "--relay 10.99.0.1:" "$out" && break; sleep 0.05; done
+    code=$(grep -o 'Code: [^ ]*' "$out" | cut -d' ' -f2)
+    direct=$(grep -o -- '--relay 10\.99\.0\.1:[0-9]*' "$out" | cut -d' ' -f2)
+    [ -n "$code" ] && [ -n "$direct" ] || fail "the sender printed no code or address: $(cat "$out" "$out.err")"
+}
+
+head -c $((5 * 1024 * 1024 + 17)) /dev/urandom > "$work/data.bin"
+mkdir -p "$work/out_b" "$work/out_c"
+
+# 1. B finds A's announcement and receives the file (--lan over a configured FERRY_RELAY).
+send_flags=--lan start_sender "$work/code1" env "$bogus"
+grep -q "LAN mode" "$work/code1" || fail "the sender did not say it is in LAN mode"
+in_ns "$ns_b" env "$bogus" "$ferry" receive --lan --yes -o "$work/out_b" "$code" > "$work/b.out" 2>&1
+rc=$?
+wait "$sender_pid"; sender_rc=$?
+[ "$rc" = 0 ] || fail "receiver in B exited $rc: $(cat "$work/b.out")"
+[ "$sender_rc" = 0 ] || fail "sender in A exited $sender_rc: $(cat "$work/code1.err")"
+want=$(sha256sum < "$work/data.bin" | cut -d' ' -f1)
+got=$(sha256sum < "$work/out_b/data.bin" | cut -d' ' -f1)
+[ "$want" = "$got" ] || fail "SHA-256 differs: sent $want, received $got"
+echo "ok: LAN transfer A -> B verified ($got)"
+
+# 2. C is isolated: a sender is waiting in A (LAN mode by default: no relay configured), but C
+#    cannot see it.
+start_sender "$work/code2" env
+in_ns "$ns_c" "$ferry" receive --yes --lan-timeout 2s -o "$work/out_c" "$code" > "$work/c.out" 2>&1
+rc=$?
+[ "$rc" = 8 ] || fail "receiver in C exited $rc, not 8: $(cat "$work/c.out")"
+grep -q "no sender with nameplate" "$work/c.out" || fail "no 'no sender' message: $(cat "$work/c.out")"
+grep -q -- "--relay" "$work/c.out" || fail "no hint to use --relay: $(cat "$work/c.out")"
+[ -z "$(ls -A "$work/out_c")" ] || fail "C wrote something"
+echo "ok: isolated receiver in C: exit 8, says what to check"
+
+# 3. Multicast blocked: B reaches A directly with the address the sender printed.
+in_ns "$ns_b" "$ferry" receive --yes --relay "$direct" -o "$work/out_c" "$code" > "$work/b2.out" 2>&1
+rc=$?
+wait "$sender_pid"
+[ "$rc" = 0 ] || fail "direct receive with --relay exited $rc: $(cat "$work/b2.out")"
+echo "ok: direct receive with --relay ADDRESS:PORT verified"
+echo "1 passed, 0 failed"
