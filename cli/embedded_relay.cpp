@@ -7,17 +7,31 @@
 
 namespace ferry::cli {
 
+namespace {
+
+// One sender, one receiver: anyone else who can reach the port gets nothing out of it.
+relay::limits lan_limits() {
+    relay::limits l;
+    l.max_sessions = 1;
+    l.max_waiting_per_address = 1;
+    l.max_connections = 16;
+    l.max_connections_per_address = 8;
+    l.grace = std::chrono::seconds(2);
+    l.first_nameplate_range = 99'999;  // two senders on one network rarely collide
+    return l;
+}
+
+}  // namespace
+
 embedded_relay::embedded_relay(std::uint16_t port) {
     spdlog::set_level(spdlog::level::off);  // the sender speaks to its person, not a log
     try {
         try {
             server_ = std::make_unique<relay::server>(
-                io_.get_executor(), tcp::endpoint(asio::ip::address_v6::any(), port),
-                relay::limits{});
+                io_.get_executor(), tcp::endpoint(asio::ip::address_v6::any(), port), lan_limits());
         } catch (const std::system_error&) {
             server_ = std::make_unique<relay::server>(
-                io_.get_executor(), tcp::endpoint(asio::ip::address_v4::any(), port),
-                relay::limits{});
+                io_.get_executor(), tcp::endpoint(asio::ip::address_v4::any(), port), lan_limits());
         }
     } catch (const std::system_error& e) {
         throw failure(exit_code::network, fmt::format("cannot listen on port {} for LAN mode: {}",
@@ -29,7 +43,8 @@ embedded_relay::embedded_relay(std::uint16_t port) {
 }
 
 embedded_relay::~embedded_relay() {
-    asio::post(io_, [this] { server_->stop_now(); });
+    // Graceful: the last records (a confirmation, an ABORT) still reach the receiver.
+    asio::post(io_, [this] { server_->stop(); });
     thread_.join();
 }
 

@@ -142,18 +142,16 @@ void header_reader::parse_v2() {
     const auto* body = buffer_.data() + 16;
     switch (family) {
         case 0x11:  // TCP over IPv4: src 4, dst 4, sport 2, dport 2
-        case 0x12:
             if (len < 12) throw wire_error("PROXY v2 IPv4 addresses truncated");
             result_.address = address_text(AF_INET, body);
             result_.port = get_u16(body + 8);
             return;
         case 0x21:  // TCP over IPv6: src 16, dst 16, sport 2, dport 2
-        case 0x22:
             if (len < 36) throw wire_error("PROXY v2 IPv6 addresses truncated");
             result_.address = address_text(AF_INET6, body);
             result_.port = get_u16(body + 32);
             return;
-        default:  // UNSPEC or a family without an IP address: keep the connection's address
+        default:  // UNSPEC, UDP, UNIX: not a TCP client address; keep the connection's address
             return;
     }
 }

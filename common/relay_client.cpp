@@ -70,9 +70,10 @@ awaitable<tcp::socket> connect_relay(const host_port& relay, clock::duration tim
     tcp::socket socket(ex);
     std::error_code ec;
     bool resolved = false;
+    const auto service = std::to_string(relay.port);
     auto connect = [&]() -> awaitable<void> {
-        auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
-            relay.host, std::to_string(relay.port), as_tuple(use_awaitable));
+        auto [resolve_ec, endpoints] =
+            co_await resolver.async_resolve(relay.host, service, as_tuple(use_awaitable));
         ec = resolve_ec;
         if (ec) co_return;
         resolved = true;

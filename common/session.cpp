@@ -31,6 +31,14 @@ awaitable<void> send_session_record(record_channel& channel, std::uint8_t type, 
     co_await channel.send(1 + body.size());
 }
 
+void check_confirmation(byte_span received, byte_span expected) {
+    if (!crypto::constant_time_equal(received, expected)) {
+        throw failure(exit_code::wrong_code,
+                      "wrong code (or someone tried to guess it); nothing was transferred. "
+                      "Check the code and start again: the sender needs a new one");
+    }
+}
+
 }  // namespace
 
 record_keys derive_record_keys(const crypto::spake2_keys& keys) {
@@ -66,20 +74,37 @@ awaitable<std::unique_ptr<record_channel>> open_session(
         throw wire_error(std::string("bad key exchange message: ") + e.what());
     }
 
-    // Both confirmations are exchanged before anything else is said: a wrong code is found here,
-    // on both sides, after exactly one guess.
-    const auto& my_mac = is_sender ? keys.mac_a : keys.mac_b;
-    const auto& their_expected = is_sender ? keys.mac_b : keys.mac_a;
-    co_await send_session_record(*channel, confirm_record, my_mac);
-    const auto their_mac =
-        co_await receive_session_record(*channel, confirm_record, my_mac.size(), "confirmation");
-    if (!crypto::constant_time_equal(their_mac, their_expected)) {
+    // Confirmations, before anything else is said. The receiver confirms first; the sender
+    // answers only once that confirmation checks out, so a fake receiver learns nothing it could
+    // test a guess against. The receiver's confirmation does let a fake sender test one guess
+    // offline, so a receiver whose peer vanishes right after it is as loud as a wrong code.
+    bool confirmed_first = false;
+    try {
+        if (is_sender) {
+            const auto theirs_mac = co_await receive_session_record(
+                *channel, confirm_record, keys.mac_b.size(), "confirmation");
+            check_confirmation(theirs_mac, keys.mac_b);
+            co_await send_session_record(*channel, confirm_record, keys.mac_a);
+        } else {
+            co_await send_session_record(*channel, confirm_record, keys.mac_b);
+            confirmed_first = true;
+            const auto theirs_mac = co_await receive_session_record(
+                *channel, confirm_record, keys.mac_a.size(), "confirmation");
+            check_confirmation(theirs_mac, keys.mac_a);
+        }
+    } catch (const connection_closed&) {
+        if (!confirmed_first) throw;
         throw failure(exit_code::wrong_code,
-                      "wrong code (or someone tried to guess it); nothing was transferred. "
-                      "Check the code and start again: the sender needs a new one");
+                      "wrong code (or someone tried to guess it): the sender did not confirm the "
+                      "key exchange. Nothing was transferred; check the code and ask the sender "
+                      "to start again");
     }
 
     auto record = derive_record_keys(keys);
+    OPENSSL_cleanse(&keys.ke, sizeof keys.ke);
+    OPENSSL_cleanse(&keys.ka, sizeof keys.ka);
+    OPENSSL_cleanse(&keys.kc_a, sizeof keys.kc_a);
+    OPENSSL_cleanse(&keys.kc_b, sizeof keys.kc_b);
     if (is_sender) {
         channel->encrypt(record.sender_to_receiver, record.receiver_to_sender);
     } else {

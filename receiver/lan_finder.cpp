@@ -2,6 +2,9 @@
 
 #include <array>
 
+#include <fmt/format.h>
+
+#include "common/exit_code.hpp"
 #include "common/interfaces.hpp"
 #include "common/lan.hpp"
 #include "common/race.hpp"
@@ -54,6 +57,11 @@ awaitable<std::optional<tcp::endpoint>> find_sender_on_lan(std::uint32_t namepla
     v6.set_option(udp::socket::reuse_address(true), ec);
     v6.bind(udp::endpoint(asio::ip::address_v6::any(), lan::udp_port), ec);
     if (ec) v6.close(ec);
+    if (!v4.is_open() && !v6.is_open()) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot listen for LAN announcements on UDP port {}: {}",
+                                  lan::udp_port, ec.message()));
+    }
     for (const auto& i : interfaces) {
         if (!i.multicast) continue;
         if (i.address.is_v4() && v4.is_open()) {

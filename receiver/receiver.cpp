@@ -214,8 +214,9 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity) {
     }
 
     try {
+        auto label = printable(name);  // named: see the GCC 12 note in relay/server.cpp
         const auto saved = co_await receive_data(*channel, *file, offered->name, offered->size,
-                                                 printable(name), opts.quiet);
+                                                 std::move(label), opts.quiet);
         if (!opts.quiet) {
             fmt::print("Saved {}{}, SHA-256 verified.\n", dir_text(opts.output_dir),
                        printable(saved));

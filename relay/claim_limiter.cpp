@@ -5,8 +5,19 @@
 namespace ferry::relay {
 
 namespace {
-constexpr std::size_t prune_above = 10'000;  // buckets kept before full ones are dropped
+
+constexpr std::size_t prune_above = 10'000;  // buckets kept before stale ones are dropped
+constexpr std::size_t hard_cap = 100'000;    // beyond this (a flood from a huge range): start over
+
+// One IPv6 host usually holds a whole /64: count it as one address.
+asio::ip::address key_of(const asio::ip::address& a) {
+    if (!a.is_v6()) return a;
+    auto bytes = a.to_v6().to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes);
 }
+
+}  // namespace
 
 claim_limiter::bucket& claim_limiter::refill(const asio::ip::address& from, clock::time_point now) {
     const auto capacity = static_cast<double>(per_minute_);
@@ -21,16 +32,20 @@ claim_limiter::bucket& claim_limiter::refill(const asio::ip::address& from, cloc
 }
 
 bool claim_limiter::allowed(const asio::ip::address& from, clock::time_point now) {
-    if (buckets_.size() > prune_above) prune(now);
-    return refill(from, now).tokens >= 1.0;
+    const auto key = key_of(from);
+    if (!buckets_.contains(key)) return true;  // a full bucket: nothing to remember
+    return refill(key, now).tokens >= 1.0;
 }
 
 void claim_limiter::charge(const asio::ip::address& from, clock::time_point now) {
-    auto& b = refill(from, now);
+    if (buckets_.size() > prune_above && now - last_prune_ > std::chrono::seconds(10)) prune(now);
+    if (buckets_.size() > hard_cap) buckets_.clear();
+    auto& b = refill(key_of(from), now);
     b.tokens = std::max(0.0, b.tokens - 1.0);
 }
 
 void claim_limiter::prune(clock::time_point now) {
+    last_prune_ = now;
     // A bucket that would be full again carries no information: forget it.
     std::erase_if(buckets_, [&](const auto& entry) {
         return now - entry.second.updated > std::chrono::minutes(1);

@@ -8,7 +8,8 @@
 
 namespace ferry::relay {
 
-// Failed claims (unknown or already paired nameplate) per source address, as a token bucket:
+// Failed claims (unknown or already paired nameplate) per source address (per /64 for IPv6),
+// as a token bucket:
 // `per_minute` tokens, refilled evenly over a minute. An address with no token left may not
 // claim at all until one has come back, so nameplates cannot be scanned in a loop. Legitimate
 // receivers make one successful claim and are never charged.
@@ -29,6 +30,7 @@ class claim_limiter {
 
     std::size_t per_minute_;
     std::unordered_map<asio::ip::address, bucket> buckets_;
+    clock::time_point last_prune_{};
 };
 
 }  // namespace ferry::relay

@@ -2,13 +2,14 @@
 
 namespace ferry::relay {
 
-pairing_table::pairing_table() : random_(std::random_device{}()) {}
+pairing_table::pairing_table(std::uint32_t first_range_max)
+    : random_(std::random_device{}()), first_range_max_(first_range_max) {}
 
 std::uint32_t pairing_table::allocate(waiting_sender& sender, const asio::ip::address& from) {
     // Ranges 1-999, 1000-9999, ...: the first one with room. Random within it, so nameplates
     // say nothing about how busy the relay is or what came before.
     std::uint32_t low = 1;
-    std::uint32_t high = 999;
+    std::uint32_t high = first_range_max_;
     while (true) {
         std::size_t used = 0;
         for (const auto& [nameplate, e] : entries_) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string>
 #include <unordered_map>
 
 #include "common/asio.hpp"
@@ -16,7 +17,7 @@ struct waiting_sender {
     explicit waiting_sender(asio::any_io_executor ex) : wake(std::move(ex)) {}
     asio::steady_timer wake;
     std::optional<tcp::socket> receiver;
-    asio::ip::address receiver_address;
+    std::string receiver_address;  // for the log: the real address, also behind a proxy
     bool shutting_down = false;
 };
 
@@ -24,7 +25,9 @@ struct waiting_sender {
 // touched from the relay's io_context thread.
 class pairing_table {
   public:
-    pairing_table();
+    // first_range_max: the top of the first range (999; an embedded LAN relay uses 99999 so
+    // that two senders on one network rarely pick the same nameplate).
+    explicit pairing_table(std::uint32_t first_range_max = 999);
 
     // A random free nameplate from 1-999, or from the next decade range when those are all in use.
     std::uint32_t allocate(waiting_sender& sender, const asio::ip::address& from);
@@ -52,6 +55,7 @@ class pairing_table {
     std::unordered_map<std::uint32_t, entry> entries_;
     std::unordered_map<asio::ip::address, std::size_t> waiting_per_address_;
     std::mt19937 random_;
+    std::uint32_t first_range_max_;
 };
 
 }  // namespace ferry::relay

@@ -97,6 +97,7 @@ server::server(asio::any_io_executor ex, const tcp::endpoint& listen, const limi
     : executor_(ex),
       acceptor_(ex),
       limits_(l),
+      table_(l.first_nameplate_range),
       claims_(l.failed_claims_per_minute),
       grace_timer_(ex) {
     raise_file_limit();
@@ -234,14 +235,16 @@ awaitable<void> server::handle(tcp::socket socket) {
                 throw wire_error("no PROXY protocol header in time");
             }
             if (const auto& real = proxy_header.result(); !real.address.empty()) {
-                c.ip = asio::ip::make_address(real.address);
+                c.ip = client_ip(tcp::endpoint(asio::ip::make_address(real.address), 0));
                 c.address = endpoint_text(tcp::endpoint(c.ip, real.port));
             }
             if (const auto it = connections_per_address_.find(c.ip);
                 it != connections_per_address_.end() &&
                 it->second >= limits_.max_connections_per_address) {
                 note_refused_connection(c.address, true);
-                throw wire_error("too many connections from your address; try again later");
+                co_await refuse(c.socket, rp::error_code::relay_full,
+                                "too many connections from your address; try again later");
+                throw connection_closed("refused");
             }
         }
         ++connections_per_address_[c.ip];
@@ -379,9 +382,7 @@ awaitable<void> server::serve_sender(connection& c) {
 
     // This frame now owns both sockets until the pair ends.
     tcp::socket receiver = std::move(*waiting.receiver);
-    std::error_code ec;
-    const auto receiver_endpoint = receiver.remote_endpoint(ec);
-    const auto receiver_address = ec ? std::string("?") : endpoint_text(receiver_endpoint);
+    const auto receiver_address = waiting.receiver_address;
     c.peer = &receiver;
     c.state = phase::piping;
     const auto paired = rp::encode(rp::frame{rp::frame_type::paired, 0, {}, {}});
@@ -448,7 +449,7 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
     }
     // Hand the socket to the sender's coroutine, which owns the pair from here on.
     claimed.sender->receiver = std::move(c.socket);
-    claimed.sender->receiver_address = c.ip;
+    claimed.sender->receiver_address = c.address;
     claimed.sender->wake.cancel();
 }
 

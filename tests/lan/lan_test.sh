@@ -35,7 +35,8 @@ for ns in "$ns_a" "$ns_b" "$ns_c"; do ip -n "$ns" link set lo up; done
 ip -n "$ns_a" link set "${tag}va" up multicast on || fail "link A"
 ip -n "$ns_b" link set "${tag}vb" up multicast on || fail "link B"
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" env -u FERRY_RELAY "$@"; }
+# Every command is bounded, so that the script always gets to its cleanup before ctest's timeout.
+in_ns() { local ns=$1; shift; timeout 60 ip netns exec "$ns" env -u FERRY_RELAY "$@"; }
 # A relay that does not exist: --lan must win over it.
 bogus="FERRY_RELAY=127.0.0.1:1"
 
@@ -55,18 +56,32 @@ start_sender() {  # $1: output file, then extra flags; sets sender_pid, code, di
 head -c $((5 * 1024 * 1024 + 17)) /dev/urandom > "$work/data.bin"
 mkdir -p "$work/out_b" "$work/out_c"
 
-# 1. B finds A's announcement and receives the file (--lan over a configured FERRY_RELAY).
-send_flags=--lan start_sender "$work/code1" env "$bogus"
+check_file() {  # $1: folder with the received data.bin
+    local want got
+    want=$(sha256sum < "$work/data.bin" | cut -d' ' -f1)
+    got=$(sha256sum < "$1/data.bin" | cut -d' ' -f1)
+    [ "$want" = "$got" ] || fail "SHA-256 differs: sent $want, received $got"
+    echo "$got"
+}
+
+# 1. Nothing configured anywhere: A runs its own relay and announces it, B finds it.
+start_sender "$work/code1" env
 grep -q "LAN mode" "$work/code1" || fail "the sender did not say it is in LAN mode"
-in_ns "$ns_b" env "$bogus" "$ferry" receive --lan --yes -o "$work/out_b" "$code" > "$work/b.out" 2>&1
+in_ns "$ns_b" "$ferry" receive --yes -o "$work/out_b" "$code" > "$work/b.out" 2>&1
 rc=$?
 wait "$sender_pid"; sender_rc=$?
 [ "$rc" = 0 ] || fail "receiver in B exited $rc: $(cat "$work/b.out")"
 [ "$sender_rc" = 0 ] || fail "sender in A exited $sender_rc: $(cat "$work/code1.err")"
-want=$(sha256sum < "$work/data.bin" | cut -d' ' -f1)
-got=$(sha256sum < "$work/out_b/data.bin" | cut -d' ' -f1)
-[ "$want" = "$got" ] || fail "SHA-256 differs: sent $want, received $got"
-echo "ok: LAN transfer A -> B verified ($got)"
+echo "ok: LAN transfer A -> B verified ($(check_file "$work/out_b"))"
+
+# 1b. --lan wins over a configured FERRY_RELAY on both sides.
+rm -rf "$work/out_b" && mkdir -p "$work/out_b"
+send_flags=--lan start_sender "$work/code1b" env "$bogus"
+in_ns "$ns_b" env "$bogus" "$ferry" receive --lan --yes -o "$work/out_b" "$code" > "$work/b.out" 2>&1
+rc=$?
+wait "$sender_pid"; sender_rc=$?
+[ "$rc" = 0 ] && [ "$sender_rc" = 0 ] || fail "--lan: receiver $rc, sender $sender_rc: $(cat "$work/b.out")"
+echo "ok: --lan over FERRY_RELAY verified ($(check_file "$work/out_b"))"
 
 # 2. C is isolated: a sender is waiting in A (LAN mode by default: no relay configured), but C
 #    cannot see it.
@@ -82,7 +97,17 @@ echo "ok: isolated receiver in C: exit 8, says what to check"
 # 3. Multicast blocked: B reaches A directly with the address the sender printed.
 in_ns "$ns_b" "$ferry" receive --yes --relay "$direct" -o "$work/out_c" "$code" > "$work/b2.out" 2>&1
 rc=$?
-wait "$sender_pid"
-[ "$rc" = 0 ] || fail "direct receive with --relay exited $rc: $(cat "$work/b2.out")"
-echo "ok: direct receive with --relay ADDRESS:PORT verified"
+wait "$sender_pid"; sender_rc=$?
+[ "$rc" = 0 ] && [ "$sender_rc" = 0 ] || fail "direct: receiver $rc, sender $sender_rc: $(cat "$work/b2.out")"
+echo "ok: direct receive with --relay $direct verified ($(check_file "$work/out_c"))"
+
+# 4. A wrong code in LAN mode fails on both sides as a wrong code.
+start_sender "$work/code4" env
+wrong="${code%-*}-aardvark"
+[ "$wrong" != "$code" ] || wrong="${code%-*}-absurd"
+in_ns "$ns_b" "$ferry" receive --yes -o "$work/out_b" "$wrong" > "$work/b4.out" 2>&1
+rc=$?
+wait "$sender_pid"; sender_rc=$?
+[ "$rc" = 4 ] && [ "$sender_rc" = 4 ] || fail "wrong code: receiver $rc, sender $sender_rc: $(cat "$work/b4.out")"
+echo "ok: a wrong code in LAN mode: exit 4 on both sides"
 echo "1 passed, 0 failed"
