@@ -62,8 +62,9 @@ TEST_CASE("nothing readable crosses the relay", "[security][e2e]") {
 
 TEST_CASE("tampering with the records is an integrity error and leaves no file",
           "[security][e2e]") {
-    const auto mode = GENERATE(forwarder::tamper::flip_bit, forwarder::tamper::drop,
-                               forwarder::tamper::repeat, forwarder::tamper::close);
+    const auto mode =
+        GENERATE(forwarder::tamper::flip_bit, forwarder::tamper::drop, forwarder::tamper::repeat,
+                 forwarder::tamper::reorder, forwarder::tamper::close);
     relay_fixture relay;
     // Records after the hello: 0 key exchange, 1 confirmation, 2 offer, 3.. data.
     forwarder evil(relay.port(), mode, 5);
@@ -175,4 +176,27 @@ TEST_CASE("bad clients while a transfer flows do not disturb it", "[security][e2
     CHECK(r->wait() == 0);
     CHECK(s.proc->wait() == 0);
     CHECK(sha256_of(out.path / "a.bin") == sha256_of(in.path / "a.bin"));
+}
+
+TEST_CASE("tampering with the receiver's records is caught by the sender", "[security][e2e]") {
+    // Receiver's records after its claim: 0 key exchange, 1 confirmation, 2 ACCEPT (encrypted).
+    const auto mode = GENERATE(forwarder::tamper::flip_bit, forwarder::tamper::repeat);
+    relay_fixture relay;
+    forwarder evil(relay.port(), mode, 2);
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "data.bin", 1024 * 1024);
+    auto s = start_sender(relay.address(), in.path / "data.bin");
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(evil.address(), s.code, out.path);
+    CHECK(s.proc->wait() == exit_integrity);
+    CHECK_THAT(s.proc->error_output(), Catch::Contains("integrity"));
+    CHECK(evil.tampered());
+    // A repeated ACCEPT is only noticed after the data went through: the receiver, whose own
+    // stream was intact, may have saved a verified file. It never keeps a wrong or partial one.
+    if (r->wait() == 0) {
+        CHECK(sha256_of(out.path / "data.bin") == sha256_of(in.path / "data.bin"));
+    } else {
+        CHECK(out.entries().empty());
+    }
 }

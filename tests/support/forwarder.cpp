@@ -120,12 +120,17 @@ void forwarder::client_to_upstream(int from, int to) {
         copy(from, to);
         return;
     }
-    // The relay hello passes untouched; then record by record: u32 length | body.
+    // The relay hello (8-byte header + payload) passes untouched; then record by record:
+    // u32 length | body.
     std::vector<char> hello(8);
     if (!read_exact(from, hello.data(), hello.size())) return;
+    hello.resize(8 + ((static_cast<std::size_t>(static_cast<unsigned char>(hello[6])) << 8) |
+                      static_cast<unsigned char>(hello[7])));
+    if (!read_exact(from, hello.data() + 8, hello.size() - 8)) return;
     record_bytes(hello.data(), hello.size());
     write_all(to, hello.data(), hello.size());
     std::vector<char> rec;
+    std::vector<char> held;
     for (std::size_t index = 0;; ++index) {
         char header[4];
         if (!read_exact(from, header, 4)) break;
@@ -148,6 +153,10 @@ void forwarder::client_to_upstream(int from, int to) {
                 case tamper::repeat:
                     write_all(to, rec.data(), rec.size());
                     break;
+                case tamper::reorder: {
+                    held = rec;  // sent after the next record
+                    continue;
+                }
                 case tamper::close:
                     ::shutdown(to, SHUT_WR);
                     ::shutdown(from, SHUT_RDWR);
@@ -157,6 +166,10 @@ void forwarder::client_to_upstream(int from, int to) {
             }
         }
         if (!write_all(to, rec.data(), rec.size())) break;
+        if (!held.empty()) {
+            if (!write_all(to, held.data(), held.size())) break;
+            held.clear();
+        }
     }
     ::shutdown(to, SHUT_WR);
 }

@@ -11,10 +11,10 @@ namespace ferry::test {
 
 // A TCP forwarder on 127.0.0.1 in front of the relay, standing in for a hostile network or relay:
 // it records every byte in both directions and can tamper with the records a client sends after
-// its relay hello (the first 8 bytes).
+// its relay hello.
 class forwarder {
   public:
-    enum class tamper { none, flip_bit, drop, repeat, close };
+    enum class tamper { none, flip_bit, drop, repeat, reorder, close };
     // `record`: the index (0 = first record after the hello) to tamper with.
     forwarder(std::uint16_t upstream_port, tamper t = tamper::none, std::size_t record = 0);
     ~forwarder();
