@@ -57,6 +57,26 @@ void put_text(std::vector<std::uint8_t>& out, const std::string& text) {
     out.insert(out.end(), text.begin(), text.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
+// refuse and abort: reason u8 | text length u16 | text.
+template <class T>
+T with_reason(cursor& c, const char* what) {
+    T m;
+    m.why = to_reason(c.u8(what));
+    m.text = text_field(c, what);
+    c.finish(what);
+    return m;
+}
+
+// done and verified: a 32-byte SHA-256.
+template <class T>
+T with_digest(cursor& c, const char* what) {
+    T m;
+    const auto h = c.take(m.sha256.size(), what);
+    std::copy(h.begin(), h.end(), m.sha256.begin());
+    c.finish(what);
+    return m;
+}
+
 }  // namespace
 
 message decode(byte_span payload) {
@@ -77,39 +97,19 @@ message decode(byte_span payload) {
         case type::accept:
             c.finish("accept");
             return accept{};
-        case type::refuse: {
-            refuse r;
-            r.why = to_reason(c.u8("refuse reason"));
-            r.text = text_field(c, "refuse");
-            c.finish("refuse");
-            return r;
-        }
+        case type::refuse:
+            return with_reason<refuse>(c, "refuse");
         case type::data: {
             auto rest = payload.subspan(1);
             if (rest.empty()) throw wire_error("empty data message");
             return data{rest};
         }
-        case type::done: {
-            done d;
-            auto h = c.take(32, "done digest");
-            std::copy(h.begin(), h.end(), d.sha256.begin());
-            c.finish("done");
-            return d;
-        }
-        case type::verified: {
-            verified v;
-            auto h = c.take(32, "verified digest");
-            std::copy(h.begin(), h.end(), v.sha256.begin());
-            c.finish("verified");
-            return v;
-        }
-        case type::abort: {
-            abort a;
-            a.why = to_reason(c.u8("abort reason"));
-            a.text = text_field(c, "abort");
-            c.finish("abort");
-            return a;
-        }
+        case type::done:
+            return with_digest<done>(c, "done");
+        case type::verified:
+            return with_digest<verified>(c, "verified");
+        case type::abort:
+            return with_reason<abort>(c, "abort");
     }
     throw wire_error(fmt::format("unknown message type 0x{:02x}", t));
 }
