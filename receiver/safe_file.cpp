@@ -36,21 +36,21 @@ std::string random_suffix() {
 
 }  // namespace
 
-safe_file::safe_file(const std::filesystem::path& dir, mode m) : dir_(dir) {
+safe_file::safe_file(const std::filesystem::path& dir, mode m, disk_writer::mode w) : dir_(dir) {
     dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd_ < 0)
         io_failure(fmt::format("cannot open the folder {}", printable(dir.string())), errno);
     // An unnamed file is named later through /proc/self/fd: without /proc, use a named one.
     if (m == mode::automatic && ::access("/proc/self/fd", X_OK) == 0) {
         fd_ = ::openat(dir_fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-        if (fd_ >= 0) return;
-        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
+        if (fd_ < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL &&
+            errno != ENOENT) {
             const int err = errno;
             ::close(dir_fd_);
             io_failure(fmt::format("cannot create a file in {}", printable(dir.string())), err);
         }
     }
-    for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
+    for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {  // no O_TMPFILE here
         temp_name_ = ".ferry-" + random_suffix() + ".part";
         fd_ = ::openat(dir_fd_, temp_name_.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
         if (fd_ < 0 && errno != EEXIST) break;
@@ -60,23 +60,24 @@ safe_file::safe_file(const std::filesystem::path& dir, mode m) : dir_(dir) {
         ::close(dir_fd_);
         io_failure(fmt::format("cannot create a file in {}", printable(dir.string())), err);
     }
+    try {
+        writer_ = std::make_unique<disk_writer>(fd_, printable(dir.string()), w);
+    } catch (...) {
+        release();  // the destructor does not run for a constructor that throws
+        throw;
+    }
 }
 
 safe_file::~safe_file() {
+    release();
+}
+
+void safe_file::release() {
+    writer_.reset();
     if (fd_ >= 0) ::close(fd_);
     if (!committed_ && !temp_name_.empty()) ::unlinkat(dir_fd_, temp_name_.c_str(), 0);
     if (dir_fd_ >= 0) ::close(dir_fd_);
-}
-
-void safe_file::write(byte_span bytes) {
-    while (!bytes.empty()) {
-        const auto n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            io_failure(fmt::format("cannot write into {}", printable(dir_.string())), errno);
-        }
-        bytes = bytes.subspan(static_cast<std::size_t>(n));
-    }
+    fd_ = dir_fd_ = -1;
 }
 
 bool safe_file::try_link(const std::string& name) {
@@ -101,6 +102,7 @@ bool safe_file::try_link(const std::string& name) {
 }
 
 std::string safe_file::commit(std::string_view name) {
+    writer_->finish();
     if (::fdatasync(fd_) != 0) io_failure("cannot flush the received file to disk", errno);
     std::string candidate(name);
     for (int n = 1; n <= max_numbered; ++n) {

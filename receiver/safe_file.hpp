@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/bytes.hpp"
+#include "receiver/disk_writer.hpp"
 
 namespace ferry::receiver {
 
@@ -16,14 +18,17 @@ namespace ferry::receiver {
 class safe_file {
   public:
     enum class mode { automatic, named_temporary };
-    explicit safe_file(const std::filesystem::path& dir, mode m = mode::automatic);
+    explicit safe_file(const std::filesystem::path& dir, mode m = mode::automatic,
+                       disk_writer::mode w = disk_writer::mode::automatic);
     ~safe_file();
     safe_file(const safe_file&) = delete;
     safe_file& operator=(const safe_file&) = delete;
 
-    void write(byte_span bytes);  // all of it, or failure(local_io)
+    // All of it, or failure(local_io) (perhaps for bytes given earlier: writing goes on in the
+    // background).
+    void write(byte_span bytes) { writer_->write(bytes); }
 
-    // Syncs the data to disk, then gives the file the first free name among `name`,
+    // Writes out and syncs the data to disk, then gives the file the first free name among `name`,
     // numbered_name(name, 1), ... without ever replacing an existing file. Returns that name.
     std::string commit(std::string_view name);
 
@@ -32,12 +37,14 @@ class safe_file {
 
   private:
     bool try_link(const std::string& name);
+    void release();
 
     std::filesystem::path dir_;
     int dir_fd_ = -1;
     int fd_ = -1;
     std::string temp_name_;  // empty for an unnamed file
     bool committed_ = false;
+    std::unique_ptr<disk_writer> writer_;  // uses fd_: reset before fd_ closes
 };
 
 // The first of name, "name (1).ext", ... that does not exist in dir now.

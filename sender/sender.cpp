@@ -73,6 +73,12 @@ awaitable<void> expect_accept(record_channel& channel) {
     throw wire_error("the receiver answered the offer with something unexpected");
 }
 
+failure receiver_stopped(const msg::abort& a) {
+    return failure(exit_code::peer,
+                   fmt::format("the receiver stopped: {}{}{}", msg::describe(a.why),
+                               a.text.empty() ? "" : ": ", printable(a.text)));
+}
+
 awaitable<void> run(const options& opts, file_source& file, deadline& activity) {
     activity.set(30s);
     auto socket = co_await connect_relay(opts.relay, 10s);
@@ -137,11 +143,7 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     // listen for that at the same time, so its reason reaches the person here.
     auto listen = [&]() -> awaitable<void> {
         const auto m = co_await channel->receive_message();
-        if (const auto* a = std::get_if<msg::abort>(&m)) {
-            throw failure(exit_code::peer,
-                          fmt::format("the receiver stopped: {}{}{}", msg::describe(a->why),
-                                      a->text.empty() ? "" : ": ", printable(a->text)));
-        }
+        if (const auto* a = std::get_if<msg::abort>(&m)) throw receiver_stopped(*a);
         throw wire_error("the receiver sent something unexpected during the transfer");
     };
     std::optional<failure> local;
@@ -164,6 +166,8 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     co_await channel->send_message(done);
 
     const auto answer = co_await channel->receive_message();
+    // The receiver may still fail to save the file it got (disk full at the last block).
+    if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);
     const auto* v = std::get_if<msg::verified>(&answer);
     if (v == nullptr) throw wire_error("the receiver did not confirm the file");
     if (v->sha256 != digest) {

@@ -6,6 +6,8 @@
 #include <csignal>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;
@@ -18,6 +20,7 @@ constexpr int exit_network = 3;
 constexpr int exit_wrong_code = 4;
 constexpr int exit_peer = 5;
 constexpr int exit_integrity = 6;
+constexpr int exit_local_io = 7;
 
 struct transfer_result {
     int sender_exit;
@@ -56,7 +59,10 @@ TEST_CASE("files of edge sizes arrive with identical SHA-256", "[transfer][e2e]"
     temp_dir out;
     const auto size =
         GENERATE(std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{65535}, std::uint64_t{65536},
-                 std::uint64_t{65537}, std::uint64_t{3} * 1024 * 1024 + 7);
+                 std::uint64_t{65537}, std::uint64_t{3} * 1024 * 1024 + 7,
+                 // around the receiver's 4 MiB disk blocks and its 4096-byte direct-write unit
+                 std::uint64_t{4} * 1024 * 1024 - 1, std::uint64_t{4} * 1024 * 1024,
+                 std::uint64_t{8} * 1024 * 1024 + 4096 + 1);
     const auto name = "file-" + std::to_string(size) + ".bin";
     make_file(in.path / name, size, static_cast<std::uint32_t>(size));
     const auto t = transfer(relay.address(), in.path / name, out.path);
@@ -77,6 +83,28 @@ TEST_CASE("a 256 MiB file arrives intact", "[transfer][e2e][large]") {
     CHECK(t.receiver_exit == 0);
     CHECK(t.sender_exit == 0);
     CHECK(sha256_of(out.path / "big.bin") == sha256_of(in.path / "big.bin"));
+}
+
+TEST_CASE("a receiver that cannot write the whole file stops and the sender hears why",
+          "[transfer][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "big.bin", 12 * 1024 * 1024);
+    auto s = start_sender(relay.address(), in.path / "big.bin");
+    REQUIRE(!s.code.empty());
+    // A file size limit of 6 MiB: the disk "fills up" in the middle, after the free-space check.
+    process r({"/usr/bin/prlimit", "--fsize=6291456", ferry_binary(), "receive", "--relay",
+               relay.address(), "-o", out.path.string(), "--yes", s.code});
+    CHECK(r.wait() == exit_local_io);
+    CHECK(s.proc->wait() == exit_peer);
+    const auto receiver_errors = r.error_output();
+    const auto sender_errors = s.proc->error_output();
+    INFO(receiver_errors << sender_errors);
+    CHECK_THAT(receiver_errors, Catch::Contains("File too large"));
+    CHECK_THAT(sender_errors,
+               Catch::Contains("the receiver stopped") && Catch::Contains("File too large"));
+    CHECK(out.entries().empty());
 }
 
 TEST_CASE("a wrong nameplate is a wrong-code error", "[transfer][e2e]") {
@@ -190,7 +218,7 @@ TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
     std::vector<sender_process> senders;
     std::vector<std::unique_ptr<process>> receivers;
     for (int i = 0; i < pairs; ++i) {
-        const auto name = "f" + std::to_string(i) + ".bin";
+        const auto name = fmt::format("f{}.bin", i);
         make_file(in.path / name, 200'000 + static_cast<std::uint64_t>(i) * 1000,
                   static_cast<std::uint32_t>(i));
         senders.push_back(start_sender(relay.address(), in.path / name));
@@ -205,7 +233,7 @@ TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
         const auto idx = static_cast<std::size_t>(i);
         const auto r = receivers[idx]->wait();
         const auto s = senders[idx].proc->wait();
-        const auto name = "f" + std::to_string(i) + ".bin";
+        const auto name = fmt::format("f{}.bin", i);
         if (r == 0 && s == 0 && sha256_of(out.path / name) == sha256_of(in.path / name)) ++ok;
     }
     CHECK(ok == pairs);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -49,7 +50,8 @@ std::vector<std::uint8_t> v2(std::uint8_t command, std::uint8_t family,
                                   family,
                                   static_cast<std::uint8_t>(body.size() >> 8),
                                   static_cast<std::uint8_t>(body.size())};
-    out.insert(out.end(), body.begin(), body.end());
+    out.resize(16 + body.size());  // (resize + copy: GCC 12 warns falsely about insert here)
+    std::copy(body.begin(), body.end(), out.begin() + 16);
     return out;
 }
 

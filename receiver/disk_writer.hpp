@@ -1,0 +1,79 @@
+#pragma once
+
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/bytes.hpp"
+
+namespace ferry::receiver {
+
+// Writes a stream of bytes into a file from offset 0, off the caller's thread: the bytes are
+// gathered into large aligned blocks that a thread of its own writes while the caller fills the
+// next one, so the network and the disk work at the same time and a slow disk slows the
+// transfer down (the caller waits for a free block) instead of piling up memory.
+//
+// Where the filesystem takes O_DIRECT, blocks go straight to the disk: no copy into the page
+// cache and no gigabytes of dirty pages for the final fdatasync() to wait for. Elsewhere (or if
+// a direct write is refused) it falls back to plain writes, each block handed to writeback at once.
+class disk_writer {
+  public:
+    static constexpr std::size_t block_size = std::size_t{4} << 20U;
+    enum class mode { automatic, buffered };
+
+    // `fd` stays owned by the caller and must outlive this object. `shown_dir` names the folder
+    // in error messages.
+    disk_writer(int fd, std::string shown_dir, mode m = mode::automatic);
+    ~disk_writer();
+    disk_writer(const disk_writer&) = delete;
+    disk_writer& operator=(const disk_writer&) = delete;
+
+    // Takes all of `bytes`; failure(local_io) for this or an earlier block that could not be
+    // written.
+    void write(byte_span bytes);
+
+    // Writes what is left and waits until every byte is in the file (not yet synced).
+    void finish();
+
+    // Whether blocks go to the disk with O_DIRECT (for tests and the bench).
+    [[nodiscard]] bool direct() const { return direct_; }
+
+  private:
+    struct free_deleter {
+        void operator()(std::uint8_t* p) const { std::free(p); }  // NOLINT: from aligned_alloc
+    };
+    using block = std::unique_ptr<std::uint8_t[], free_deleter>;
+
+    void hand_over();
+    void wait_idle(std::unique_lock<std::mutex>& lock);
+    void run();
+    int write_out(const std::uint8_t* data, std::size_t length, std::uint64_t offset);
+    [[noreturn]] void fail(int err) const;
+
+    int fd_;
+    std::string shown_dir_;
+    // Changed only by whoever writes while the other side waits (the thread, or finish() when
+    // the thread is idle); the mutex hand-over orders the accesses.
+    bool direct_ = false;
+    std::array<block, 2> blocks_;
+    std::size_t current_ = 0;  // the block the caller fills
+    std::size_t filled_ = 0;
+    std::uint64_t offset_ = 0;  // where the current block goes in the file
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    // Guarded by mutex_: the block the thread writes, and how it went.
+    bool busy_ = false;
+    bool stop_ = false;
+    std::size_t job_block_ = 0;
+    std::uint64_t job_offset_ = 0;
+    int error_ = 0;
+    std::thread thread_;  // last: started once everything above is ready
+};
+
+}  // namespace ferry::receiver

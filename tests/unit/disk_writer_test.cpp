@@ -1,0 +1,124 @@
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "common/exit_code.hpp"
+#include "receiver/disk_writer.hpp"
+#include "tests/support/helpers.hpp"
+
+using namespace ferry;
+using namespace ferry::receiver;
+using ferry::test::temp_dir;
+
+namespace {
+
+constexpr std::size_t block = disk_writer::block_size;
+
+std::vector<std::uint8_t> pattern(std::size_t size) {
+    std::vector<std::uint8_t> v(size);
+    std::mt19937 rng(static_cast<std::uint32_t>(size));
+    for (auto& b : v)
+        b = static_cast<std::uint8_t>(rng());
+    return v;
+}
+
+std::vector<std::uint8_t> read_back(int fd) {
+    std::vector<std::uint8_t> v(static_cast<std::size_t>(::lseek(fd, 0, SEEK_END)));
+    std::size_t got = 0;
+    while (got < v.size()) {
+        const auto n = ::pread(fd, v.data() + got, v.size() - got, static_cast<off_t>(got));
+        REQUIRE(n > 0);
+        got += static_cast<std::size_t>(n);
+    }
+    return v;
+}
+
+// Feeds `data` in pieces: one piece, the receiver's record size plus one, or random sizes.
+void feed(disk_writer& w, const std::vector<std::uint8_t>& data, int how) {
+    std::mt19937 rng(7);
+    std::size_t at = 0;
+    while (at < data.size()) {
+        std::size_t n = data.size() - at;
+        if (how == 1) n = std::min<std::size_t>(n, 256 * 1024 + 1);
+        if (how == 2) n = std::min<std::size_t>(n, 1 + rng() % (3 * block / 2));
+        w.write(byte_span(data).subspan(at, n));
+        at += n;
+    }
+}
+
+int open_file(const temp_dir& dir) {
+    const auto path = dir.path / "out.bin";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("disk_writer writes every byte for every length and way of feeding", "[disk_writer]") {
+    const auto m = GENERATE(disk_writer::mode::automatic, disk_writer::mode::buffered);
+    const auto size =
+        GENERATE(std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{4096},
+                 std::size_t{4097}, block - 1, block, block + 1, 2 * block + 4096 + 7);
+    const auto how = GENERATE(0, 1, 2);
+    INFO("mode " << static_cast<int>(m) << " size " << size << " feeding " << how);
+    temp_dir dir;
+    const int fd = open_file(dir);
+    const auto data = pattern(size);
+    {
+        disk_writer w(fd, "out", m);
+        if (m == disk_writer::mode::buffered) CHECK_FALSE(w.direct());
+        if (m == disk_writer::mode::automatic && !w.direct()) WARN("no O_DIRECT on /tmp here");
+        feed(w, data, how);
+        w.finish();
+    }
+    CHECK(read_back(fd) == data);
+    // The descriptor is left as it was found.
+    CHECK((::fcntl(fd, F_GETFL) & O_DIRECT) == 0);
+    ::close(fd);
+}
+
+TEST_CASE("disk_writer can go on after finish", "[disk_writer]") {
+    temp_dir dir;
+    const int fd = open_file(dir);
+    const auto data = pattern(block + 10);
+    {
+        disk_writer w(fd, "out");
+        w.write(byte_span(data).first(5));
+        w.finish();
+        w.write(byte_span(data).subspan(5));
+        w.finish();
+    }
+    CHECK(read_back(fd) == data);
+    ::close(fd);
+}
+
+TEST_CASE("a write error reaches the caller as a local I/O failure and stays", "[disk_writer]") {
+    const auto m = GENERATE(disk_writer::mode::automatic, disk_writer::mode::buffered);
+    const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    {
+        disk_writer w(fd, "the folder", m);
+        const auto data = pattern(2 * block + 1);
+        // The first full block is written in the background: its error shows up at the latest
+        // when the next block is handed over, or at finish().
+        bool failed = false;
+        try {
+            w.write(data);
+            w.finish();
+        } catch (const failure& f) {
+            failed = true;
+            CHECK(f.code() == exit_code::local_io);
+            CHECK_THAT(f.what(), Catch::StartsWith("cannot write into the folder: "));
+        }
+        CHECK(failed);
+        CHECK_THROWS_AS(w.finish(), failure);
+    }
+    ::close(fd);
+}
