@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -51,6 +52,7 @@ disk_writer::~disk_writer() {
 }
 
 void disk_writer::write(byte_span bytes) {
+    if (finished_) throw std::logic_error("disk_writer: write after finish");
     while (!bytes.empty()) {
         const auto n = std::min(bytes.size(), block_size - filled_);
         std::memcpy(blocks_[current_].get() + filled_, bytes.data(), n);
@@ -73,12 +75,14 @@ void disk_writer::hand_over() {
     offset_ += block_size;
 }
 
-void disk_writer::finish() {
+sha256_digest disk_writer::finish() {
+    if (finished_) throw std::logic_error("disk_writer: finish twice");
     std::unique_lock lock(mutex_);
     wait_idle(lock);
     // The thread is idle until the next hand_over(): the rest is written from here. Only whole
     // aligned blocks may go direct; the tail of the file is a plain write.
     const auto* data = blocks_[current_].get();
+    hash_.update(byte_span(data, filled_));
     const auto head = direct_ ? filled_ - filled_ % direct_alignment : filled_;
     int err = write_out(data, head, offset_);
     if (err == 0 && head < filled_) {
@@ -91,6 +95,8 @@ void disk_writer::finish() {
     }
     offset_ += filled_;
     filled_ = 0;
+    finished_ = true;
+    return hash_.finish();
 }
 
 void disk_writer::wait_idle(std::unique_lock<std::mutex>& lock) {
@@ -106,6 +112,7 @@ void disk_writer::run() {
         const auto* data = blocks_[job_block_].get();
         const auto offset = job_offset_;
         lock.unlock();
+        hash_.update(byte_span(data, block_size));
         const int err = write_out(data, block_size, offset);
         lock.lock();
         error_ = err;
@@ -144,8 +151,8 @@ int disk_writer::write_out(const std::uint8_t* data, std::size_t length, std::ui
 }
 
 void disk_writer::fail(int err) const {
-    throw failure(exit_code::local_io,
-                  fmt::format("cannot write into {}: {}", shown_dir_, std::generic_category().message(err)));
+    throw failure(exit_code::local_io, fmt::format("cannot write into {}: {}", shown_dir_,
+                                                   std::generic_category().message(err)));
 }
 
 }  // namespace ferry::receiver

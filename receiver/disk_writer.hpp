@@ -10,13 +10,15 @@
 #include <thread>
 
 #include "common/bytes.hpp"
+#include "common/sha256.hpp"
 
 namespace ferry::receiver {
 
 // Writes a stream of bytes into a file from offset 0, off the caller's thread: the bytes are
-// gathered into large aligned blocks that a thread of its own writes while the caller fills the
-// next one, so the network and the disk work at the same time and a slow disk slows the
-// transfer down (the caller waits for a free block) instead of piling up memory.
+// gathered into large aligned blocks that a thread of its own hashes (SHA-256) and writes while
+// the caller fills the next one, so the network, the hashing and the disk work at the same time,
+// and a slow disk slows the transfer down (the caller waits for a free block) instead of piling
+// up memory.
 //
 // Where the filesystem takes O_DIRECT, blocks go straight to the disk: no copy into the page
 // cache and no gigabytes of dirty pages for the final fdatasync() to wait for. Elsewhere (or if
@@ -37,10 +39,13 @@ class disk_writer {
     // written.
     void write(byte_span bytes);
 
-    // Writes what is left and waits until every byte is in the file (not yet synced).
-    void finish();
+    // Writes what is left, waits until every byte is in the file (not yet synced), and returns
+    // the SHA-256 of all the bytes written. Once: nothing may be written after it.
+    sha256_digest finish();
 
-    // Whether blocks go to the disk with O_DIRECT (for tests and the bench).
+    [[nodiscard]] bool finished() const { return finished_; }
+
+    // Whether blocks go to the disk with O_DIRECT (for tests; not while a block is written).
     [[nodiscard]] bool direct() const { return direct_; }
 
   private:
@@ -64,6 +69,8 @@ class disk_writer {
     std::size_t current_ = 0;  // the block the caller fills
     std::size_t filled_ = 0;
     std::uint64_t offset_ = 0;  // where the current block goes in the file
+    sha256 hash_;               // the thread's while it writes a block, else the caller's
+    bool finished_ = false;
 
     std::mutex mutex_;
     std::condition_variable changed_;

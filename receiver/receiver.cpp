@@ -63,24 +63,22 @@ std::string dir_text(const std::filesystem::path& dir) {
     return printable(s);
 }
 
-// Streams the DATA records into `file`, hashing them, until DONE; checks the hash, names the
-// file, confirms to the sender. Returns the name the file was saved under.
+// Streams the DATA records into `file` (which hashes what it writes) until DONE; checks the hash,
+// names the file, confirms to the sender. Returns the name the file was saved under.
 awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
                                     const std::string& offered_name, std::uint64_t size,
                                     std::string label, bool quiet) {
-    sha256 hash;
     std::uint64_t received = 0;
     progress_bar bar(std::move(label), size, !quiet && isatty(STDERR_FILENO) != 0);
     try {
         for (;;) {
             const auto payload = co_await channel.receive();
             if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
-                // The hot path: no copy, no allocation, straight from the record buffer to disk.
+                // The hot path: no allocation; hashing and disk writes run on the file's thread.
                 const auto bytes = payload.subspan(1);
                 if (bytes.empty() || bytes.size() > size - received) {
                     throw wire_error("the sender sent more bytes than it offered");
                 }
-                hash.update(bytes);
                 file.write(bytes);
                 received += bytes.size();
                 bar.update(received);
@@ -99,7 +97,7 @@ awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
                     fmt::format("the sender finished after {} of {} bytes", received, size));
             }
             bar.finish();
-            const auto mine = hash.finish();
+            const auto mine = file.finish();
             const msg::message verified = msg::verified{mine};
             if (mine != d->sha256) {
                 co_await channel.send_message(verified);

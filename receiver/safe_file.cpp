@@ -102,7 +102,7 @@ bool safe_file::try_link(const std::string& name) {
 }
 
 std::string safe_file::commit(std::string_view name) {
-    writer_->finish();
+    if (!writer_->finished()) writer_->finish();
     if (::fdatasync(fd_) != 0) io_failure("cannot flush the received file to disk", errno);
     std::string candidate(name);
     for (int n = 1; n <= max_numbered; ++n) {

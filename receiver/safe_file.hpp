@@ -28,8 +28,12 @@ class safe_file {
     // background).
     void write(byte_span bytes) { writer_->write(bytes); }
 
-    // Writes out and syncs the data to disk, then gives the file the first free name among `name`,
-    // numbered_name(name, 1), ... without ever replacing an existing file. Returns that name.
+    // Writes out the rest; returns the SHA-256 of everything written. Once, before commit().
+    sha256_digest finish() { return writer_->finish(); }
+
+    // Finishes if that was not done, syncs the data to disk, then gives the file the first free
+    // name among `name`, numbered_name(name, 1), ... without ever replacing an existing file.
+    // Returns that name.
     std::string commit(std::string_view name);
 
     [[nodiscard]] bool is_unnamed() const { return temp_name_.empty(); }
