@@ -121,36 +121,59 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     activity.set(5min);
 
     sha256 hash;
+    sha256_digest digest{};
     rate_limiter limiter(opts.limit_rate);
     progress_bar bar(shown_name, file.size(), !opts.quiet && isatty(STDERR_FILENO) != 0);
     std::uint64_t sent = 0;
+    bool done_sent = false;
+    bool write_failed = false;
     auto stream = [&]() -> awaitable<void> {
         const auto buffer = channel->prepare();
         const auto chunk = buffer.subspan(1, data_chunk_size);
-        while (sent < file.size()) {
-            // Read straight into the record buffer, hash, send: no copy, no allocation. The
-            // record is encrypted in place, so the type byte is written again each time.
-            buffer[0] = static_cast<std::uint8_t>(msg::type::data);
-            const auto n = file.read(chunk);
-            hash.update(chunk.first(n));
-            co_await channel->send(1 + n);
-            sent += n;
-            bar.update(sent);
-            co_await limiter.pace(sent);
+        try {
+            while (sent < file.size()) {
+                // Read straight into the record buffer, hash, send: no copy, no allocation. The
+                // record is encrypted in place, so the type byte is written again each time.
+                buffer[0] = static_cast<std::uint8_t>(msg::type::data);
+                const auto n = file.read(chunk);
+                hash.update(chunk.first(n));
+                co_await channel->send(1 + n);
+                sent += n;
+                bar.update(sent);
+                co_await limiter.pace(sent);
+            }
+            bar.finish();
+            digest = hash.finish();
+            const msg::message done = msg::done{digest};
+            co_await channel->send_message(done);
+            done_sent = true;
+        } catch (const connection_closed&) {
+            // The receiver's last words (an ABORT) may be waiting to be read: listen() reads
+            // them, or the end of the connection, which comes promptly after a failed write.
+            write_failed = true;
         }
     };
-    // The receiver says nothing while the data flows unless it has to stop (disk full, ...):
-    // listen for that at the same time, so its reason reaches the person here.
+    // The receiver says nothing while the data flows unless it has to stop (disk full, ...),
+    // then answers DONE with VERIFIED. One reader for both, never cancelled half-way through a
+    // record, so an ABORT is read whenever it comes.
+    msg::message answer;
     auto listen = [&]() -> awaitable<void> {
-        const auto m = co_await channel->receive_message();
-        if (const auto* a = std::get_if<msg::abort>(&m)) throw receiver_stopped(*a);
-        throw wire_error("the receiver sent something unexpected during the transfer");
+        try {
+            answer = co_await channel->receive_message();
+        } catch (const connection_closed&) {
+            throw failure(exit_code::peer,
+                          done_sent && !write_failed
+                              ? "the receiver went away before confirming the file"
+                              : "the receiver went away before the transfer finished");
+        }
+        if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);
+        if (!std::holds_alternative<msg::verified>(answer)) {
+            throw wire_error("the receiver sent something unexpected during the transfer");
+        }
     };
     std::optional<failure> local;
     try {
-        co_await race(stream(), listen());
-    } catch (const connection_closed&) {
-        throw failure(exit_code::peer, "the receiver went away before the transfer finished");
+        co_await both(stream(), listen());
     } catch (const failure& f) {
         if (f.code() != exit_code::local_io) throw;
         local = f;  // the file could not be read to the end: say so before leaving
@@ -160,20 +183,14 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
         co_await race(channel->send_message(abort), sleep_for(2s));
         throw *local;
     }
-    bar.finish();
-    const auto digest = hash.finish();
-    const msg::message done = msg::done{digest};
-    co_await channel->send_message(done);
-
-    const auto answer = co_await channel->receive_message();
-    // The receiver may still fail to save the file it got (disk full at the last block).
-    if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);
-    const auto* v = std::get_if<msg::verified>(&answer);
-    if (v == nullptr) throw wire_error("the receiver did not confirm the file");
-    if (v->sha256 != digest) {
+    if (write_failed) {
+        throw failure(exit_code::peer, "the receiver went away before the transfer finished");
+    }
+    const auto& v = std::get<msg::verified>(answer);
+    if (v.sha256 != digest) {
         throw failure(exit_code::integrity,
                       fmt::format("the receiver got different bytes: SHA-256 {} sent, {} received",
-                                  to_hex(digest), to_hex(v->sha256)));
+                                  to_hex(digest), to_hex(v.sha256)));
     }
     if (!opts.quiet) {
         fmt::print("Sent '{}' ({}); verified by the receiver (SHA-256 {}).\n", shown_name,
