@@ -38,7 +38,12 @@ disk_writer::disk_writer(int fd, std::string shown_dir, mode m)
         if (!b) throw std::bad_alloc();
     }
     direct_ = m == mode::automatic && set_direct(fd_, true);
-    thread_ = std::thread([this] { run(); });
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        if (direct_) set_direct(fd_, false);
+        throw;
+    }
 }
 
 disk_writer::~disk_writer() {
@@ -101,6 +106,7 @@ sha256_digest disk_writer::finish() {
 
 void disk_writer::wait_idle(std::unique_lock<std::mutex>& lock) {
     changed_.wait(lock, [this] { return !busy_; });
+    if (failure_) std::rethrow_exception(failure_);
     if (error_ != 0) fail(error_);
 }
 
@@ -112,8 +118,13 @@ void disk_writer::run() {
         const auto* data = blocks_[job_block_].get();
         const auto offset = job_offset_;
         lock.unlock();
-        hash_.update(byte_span(data, block_size));
-        const int err = write_out(data, block_size, offset);
+        int err = 0;
+        try {
+            hash_.update(byte_span(data, block_size));
+            err = write_out(data, block_size, offset);
+        } catch (...) {  // nothing may escape this thread: the caller rethrows it
+            failure_ = std::current_exception();
+        }
         lock.lock();
         error_ = err;
         busy_ = false;
@@ -127,14 +138,15 @@ int disk_writer::write_out(const std::uint8_t* data, std::size_t length, std::ui
     while (length > 0) {
         const auto n = ::pwrite(fd_, data, length, static_cast<off_t>(offset));
         if (n < 0) {
-            if (errno == EINTR) continue;
+            const int err = errno;
+            if (err == EINTR) continue;
             // Refused direct (this filesystem's alignment, or a short write that left the rest
             // misaligned): the same bytes as a plain write.
-            if (errno == EINVAL && direct_ && set_direct(fd_, false)) {
+            if (err == EINVAL && direct_ && set_direct(fd_, false)) {
                 direct_ = false;
                 continue;
             }
-            return errno;
+            return err;
         }
         if (n == 0) return EIO;
         data += n;

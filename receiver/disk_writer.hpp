@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,7 +37,8 @@ class disk_writer {
     disk_writer& operator=(const disk_writer&) = delete;
 
     // Takes all of `bytes`; failure(local_io) for this or an earlier block that could not be
-    // written.
+    // written. Blocks (the caller's thread, an event loop's included) for as long as one block
+    // takes to write when the disk is behind: that is the backpressure.
     void write(byte_span bytes);
 
     // Writes what is left, waits until every byte is in the file (not yet synced), and returns
@@ -80,7 +82,8 @@ class disk_writer {
     std::size_t job_block_ = 0;
     std::uint64_t job_offset_ = 0;
     int error_ = 0;
-    std::thread thread_;  // last: started once everything above is ready
+    std::exception_ptr failure_;  // anything else the thread ran into
+    std::thread thread_;          // last: started once everything above is ready
 };
 
 }  // namespace ferry::receiver

@@ -17,7 +17,8 @@ struct waiting_sender {
     explicit waiting_sender(asio::any_io_executor ex) : wake(std::move(ex)) {}
     asio::steady_timer wake;
     std::optional<tcp::socket> receiver;
-    std::string receiver_address;  // for the log: the real address, also behind a proxy
+    std::string receiver_address;   // for the log: the real address, also behind a proxy
+    asio::ip::address receiver_ip;  // counted against the connection limits until the pair ends
     bool shutting_down = false;
 };
 

@@ -21,7 +21,8 @@ const char* describe(pipe_outcome o);
 // Copies bytes both ways between two connected sockets until both directions have ended.
 // Each direction owns one fixed buffer and writes what it read before reading again, so memory
 // is bounded and a slow reader slows the writer down. EOF on one side is passed on as a
-// half-close; a reset or `idle` without a byte either way ends both directions.
+// half-close; a failed write ends its own direction only (the other still delivers what was
+// said before the reset); a failed read, or `idle` without a byte either way, ends both.
 awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
                             std::vector<std::uint8_t>& buffer_ab,
                             std::vector<std::uint8_t>& buffer_ba);

@@ -30,6 +30,7 @@ struct connection {
     asio::ip::address ip;
     phase state = phase::hello;
     waiting_sender* waiting = nullptr;  // while waiting
+    bool handed_over = false;           // a receiver whose socket went to its sender
     tcp::socket* peer = nullptr;        // while piping: the receiver's socket, owned by this frame
 };
 
@@ -200,7 +201,7 @@ awaitable<void> server::accept_loop() {
         const bool too_many_from_ip = !limits_.proxy_protocol &&
                                       from_ip != connections_per_address_.end() &&
                                       from_ip->second >= limits_.max_connections_per_address;
-        if (connections_.size() >= limits_.max_connections || too_many_from_ip) {
+        if (connections() >= limits_.max_connections || too_many_from_ip) {
             // Over a limit: a best-effort error without waiting on the client, then close.
             std::error_code ignored;
             const auto bytes = rp::encode(rp::frame{
@@ -291,12 +292,14 @@ awaitable<void> server::handle(tcp::socket socket) {
         }
     }
     connections_.erase(&c);
-    if (counted) {
-        if (auto it = connections_per_address_.find(c.ip); --it->second == 0) {
-            connections_per_address_.erase(it);
-        }
-    }
+    if (counted && !c.handed_over) release_address(c.ip);  // else released when the pair ends
     check_stopped();
+}
+
+void server::release_address(const asio::ip::address& ip) {
+    if (auto it = connections_per_address_.find(ip); --it->second == 0) {
+        connections_per_address_.erase(it);
+    }
 }
 
 awaitable<void> server::serve_sender(connection& c) {
@@ -324,21 +327,27 @@ awaitable<void> server::serve_sender(connection& c) {
     c.waiting = &waiting;
     // Frees the nameplate exactly once: early when the wait fails (so that a late claim is
     // refused at once instead of landing in a wait nobody reads), else when the pair ends.
+    // A receiver handed over meanwhile counts against the connection limits until then too.
     struct release_guard {
-        pairing_table& table;
+        server& s;
         std::uint32_t nameplate;
         connection& c;
+        waiting_sender& waiting;
         bool held = true;
         void release() {
-            if (held) table.release(nameplate);
+            if (held) s.table_.release(nameplate);
             held = false;
         }
         ~release_guard() {
             c.waiting = nullptr;
             c.peer = nullptr;
             release();
+            if (waiting.receiver) {
+                --s.paired_receivers_;
+                s.release_address(waiting.receiver_ip);
+            }
         }
-    } guard{table_, nameplate, c};
+    } guard{*this, nameplate, c, waiting};
     const auto started = clock::now();
 
     const rp::frame allocated{rp::frame_type::allocated, nameplate, {}, {}};
@@ -450,6 +459,9 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
     // Hand the socket to the sender's coroutine, which owns the pair from here on.
     claimed.sender->receiver = std::move(c.socket);
     claimed.sender->receiver_address = c.address;
+    claimed.sender->receiver_ip = c.ip;
+    c.handed_over = true;
+    ++paired_receivers_;
     claimed.sender->wake.cancel();
 }
 

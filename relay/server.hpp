@@ -36,7 +36,11 @@ class server {
     void on_stopped(std::function<void()> f) { on_stopped_ = std::move(f); }
 
     [[nodiscard]] std::size_t sessions() const { return table_.sessions(); }
-    [[nodiscard]] std::size_t connections() const { return connections_.size(); }
+    // Open client connections, a paired receiver's included (its socket belongs to its sender's
+    // coroutine from the pairing on).
+    [[nodiscard]] std::size_t connections() const {
+        return connections_.size() + paired_receivers_;
+    }
 
   private:
     awaitable<void> accept_loop();
@@ -45,6 +49,7 @@ class server {
     awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
     void check_stopped();
     void note_refused_connection(const std::string& address, bool per_address);
+    void release_address(const asio::ip::address& ip);
 
     asio::any_io_executor executor_;
     tcp::acceptor acceptor_;
@@ -53,6 +58,7 @@ class server {
     claim_limiter claims_;
     std::unordered_set<connection*> connections_;
     std::unordered_map<asio::ip::address, std::size_t> connections_per_address_;
+    std::size_t paired_receivers_ = 0;  // receivers' sockets handed over to their senders
     std::size_t refused_connections_ = 0;
     std::chrono::steady_clock::time_point last_refusal_warning_{};
     asio::steady_timer grace_timer_;

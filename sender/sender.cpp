@@ -159,12 +159,12 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     msg::message answer;
     auto listen = [&]() -> awaitable<void> {
         try {
-            answer = co_await channel->receive_message();
+            auto m = co_await channel->receive_message();  // named: the GCC 12 note
+            answer = std::move(m);
         } catch (const connection_closed&) {
             throw failure(exit_code::peer,
-                          done_sent && !write_failed
-                              ? "the receiver went away before confirming the file"
-                              : "the receiver went away before the transfer finished");
+                          done_sent ? "the receiver went away before confirming the file"
+                                    : "the receiver went away before the transfer finished");
         }
         if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);
         if (!std::holds_alternative<msg::verified>(answer)) {

@@ -21,6 +21,7 @@ constexpr int exit_peer = 5;
 // receiver does when its disk fills up: it never reads the records that were sent meanwhile.
 void quitting_receiver(std::uint16_t relay_port, const std::string& code_text) {
     asio::io_context io;
+    std::exception_ptr error;
     asio::co_spawn(
         io,
         [&]() -> awaitable<void> {
@@ -32,14 +33,15 @@ void quitting_receiver(std::uint16_t relay_port, const std::string& code_text) {
             co_await claim_nameplate(socket, c.nameplate);
             auto channel = co_await open_session(socket, activity, session_role::receiver, c);
             const auto offer = co_await channel->receive_message();
-            REQUIRE(std::holds_alternative<msg::offer>(offer));
+            if (!std::holds_alternative<msg::offer>(offer)) throw std::runtime_error("no offer");
             const msg::message accept = msg::accept{};
             co_await channel->send_message(accept);
             const msg::message abort = msg::abort{msg::reason::local_io, "the disk is on fire"};
             co_await channel->send_message(abort);
         },
-        asio::detached);
+        [&](std::exception_ptr e) { error = e; });
     io.run();
+    if (error) std::rethrow_exception(error);
 }
 
 }  // namespace

@@ -24,6 +24,20 @@ std::uint32_t allocate(raw_client& c) {
     return get_u32(payload.data());
 }
 
+// Pairs `sender` and `receiver` (fresh connections) through the relay.
+void pair_up(raw_client& sender, raw_client& receiver) {
+    receiver.send(claim_frame(allocate(sender)));
+    CHECK(receiver.read_frame().first == paired_type);
+    CHECK(sender.read_frame().first == paired_type);
+}
+
+// An error frame whose text contains `text`.
+void expect_refusal(raw_client& c, const std::string& text) {
+    const auto [type, payload] = c.read_frame();
+    CHECK(type == error_type);
+    CHECK_THAT(std::string(payload.begin(), payload.end()), Catch::Contains(text));
+}
+
 void expect_error(raw_client& c, rp::error_code code) {
     const auto [type, payload] = c.read_frame();
     REQUIRE(type == error_type);
@@ -203,6 +217,49 @@ TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         raw_client d(relay.port());
         expect_error(d, rp::error_code::relay_full);
+    }
+    SECTION("a paired receiver still counts towards the per-address limit") {
+        limits.max_connections_per_address = 2;
+        limits.hello_timeout = std::chrono::seconds(10);
+        relay_fixture relay(limits);
+        raw_client sender(relay.port());
+        raw_client receiver(relay.port(), "127.0.0.2");
+        pair_up(sender, receiver);
+        // 127.0.0.2 has its paired receiver and one more; a third is over its limit of 2.
+        raw_client second(relay.port(), "127.0.0.2");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        raw_client third(relay.port(), "127.0.0.2");
+        expect_refusal(third, "too many connections from your address");
+    }
+    SECTION("a paired receiver still counts towards the total") {
+        limits.max_connections = 3;
+        limits.hello_timeout = std::chrono::seconds(10);
+        relay_fixture relay(limits);
+        raw_client sender(relay.port());
+        raw_client receiver(relay.port(), "127.0.0.2");
+        pair_up(sender, receiver);
+        raw_client second(relay.port(), "127.0.0.3");  // the third connection: still allowed
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        raw_client fourth(relay.port(), "127.0.0.4");
+        expect_refusal(fourth, "the relay has too many connections");
+    }
+    SECTION("a paired receiver's connection is released when its pair ends") {
+        limits.max_connections_per_address = 1;
+        limits.max_connections = 2;
+        relay_fixture relay(limits);
+        {
+            raw_client sender(relay.port());
+            raw_client receiver(relay.port(), "127.0.0.2");
+            pair_up(sender, receiver);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        // Both the address's slot and the two in the total are free again.
+        raw_client again(relay.port(), "127.0.0.2");
+        raw_client other(relay.port(), "127.0.0.3");
+        for (auto* c : {&again, &other}) {
+            c->send(rp::encode({rp::frame_type::ping, 0, {}, {}}));
+            CHECK(c->read_frame().first == static_cast<std::uint8_t>(rp::frame_type::pong));
+        }
     }
 }
 
