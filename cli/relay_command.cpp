@@ -34,7 +34,10 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--failed-claims-per-minute", s.limits.failed_claims_per_minute,
                    "Claims of unknown or taken nameplates allowed per IP address and minute (10)");
     app.add_option("--buffer-size", s.buffer_size,
-                   "Buffer per direction per transfer, at least 64K (128K)");
+                   "Buffer per direction per transfer, at least 64K (128K): a kernel pipe moved "
+                   "with splice(2), or memory with --no-splice");
+    app.add_flag("--no-splice", s.no_splice,
+                 "Copy through a buffer in memory with read/write instead of splice(2)");
     app.add_flag("-v,--verbose", s.verbose, "Log debug lines too");
     app.add_flag("--proxy-protocol", s.limits.proxy_protocol,
                  "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy "
@@ -67,6 +70,7 @@ int run_relay(relay_settings& s) {
     s.limits.idle_timeout = parse_duration(s.idle_timeout);
     s.limits.grace = parse_duration(s.grace);
     s.limits.buffer_size = parse_size(s.buffer_size);
+    s.limits.splice = !s.no_splice;
     if (s.limits.buffer_size < 64 * 1024 || s.limits.buffer_size > 64 * 1024 * 1024) {
         throw failure(exit_code::usage, "--buffer-size must be between 64K and 64M");
     }

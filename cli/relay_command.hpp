@@ -17,6 +17,7 @@ struct relay_settings {
     std::string buffer_size = "128K";
     relay::limits limits;
     bool verbose = false;
+    bool no_splice = false;
     std::string check;  // --check ADDR: ask that relay who it is instead of running one
 };
 

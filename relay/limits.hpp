@@ -22,6 +22,7 @@ struct limits {
     std::uint32_t first_nameplate_range = 999;  // nameplates 1..this first
     std::size_t failed_claims_per_minute = 10;  // per source address
     std::size_t buffer_size = 128 * 1024;       // per direction per pair
+    bool splice = true;  // move bytes with splice(2) where possible (false: read/write copies)
 };
 
 }  // namespace ferry::relay

@@ -1,5 +1,13 @@
 #include "relay/pipe.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <optional>
+#include <utility>
+
 #include "common/deadline.hpp"
 #include "common/race.hpp"
 
@@ -35,6 +43,85 @@ awaitable<void> transfer(tcp::socket& from, tcp::socket& to, std::vector<std::ui
     }
 }
 
+// A kernel pipe for splice(2): bytes move socket -> pipe -> socket as page references, never
+// copied into the relay's memory. Its capacity bounds what one direction holds, like a buffer.
+class kernel_pipe {
+  public:
+    static std::optional<kernel_pipe> open(std::size_t capacity) {
+        std::array<int, 2> fds{};
+        if (::pipe2(fds.data(), O_CLOEXEC | O_NONBLOCK) != 0) return std::nullopt;
+        // Above /proc/sys/fs/pipe-max-size (1 MiB) this fails and the default (64 KiB) stays.
+        ::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(capacity));
+        return kernel_pipe(fds[0], fds[1]);
+    }
+    kernel_pipe(kernel_pipe&& o) noexcept
+        : read_(std::exchange(o.read_, -1)), write_(std::exchange(o.write_, -1)) {}
+    kernel_pipe& operator=(kernel_pipe&& o) noexcept {
+        std::swap(read_, o.read_);
+        std::swap(write_, o.write_);
+        return *this;
+    }
+    kernel_pipe(const kernel_pipe&) = delete;
+    kernel_pipe& operator=(const kernel_pipe&) = delete;
+    ~kernel_pipe() {
+        if (read_ >= 0) ::close(read_);
+        if (write_ >= 0) ::close(write_);
+    }
+    [[nodiscard]] int read_end() const { return read_; }
+    [[nodiscard]] int write_end() const { return write_; }
+    [[nodiscard]] std::size_t capacity() const {
+        const int n = ::fcntl(write_, F_GETPIPE_SZ);
+        return n > 0 ? static_cast<std::size_t>(n) : 65536;
+    }
+
+  private:
+    kernel_pipe(int r, int w) : read_(r), write_(w) {}
+    int read_;
+    int write_;
+};
+
+// The same loop as transfer(), with splice(2) instead of read/write: everything the pipe holds
+// is written out before more is read.
+awaitable<void> transfer_spliced(tcp::socket& from, tcp::socket& to, const kernel_pipe& through,
+                                 std::uint64_t& count, deadline& activity, bool& broken) {
+    constexpr unsigned flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+    const auto capacity = through.capacity();
+    for (;;) {
+        const auto n =
+            ::splice(from.native_handle(), nullptr, through.write_end(), nullptr, capacity, flags);
+        if (n == 0) {
+            std::error_code ignored;
+            to.shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                throw std::system_error(errno, std::generic_category());
+            }
+            co_await from.async_wait(tcp::socket::wait_read, use_awaitable);
+            continue;
+        }
+        activity.extend();
+        auto held = static_cast<std::size_t>(n);
+        while (held > 0) {
+            const auto m =
+                ::splice(through.read_end(), nullptr, to.native_handle(), nullptr, held, flags);
+            if (m > 0) {
+                held -= static_cast<std::size_t>(m);
+                count += static_cast<std::uint64_t>(m);
+                continue;
+            }
+            if (m < 0 && (errno == EAGAIN || errno == EINTR)) {
+                co_await to.async_wait(tcp::socket::wait_write, use_awaitable);
+                continue;
+            }
+            broken = true;  // as in transfer(): this direction ends, the other goes on
+            co_return;
+        }
+        activity.extend();
+    }
+}
+
 }  // namespace
 
 const char* describe(pipe_outcome o) {
@@ -50,17 +137,35 @@ const char* describe(pipe_outcome o) {
 }
 
 awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
-                            std::vector<std::uint8_t>& buffer_ab,
-                            std::vector<std::uint8_t>& buffer_ba) {
+                            std::size_t buffer_size, pipe_mode mode) {
     pipe_result result;
     deadline activity;
     activity.set(idle);
     bool broken = false;
+    std::optional<kernel_pipe> pipe_ab;
+    std::optional<kernel_pipe> pipe_ba;
+    std::error_code ec;
+    if (mode == pipe_mode::automatic) {
+        a.native_non_blocking(true, ec);  // splice() must not block the relay's only thread
+        if (!ec) b.native_non_blocking(true, ec);
+        if (!ec) pipe_ab = kernel_pipe::open(buffer_size);
+        if (pipe_ab) pipe_ba = kernel_pipe::open(buffer_size);
+    }
+    std::vector<std::uint8_t> buffer_ab;
+    std::vector<std::uint8_t> buffer_ba;
+    if (!pipe_ba) {  // no splice here (or out of descriptors): copy through fixed buffers
+        buffer_ab.resize(buffer_size);
+        buffer_ba.resize(buffer_size);
+    }
+    auto one_way = [&](tcp::socket& from, tcp::socket& to, std::optional<kernel_pipe>& through,
+                       std::vector<std::uint8_t>& buffer, std::uint64_t& count) -> awaitable<void> {
+        if (pipe_ba) return transfer_spliced(from, to, *through, count, activity, broken);
+        return transfer(from, to, buffer, count, activity, broken);
+    };
     try {
-        const auto ended =
-            co_await race(both(transfer(a, b, buffer_ab, result.a_to_b, activity, broken),
-                               transfer(b, a, buffer_ba, result.b_to_a, activity, broken)),
-                          watchdog(activity));
+        const auto ended = co_await race(both(one_way(a, b, pipe_ab, buffer_ab, result.a_to_b),
+                                              one_way(b, a, pipe_ba, buffer_ba, result.b_to_a)),
+                                         watchdog(activity));
         result.outcome = ended == 1 ? pipe_outcome::idle_timeout
                          : broken   ? pipe_outcome::reset
                                     : pipe_outcome::completed;

@@ -9,6 +9,7 @@
 namespace ferry::relay {
 
 enum class pipe_outcome { completed, idle_timeout, reset };
+enum class pipe_mode { automatic, copy };
 
 struct pipe_result {
     pipe_outcome outcome = pipe_outcome::completed;
@@ -18,13 +19,15 @@ struct pipe_result {
 
 const char* describe(pipe_outcome o);
 
-// Copies bytes both ways between two connected sockets until both directions have ended.
-// Each direction owns one fixed buffer and writes what it read before reading again, so memory
-// is bounded and a slow reader slows the writer down. EOF on one side is passed on as a
-// half-close; a failed write ends its own direction only (the other still delivers what was
-// said before the reset); a failed read, or `idle` without a byte either way, ends both.
+// Moves bytes both ways between two connected sockets until both directions have ended. Each
+// direction owns one fixed buffer of `buffer_size` and writes what it read before reading again,
+// so memory is bounded and a slow reader slows the writer down. With pipe_mode::automatic the
+// buffer is a kernel pipe and the bytes move by splice(2), never copied through the relay's
+// memory; where that cannot be had, or with pipe_mode::copy, a buffer in memory and read/write. EOF
+// on one side is passed on as a half-close; a failed write ends its own direction only (the other
+// still delivers what was said before the reset); a failed read, or `idle` without a byte either
+// way, ends both.
 awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
-                            std::vector<std::uint8_t>& buffer_ab,
-                            std::vector<std::uint8_t>& buffer_ba);
+                            std::size_t buffer_size, pipe_mode mode = pipe_mode::automatic);
 
 }  // namespace ferry::relay

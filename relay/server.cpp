@@ -410,9 +410,8 @@ awaitable<void> server::serve_sender(connection& c) {
         co_return;
     }
 
-    std::vector<std::uint8_t> up(limits_.buffer_size);
-    std::vector<std::uint8_t> down(limits_.buffer_size);
-    const auto piped = co_await pipe(c.socket, receiver, limits_.idle_timeout, up, down);
+    const auto piped = co_await pipe(c.socket, receiver, limits_.idle_timeout, limits_.buffer_size,
+                                     limits_.splice ? pipe_mode::automatic : pipe_mode::copy);
     const auto outcome = stopping_ && piped.outcome == pipe_outcome::reset
                              ? "relay-stopped"
                              : describe(piped.outcome);

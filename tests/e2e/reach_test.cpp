@@ -53,6 +53,12 @@ TEST_CASE("a transfer over IPv6 loopback", "[reach][e2e]") {
     check_transfer(address, address);
 }
 
+TEST_CASE("ferry relay --no-splice copies through memory and the file arrives", "[reach][e2e]") {
+    process relay({ferry_binary(), "relay", "--listen", "127.0.0.1:0", "--no-splice"});
+    const auto address = start_relay_binary(relay);
+    check_transfer(address, address);
+}
+
 TEST_CASE("the default listen address is dual-stack", "[reach][e2e]") {
     process relay({ferry_binary(), "relay", "--listen", ":0"});
     const auto port = std::to_string(port_of(start_relay_binary(relay)));

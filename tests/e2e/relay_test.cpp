@@ -1,6 +1,8 @@
 // The relay over real sockets, spoken to by hand: pairing, refusals, limits, timeouts.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <thread>
 
 #include "common/bytes.hpp"
@@ -49,7 +51,9 @@ void expect_error(raw_client& c, rp::error_code code) {
 }  // namespace
 
 TEST_CASE("relay pairs a sender and a receiver and pipes both ways", "[relay][e2e]") {
-    relay_fixture relay;
+    auto limits = relay_fixture::fast_limits();
+    limits.splice = GENERATE(true, false);
+    relay_fixture relay(limits);
     raw_client sender(relay.port());
     const auto nameplate = allocate(sender);
     CHECK(nameplate >= 1);
@@ -80,6 +84,58 @@ TEST_CASE("relay pairs a sender and a receiver and pipes both ways", "[relay][e2
         sender.send({'!'});
         CHECK(receiver.read_some(1) == std::vector<std::uint8_t>{'!'});
     }
+}
+
+TEST_CASE("32 MiB each way at once arrive intact with splice and with copies", "[relay][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.splice = GENERATE(true, false);
+    relay_fixture relay(limits);
+    raw_client sender(relay.port());
+    raw_client receiver(relay.port());
+    pair_up(sender, receiver);
+    constexpr std::size_t size = 32 * 1024 * 1024;
+    const auto pattern = [](std::uint8_t seed) {
+        std::vector<std::uint8_t> v(size);
+        std::uint32_t x = seed;
+        for (auto& b : v) {
+            x = x * 1664525U + 1013904223U;
+            b = static_cast<std::uint8_t>(x >> 24U);
+        }
+        return v;
+    };
+    const auto up = pattern(1);
+    const auto down = pattern(2);
+    // Each side writes its stream (odd-sized pieces) and half-closes, while reading the other's
+    // to the end: both directions full at once, with backpressure.
+    const auto run = [](raw_client& c, const std::vector<std::uint8_t>& out) {
+        std::thread writer([&] {
+            for (std::size_t at = 0; at < out.size();) {
+                const auto n =
+                    ::send(c.socket().native_handle(), out.data() + at,
+                           std::min<std::size_t>(out.size() - at, 100'003), MSG_NOSIGNAL);
+                if (n <= 0) break;
+                at += static_cast<std::size_t>(n);
+            }
+            ::shutdown(c.socket().native_handle(), SHUT_WR);
+        });
+        std::vector<std::uint8_t> in;
+        std::vector<std::uint8_t> piece(65'536);
+        for (;;) {
+            const auto n = ::recv(c.socket().native_handle(), piece.data(), piece.size(), 0);
+            if (n <= 0) break;
+            in.insert(in.end(), piece.begin(), piece.begin() + n);
+        }
+        writer.join();
+        return in;
+    };
+    std::vector<std::uint8_t> at_receiver;
+    std::thread other([&] { at_receiver = run(receiver, down); });
+    const auto at_sender = run(sender, up);
+    other.join();
+    CHECK(at_receiver.size() == size);
+    CHECK(at_sender.size() == size);
+    CHECK(at_receiver == up);
+    CHECK(at_sender == down);
 }
 
 TEST_CASE("the nameplate is free again once its pair ends", "[relay][e2e]") {
