@@ -15,11 +15,10 @@
 
 namespace ferry::receiver {
 
-// Writes a stream of bytes into a file from offset 0, off the caller's thread: the bytes are
-// gathered into large aligned blocks that a thread of its own hashes (SHA-256) and writes while
-// the caller fills the next one, so the network, the hashing and the disk work at the same time,
-// and a slow disk slows the transfer down (the caller waits for a free block) instead of piling
-// up memory.
+// Writes a stream of bytes into a file from offset 0, hashing them (SHA-256) as they come: the
+// bytes are gathered into large aligned blocks that a thread of its own writes while the caller
+// fills the next one, so the network and the disk work at the same time, and a slow disk slows
+// the transfer down (the caller waits for a free block) instead of piling up memory.
 //
 // Where the filesystem takes O_DIRECT, blocks go straight to the disk: no copy into the page
 // cache and no gigabytes of dirty pages for the final fdatasync() to wait for. Elsewhere (or if
@@ -71,7 +70,7 @@ class disk_writer {
     std::size_t current_ = 0;  // the block the caller fills
     std::size_t filled_ = 0;
     std::uint64_t offset_ = 0;  // where the current block goes in the file
-    sha256 hash_;               // the thread's while it writes a block, else the caller's
+    sha256 hash_;               // the caller's: of every byte given to write()
     bool finished_ = false;
 
     std::mutex mutex_;

@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <csignal>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -102,6 +104,9 @@ server::server(asio::any_io_executor ex, const tcp::endpoint& listen, const limi
       claims_(l.failed_claims_per_minute),
       grace_timer_(ex) {
     raise_file_limit();
+    // splice(2) into a socket whose peer is gone raises SIGPIPE (it has no MSG_NOSIGNAL): that
+    // must be an EPIPE for one pair, not the end of the relay (or of a sender hosting one).
+    std::signal(SIGPIPE, SIG_IGN);
     acceptor_.open(listen.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
     if (listen.address().is_v6() && listen.address().is_unspecified()) {

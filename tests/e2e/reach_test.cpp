@@ -59,6 +59,30 @@ TEST_CASE("ferry relay --no-splice copies through memory and the file arrives", 
     check_transfer(address, address);
 }
 
+TEST_CASE("the relay binary outlives receivers killed mid-transfer", "[reach][e2e]") {
+    // The relay's writes to a dead receiver fail (ECONNRESET, then EPIPE); with splice(2) an
+    // EPIPE also raises SIGPIPE, which must not end the relay. Full speed, several times, since
+    // which write sees which error depends on timing.
+    process relay({ferry_binary(), "relay", "--listen", "127.0.0.1:0"});
+    const auto address = start_relay_binary(relay);
+    temp_dir in;
+    make_file(in.path / "big.bin", 256 * 1024 * 1024);
+    for (int round = 0; round < 4; ++round) {
+        temp_dir out;
+        auto s = start_sender(address, in.path / "big.bin");
+        REQUIRE(!s.code.empty());
+        auto r = start_receiver(address, s.code, out.path);
+        for (int i = 0; i < 20; ++i) {
+            if (r->read_error_line().find("Receiving") != std::string::npos) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 * round));
+        r->kill(SIGKILL);
+        r->wait();
+        s.proc->wait();
+    }
+    check_transfer(address, address);  // the same relay process still pairs and pipes
+}
+
 TEST_CASE("the default listen address is dual-stack", "[reach][e2e]") {
     process relay({ferry_binary(), "relay", "--listen", ":0"});
     const auto port = std::to_string(port_of(start_relay_binary(relay)));

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <set>
 
 #include "relay/pairing_table.hpp"
@@ -61,4 +63,14 @@ TEST_CASE("cli listen forms", "[relay]") {
     CHECK(relay::listen_endpoint("127.0.0.1:0").address().to_string() == "127.0.0.1");
     CHECK(relay::listen_endpoint("[::1]:1").address().to_string() == "::1");
     CHECK_THROWS(relay::listen_endpoint("localhost:9009"));
+}
+
+TEST_CASE("a relay ignores SIGPIPE so a write to a vanished peer is only an EPIPE", "[relay]") {
+    // splice(2) takes no MSG_NOSIGNAL: without this a pair could end the whole relay.
+    struct sigaction previous {};
+    ::signal(SIGPIPE, SIG_DFL);
+    asio::io_context io;
+    const server s(io.get_executor(), tcp::endpoint(asio::ip::address_v4::loopback(), 0), limits{});
+    ::sigaction(SIGPIPE, nullptr, &previous);
+    CHECK(previous.sa_handler == SIG_IGN);  // NOLINT: the handler union of sigaction
 }
