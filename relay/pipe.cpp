@@ -1,8 +1,10 @@
 #include "relay/pipe.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <optional>
@@ -50,9 +52,12 @@ class kernel_pipe {
     static std::optional<kernel_pipe> open(std::size_t capacity) {
         std::array<int, 2> fds{};
         if (::pipe2(fds.data(), O_CLOEXEC | O_NONBLOCK) != 0) return std::nullopt;
-        // Above /proc/sys/fs/pipe-max-size (1 MiB) this fails and the default (64 KiB) stays.
+        kernel_pipe p(fds[0], fds[1]);
+        // Above /proc/sys/fs/pipe-max-size (1 MiB) this fails and the default (64 KiB) stays;
+        // over the user's pipe-page budget a new pipe gets a page or two: then copy instead.
         ::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(capacity));
-        return kernel_pipe(fds[0], fds[1]);
+        if (p.capacity() < std::min<std::size_t>(capacity, 65536)) return std::nullopt;
+        return p;
     }
     kernel_pipe(kernel_pipe&& o) noexcept
         : read_(std::exchange(o.read_, -1)), write_(std::exchange(o.write_, -1)) {}
@@ -81,26 +86,40 @@ class kernel_pipe {
 };
 
 // The same loop as transfer(), with splice(2) instead of read/write: everything the pipe holds
-// is written out before more is read.
-awaitable<void> transfer_spliced(tcp::socket& from, tcp::socket& to, const kernel_pipe& through,
+// is written out before more is read. Returns true if splice cannot go on with this socket, with
+// the pipe empty, so that the rest is copied: splice is not supported here, or it moves nothing
+// although the socket is readable (TCP urgent data stops splice but not recv), which would
+// otherwise spin the relay's only thread.
+awaitable<bool> transfer_spliced(tcp::socket& from, tcp::socket& to, const kernel_pipe& through,
                                  std::uint64_t& count, deadline& activity, bool& broken) {
     constexpr unsigned flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
     const auto capacity = through.capacity();
+    bool readable = false;  // the last wait said so
     for (;;) {
         const auto n =
             ::splice(from.native_handle(), nullptr, through.write_end(), nullptr, capacity, flags);
         if (n == 0) {
+            // Splice also moves nothing at an urgent byte once the peer has half-closed: only a
+            // peek that finds nothing either means the end.
+            std::uint8_t probe = 0;
+            if (::recv(from.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT) != 0) {
+                co_return true;
+            }
             std::error_code ignored;
             to.shutdown(tcp::socket::shutdown_send, ignored);
-            co_return;
+            co_return false;
         }
         if (n < 0) {
-            if (errno != EAGAIN && errno != EINTR) {
-                throw std::system_error(errno, std::generic_category());
-            }
+            const int err = errno;
+            if (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP || err == EPERM) co_return true;
+            if (err != EAGAIN && err != EINTR)
+                throw std::system_error(err, std::generic_category());
+            if (err == EAGAIN && readable) co_return true;
             co_await from.async_wait(tcp::socket::wait_read, use_awaitable);
+            readable = true;
             continue;
         }
+        readable = false;
         activity.extend();
         auto held = static_cast<std::size_t>(n);
         while (held > 0) {
@@ -109,6 +128,7 @@ awaitable<void> transfer_spliced(tcp::socket& from, tcp::socket& to, const kerne
             if (m > 0) {
                 held -= static_cast<std::size_t>(m);
                 count += static_cast<std::uint64_t>(m);
+                activity.extend();
                 continue;
             }
             if (m < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -116,10 +136,22 @@ awaitable<void> transfer_spliced(tcp::socket& from, tcp::socket& to, const kerne
                 continue;
             }
             broken = true;  // as in transfer(): this direction ends, the other goes on
-            co_return;
+            co_return false;
         }
-        activity.extend();
     }
+}
+
+// One direction: spliced through `through` if there is one, copied through memory otherwise or
+// from the moment splice gives up.
+awaitable<void> one_way(tcp::socket& from, tcp::socket& to, const kernel_pipe* through,
+                        std::size_t buffer_size, std::uint64_t& count, deadline& activity,
+                        bool& broken) {
+    if (through != nullptr &&
+        !co_await transfer_spliced(from, to, *through, count, activity, broken)) {
+        co_return;
+    }
+    std::vector<std::uint8_t> buffer(buffer_size);
+    co_await transfer(from, to, buffer, count, activity, broken);
 }
 
 }  // namespace
@@ -150,22 +182,15 @@ awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::millise
         if (!ec) b.native_non_blocking(true, ec);
         if (!ec) pipe_ab = kernel_pipe::open(buffer_size);
         if (pipe_ab) pipe_ba = kernel_pipe::open(buffer_size);
+        if (!pipe_ba) pipe_ab.reset();  // both or neither: copy through memory
     }
-    std::vector<std::uint8_t> buffer_ab;
-    std::vector<std::uint8_t> buffer_ba;
-    if (!pipe_ba) {  // no splice here (or out of descriptors): copy through fixed buffers
-        buffer_ab.resize(buffer_size);
-        buffer_ba.resize(buffer_size);
-    }
-    auto one_way = [&](tcp::socket& from, tcp::socket& to, std::optional<kernel_pipe>& through,
-                       std::vector<std::uint8_t>& buffer, std::uint64_t& count) -> awaitable<void> {
-        if (pipe_ba) return transfer_spliced(from, to, *through, count, activity, broken);
-        return transfer(from, to, buffer, count, activity, broken);
-    };
+    const kernel_pipe* through_ab = pipe_ab ? &*pipe_ab : nullptr;
+    const kernel_pipe* through_ba = pipe_ba ? &*pipe_ba : nullptr;
     try {
-        const auto ended = co_await race(both(one_way(a, b, pipe_ab, buffer_ab, result.a_to_b),
-                                              one_way(b, a, pipe_ba, buffer_ba, result.b_to_a)),
-                                         watchdog(activity));
+        const auto ended = co_await race(
+            both(one_way(a, b, through_ab, buffer_size, result.a_to_b, activity, broken),
+                 one_way(b, a, through_ba, buffer_size, result.b_to_a, activity, broken)),
+            watchdog(activity));
         result.outcome = ended == 1 ? pipe_outcome::idle_timeout
                          : broken   ? pipe_outcome::reset
                                     : pipe_outcome::completed;

@@ -138,6 +138,33 @@ TEST_CASE("32 MiB each way at once arrive intact with splice and with copies", "
     CHECK(at_sender == down);
 }
 
+TEST_CASE("TCP urgent data does not stall a spliced pair", "[relay][e2e]") {
+    // splice(2) stops at an urgent byte while the socket stays readable: the relay must notice
+    // and copy the rest instead of spinning until the idle timeout.
+    auto limits = relay_fixture::fast_limits();
+    limits.idle_timeout = std::chrono::seconds(60);
+    relay_fixture relay(limits);
+    raw_client sender(relay.port());
+    raw_client receiver(relay.port());
+    pair_up(sender, receiver);
+    const int fd = sender.socket().native_handle();
+    REQUIRE(::send(fd, "ab", 2, MSG_NOSIGNAL) == 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(::send(fd, "!", 1, MSG_NOSIGNAL | MSG_OOB) == 1);
+    REQUIRE(::send(fd, "cd", 2, MSG_NOSIGNAL) == 2);
+    const bool half_close_at_once = GENERATE(true, false);
+    if (half_close_at_once) sender.shutdown_send();
+    std::string got;
+    for (auto piece = receiver.read_some(64); !piece.empty(); piece = receiver.read_some(64)) {
+        got.append(piece.begin(), piece.end());
+        if (got.size() >= 4) break;
+    }
+    // The urgent byte is not part of the stream (no SO_OOBINLINE); everything around it is.
+    CHECK(got == "abcd");
+    if (!half_close_at_once) sender.shutdown_send();
+    CHECK(receiver.at_eof());
+}
+
 TEST_CASE("the nameplate is free again once its pair ends", "[relay][e2e]") {
     relay_fixture relay;
     std::uint32_t nameplate = 0;

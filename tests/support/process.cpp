@@ -56,6 +56,8 @@ process::process(const std::vector<std::string>& args, const std::vector<std::st
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        // An in-process relay ignores SIGPIPE; the child starts as it would from a shell.
+        ::signal(SIGPIPE, SIG_DFL);
         const int devnull = ::open("/dev/null", O_RDONLY);
         ::dup2(devnull, 0);
         ::dup2(out[1], 1);
