@@ -43,6 +43,10 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
                  "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy "
                  "send-proxy / send-proxy-v2, nginx stream proxy_protocol): limits and logs use "
                  "the client address it carries");
+    app.add_option("--proxy-from", s.proxy_from,
+                   "With --proxy-protocol: only these proxy addresses may connect "
+                   "(comma-separated IP addresses; default: any)")
+        ->delimiter(',');
     app.add_option("--check", s.check,
                    "Do not run a relay: check that the relay at ADDR answers (e.g. an ngrok "
                    "address), with its version and round-trip time");
@@ -71,6 +75,21 @@ int run_relay(relay_settings& s) {
     s.limits.grace = parse_duration(s.grace);
     s.limits.buffer_size = parse_size(s.buffer_size);
     s.limits.splice = !s.no_splice;
+    if (!s.proxy_from.empty() && !s.limits.proxy_protocol) {
+        throw failure(exit_code::usage, "--proxy-from needs --proxy-protocol");
+    }
+    for (const auto& text : s.proxy_from) {
+        std::error_code ec;
+        auto address = asio::ip::make_address(text, ec);
+        if (ec) {
+            throw failure(exit_code::usage,
+                          fmt::format("--proxy-from needs IP addresses, not '{}'", text));
+        }
+        if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+            address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+        }
+        s.limits.proxy_from.push_back(address);
+    }
     if (s.limits.buffer_size < 64 * 1024 || s.limits.buffer_size > 64 * 1024 * 1024) {
         throw failure(exit_code::usage, "--buffer-size must be between 64K and 64M");
     }

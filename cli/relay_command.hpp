@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -18,6 +19,7 @@ struct relay_settings {
     relay::limits limits;
     bool verbose = false;
     bool no_splice = false;
+    std::vector<std::string> proxy_from;
     std::string check;  // --check ADDR: ask that relay who it is instead of running one
 };
 

@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "common/asio.hpp"
 
 namespace ferry::relay {
 
@@ -19,6 +22,9 @@ struct limits {
     std::size_t max_connections = 4096;  // open client connections of any kind
     std::size_t max_connections_per_address = 64;
     bool proxy_protocol = false;  // expect a PROXY v1/v2 header first (behind HAProxy etc.)
+    // With proxy_protocol: the proxies allowed to send that header (empty: any peer). A client
+    // reaching the port directly could otherwise claim any address in a header of its own.
+    std::vector<asio::ip::address> proxy_from;
     std::uint32_t first_nameplate_range = 999;  // nameplates 1..this first
     std::size_t failed_claims_per_minute = 10;  // per source address
     std::size_t buffer_size = 128 * 1024;       // per direction per pair

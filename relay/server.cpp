@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include <fmt/format.h>
@@ -235,6 +236,14 @@ awaitable<void> server::handle(tcp::socket socket) {
     frame_reader<rp::format> reader(rp::max_payload);
     try {
         if (limits_.proxy_protocol) {
+            if (!limits_.proxy_from.empty() &&
+                std::find(limits_.proxy_from.begin(), limits_.proxy_from.end(), c.ip) ==
+                    limits_.proxy_from.end()) {
+                spdlog::warn("{}: refused: not one of the --proxy-from addresses", c.address);
+                co_await refuse(c.socket, rp::error_code::bad_hello,
+                                "connect through the relay's proxy");
+                throw connection_closed("refused");
+            }
             proxy::header_reader proxy_header;
             if (co_await race(read_proxy_header(c.socket, proxy_header),
                               sleep_for(limits_.hello_timeout)) == 1) {

@@ -98,6 +98,7 @@ TEST_CASE("behind HAProxy the relay sees the real client addresses", "[proxy][e2
 TEST_CASE("a transfer through HAProxy with PROXY v2 verifies", "[proxy][e2e]") {
     auto limits = relay_fixture::fast_limits();
     limits.proxy_protocol = true;
+    limits.proxy_from = {asio::ip::make_address("127.0.0.1")};  // where HAProxy connects from
     relay_fixture relay(limits);
     haproxy proxy(relay.port());
     temp_dir in;
@@ -131,4 +132,37 @@ TEST_CASE("with --proxy-protocol a client without the header is refused", "[prox
     const auto [type, payload] = c.read_frame();
     CHECK(type == error);
     CHECK(payload.at(0) == static_cast<std::uint8_t>(rp::error_code::bad_hello));
+}
+
+TEST_CASE("with --proxy-from only the listed proxies may send a PROXY header", "[proxy][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.proxy_protocol = true;
+    limits.proxy_from = {asio::ip::make_address("127.0.0.2")};
+    relay_fixture relay(limits);
+    const std::string header = "PROXY TCP4 203.0.113.7 127.0.0.1 40000 9009\r\n";
+    const auto ping = rp::encode({rp::frame_type::ping, 0, {}, {}});
+    {
+        raw_client direct(relay.port());  // 127.0.0.1: not the proxy, whatever it claims
+        direct.send(std::vector<std::uint8_t>(header.begin(), header.end()));
+        direct.send(ping);
+        const auto [type, payload] = direct.read_frame();
+        CHECK(type == error);
+        CHECK(payload.at(0) == static_cast<std::uint8_t>(rp::error_code::bad_hello));
+        CHECK_THAT(std::string(payload.begin(), payload.end()), Catch::Contains("proxy"));
+    }
+    raw_client proxied(relay.port(), "127.0.0.2");
+    proxied.send(std::vector<std::uint8_t>(header.begin(), header.end()));
+    proxied.send(ping);
+    CHECK(proxied.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::pong));
+}
+
+TEST_CASE("--proxy-from needs --proxy-protocol and IP addresses", "[proxy][cli][e2e]") {
+    process alone(
+        {ferry_binary(), "relay", "--listen", "127.0.0.1:0", "--proxy-from", "127.0.0.1"});
+    CHECK(alone.wait() == 2);
+    CHECK_THAT(alone.error_output(), Catch::Contains("--proxy-from needs --proxy-protocol"));
+    process name({ferry_binary(), "relay", "--listen", "127.0.0.1:0", "--proxy-protocol",
+                  "--proxy-from", "127.0.0.1,proxy.example"});
+    CHECK(name.wait() == 2);
+    CHECK_THAT(name.error_output(), Catch::Contains("not 'proxy.example'"));
 }
