@@ -80,13 +80,10 @@ int run_relay(relay_settings& s) {
     }
     for (const auto& text : s.proxy_from) {
         std::error_code ec;
-        auto address = asio::ip::make_address(text, ec);
+        const auto address = asio::ip::make_address(text, ec);
         if (ec) {
             throw failure(exit_code::usage,
                           fmt::format("--proxy-from needs IP addresses, not '{}'", text));
-        }
-        if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-            address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
         }
         s.limits.proxy_from.push_back(address);
     }

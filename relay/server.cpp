@@ -105,6 +105,9 @@ server::server(asio::any_io_executor ex, const tcp::endpoint& listen, const limi
       claims_(l.failed_claims_per_minute),
       grace_timer_(ex) {
     raise_file_limit();
+    // Compared with client_ip() of each connection: the same form (::ffff:a.b.c.d is a.b.c.d).
+    for (auto& proxy : limits_.proxy_from)
+        proxy = client_ip(tcp::endpoint(proxy, 0));
     // splice(2) into a socket whose peer is gone raises SIGPIPE (it has no MSG_NOSIGNAL): that
     // must be an EPIPE for one pair, not the end of the relay (or of a sender hosting one).
     std::signal(SIGPIPE, SIG_IGN);
