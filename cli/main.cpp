@@ -103,7 +103,6 @@ int run(int argc, char** argv) {
         if (!limit_rate.empty()) send_opts.limit_rate = ferry::parse_size(limit_rate);
         if (r.relay) {
             send_opts.relay = *r.relay;
-            send_opts.relay_given = true;
             ferry::sender::send(send_opts);
         } else {
             ferry::cli::embedded_relay own(lan_port);

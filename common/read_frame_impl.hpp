@@ -15,7 +15,8 @@ awaitable<void> read_frame(tcp::socket& socket, frame_reader<Format>& reader, de
             if (ec == asio::error::operation_aborted) throw std::system_error(ec);
             throw connection_closed(reader.started()
                                         ? "the connection closed in the middle of a frame"
-                                        : "the connection closed");
+                                        : "the connection closed",
+                                    ec == asio::error::eof ? std::error_code() : ec);
         }
         if (activity != nullptr) activity->extend();
         if (reader.commit(n)) co_return;

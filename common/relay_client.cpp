@@ -139,4 +139,36 @@ awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
     co_await expect(socket, rp::frame_type::paired);
 }
 
+awaitable<bool> relay_answers(const host_port& relay, clock::duration timeout) {
+    bool answered = false;
+    auto ask = [&]() -> awaitable<void> {
+        try {
+            auto socket = co_await connect_relay(relay, timeout);
+            co_await ping_relay(socket);
+            answered = true;
+        } catch (const failure&) {
+            // No answer: answered stays false.
+        }
+    };
+    co_await race(ask(), sleep_for(timeout));
+    co_return answered;
+}
+
+awaitable<failure> explain_lost_connection(const std::optional<host_port>& relay,
+                                           const connection_closed& closed,
+                                           const lost_connection_text& text) {
+    const auto detail = text.detail.empty() ? std::string() : " (" + text.detail + ")";
+    if (!closed.orderly()) {
+        co_return failure(exit_code::network, fmt::format("connection to the relay lost: {}{}",
+                                                          closed.cause().message(), detail));
+    }
+    if (!relay || co_await relay_answers(*relay, std::chrono::seconds(3))) {
+        co_return failure(exit_code::peer, text.peer_left);
+    }
+    co_return failure(exit_code::network,
+                      fmt::format("connection to the relay lost: the relay closed the connection "
+                                  "and no longer answers{}",
+                                  detail));
+}
+
 }  // namespace ferry

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/address.hpp"
+#include "common/exit_code.hpp"
+#include "common/wire_error.hpp"
 #include "common/asio.hpp"
 #include "common/deadline.hpp"
 
@@ -25,5 +28,22 @@ awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate);
 
 // Asks a relay who it is: returns its PONG text (e.g. "ferry-relay 0.1.0").
 awaitable<std::string> ping_relay(tcp::socket& socket);
+
+// Whether the relay at `relay` answers a PING on a new connection within `timeout`.
+awaitable<bool> relay_answers(const host_port& relay, clock::duration timeout);
+
+// What to report when the connection through the relay ended before the transfer did. A socket
+// error (a reset, a timeout) is "connection to the relay lost: <cause>" (exit 3). An EOF alone
+// cannot tell a relay that died from a peer that left: the relay is asked (PING, a few seconds);
+// if it answers, the peer left (exit 5, `peer_left`), else the relay is gone (exit 3). Without a
+// relay of its own (LAN mode: the relay is the sender's), an EOF is the peer leaving. `detail`,
+// if any, is added in parentheses to the relay-lost message ("after 4 MiB of 8 MiB; ...").
+struct lost_connection_text {
+    std::string peer_left;  // the whole message for a peer that left
+    std::string detail;
+};
+awaitable<failure> explain_lost_connection(const std::optional<host_port>& relay,
+                                           const connection_closed& closed,
+                                           const lost_connection_text& text);
 
 }  // namespace ferry

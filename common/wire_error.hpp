@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace ferry {
 
@@ -15,10 +16,18 @@ class wire_error : public std::runtime_error {
 
 namespace ferry {
 
-// The connection ended (EOF or reset) where the protocol expected more bytes.
+// The connection ended (EOF or reset) where the protocol expected more bytes. `cause` keeps why:
+// empty for an orderly end (EOF), else the socket error (a reset, a timeout, ...).
 class connection_closed : public std::runtime_error {
   public:
-    explicit connection_closed(const std::string& what) : std::runtime_error(what) {}
+    explicit connection_closed(const std::string& what, std::error_code cause = {})
+        : std::runtime_error(what), cause_(cause) {}
+    [[nodiscard]] std::error_code cause() const noexcept { return cause_; }
+    // An orderly end (EOF): the other side, or the relay, closed on purpose.
+    [[nodiscard]] bool orderly() const noexcept { return !cause_; }
+
+  private:
+    std::error_code cause_;
 };
 
 }  // namespace ferry

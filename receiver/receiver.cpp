@@ -63,6 +63,25 @@ std::string dir_text(const std::filesystem::path& dir) {
     return printable(s);
 }
 
+// What the sender is told of a local failure: the cause ("No space left on device"), never the
+// receiver's paths. Local failures read "<what, with a path>: <strerror text>".
+std::string for_the_sender(const failure& f) {
+    const std::string_view text = f.what();
+    const auto colon = text.rfind(": ");
+    if (colon == std::string_view::npos) return "the receiver could not write the file";
+    return fmt::format("the receiver could not write the file: {}", text.substr(colon + 2));
+}
+
+// The connection ended during the data phase, `progress` into it.
+struct cut_off : connection_closed {
+    cut_off(const connection_closed& e, std::string p) : connection_closed(e), progress(std::move(p)) {}
+    std::string progress;
+};
+struct lost_at {
+    connection_closed closed;
+    std::string detail;  // how far the data had come, if it had started
+};
+
 // Streams the DATA records into `file` (which hashes what it writes) until DONE; checks the hash,
 // names the file, confirms to the sender. Returns the name the file was saved under.
 awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
@@ -110,12 +129,11 @@ awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
             co_await channel.send_message(verified);
             co_return saved;
         }
-    } catch (const connection_closed&) {
-        // Only the sender's authenticated DONE ends the stream: anything else is a truncation.
-        throw failure(exit_code::integrity,
-                      fmt::format("the transfer was cut off after {} of {} (the sender went away "
-                                  "or the connection was cut); nothing was saved",
-                                  format_size(received), format_size(size)));
+    } catch (const connection_closed& e) {
+        // Only the sender's authenticated DONE ends the stream, so nothing is kept; whether the
+        // sender left or the relay was lost is worked out by the caller.
+        throw cut_off(e, fmt::format("after {} of {}; nothing was saved",
+                                     format_size(received), format_size(size)));
     }
 }
 
@@ -200,7 +218,7 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity) {
         local = f;
     }
     if (local) {
-        const std::string text = local->what();
+        const auto text = for_the_sender(*local);
         co_await refuse(*channel, msg::reason::local_io, text);
         throw *local;
     }
@@ -224,21 +242,52 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity) {
         if (f.code() != exit_code::local_io) throw;
         local = f;  // the disk filled up, or similar: tell the sender before leaving
     }
-    const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
+    const msg::message abort = msg::abort{msg::reason::local_io, for_the_sender(*local)};
     co_await race(channel->send_message(abort), sleep_for(2s));
     throw *local;
+}
+
+// run(), with a connection that ended early explained: the sender left, or the relay was lost.
+awaitable<void> run_explained(const options& opts, const code& c, deadline& activity) {
+    std::optional<lost_at> lost;
+    try {
+        co_await run(opts, c, activity);
+    } catch (const cut_off& e) {
+        lost = lost_at{e, e.progress};
+    } catch (const connection_closed& e) {
+        lost = lost_at{e, ""};
+    }
+    if (!lost) co_return;
+    // The data phase says how far it got; before it, nothing had been written.
+    const std::string detail = lost->detail.empty() ? "nothing was saved" : lost->detail;
+    // LAN mode: the relay is the sender's own, so an EOF is the sender leaving.
+    std::optional<host_port> relay;
+    if (!opts.lan) relay = opts.relay;
+    lost_connection_text text{fmt::format("the sender went away ({})", detail), detail};
+    // Named, not thrown from the co_await expression: see the GCC 12 note in relay/server.cpp.
+    const auto explained = co_await explain_lost_connection(relay, lost->closed, text);
+    throw explained;
+}
+
+void check_output_folder(const std::filesystem::path& dir) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(dir, ec);
+    const auto shown = printable(dir.string());
+    if (status.type() == std::filesystem::file_type::not_found) {
+        throw failure(exit_code::local_io, fmt::format("the folder {} does not exist", shown));
+    }
+    if (ec) throw failure(exit_code::local_io, fmt::format("cannot use {}: {}", shown, ec.message()));
+    if (status.type() != std::filesystem::file_type::directory) {
+        throw failure(exit_code::local_io, fmt::format("{} is not a folder", shown));
+    }
 }
 
 }  // namespace
 
 void receive(const options& opts) {
     const auto c = parse_code(opts.code);
-    std::error_code ec;
-    if (!std::filesystem::is_directory(opts.output_dir, ec)) {
-        throw failure(exit_code::local_io,
-                      fmt::format("{} is not a folder", printable(opts.output_dir.string())));
-    }
-    run_client([&](deadline& activity) { return run(opts, c, activity); });
+    check_output_folder(opts.output_dir);
+    run_client([&](deadline& activity) { return run_explained(opts, c, activity); });
 }
 
 }  // namespace ferry::receiver

@@ -57,7 +57,6 @@ std::vector<std::string> lan_addresses(std::uint16_t port) {
 }
 
 std::string receive_command(const options& opts, const code& c) {
-    if (!opts.relay_given) return fmt::format("ferry receive {}", c.text());
     return fmt::format("ferry receive --relay {} {}", opts.relay.text(), c.text());
 }
 
@@ -79,7 +78,9 @@ failure receiver_stopped(const msg::abort& a) {
                                a.text.empty() ? "" : ": ", printable(a.text)));
 }
 
-awaitable<void> run(const options& opts, file_source& file, deadline& activity) {
+// `peer_left` says, for the phase reached, what a receiver that went away left undone.
+awaitable<void> run(const options& opts, file_source& file, deadline& activity,
+                    std::string& peer_left) {
     activity.set(30s);
     auto socket = co_await connect_relay(opts.relay, 10s);
     const auto nameplate = co_await allocate_nameplate(socket);
@@ -94,10 +95,17 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
                 "LAN mode: no relay, the receiver must be on this network.\n"
                 "On the other computer run:  ferry receive {}\n",
                 c.text());
-            for (const auto& address : lan_addresses(opts.lan_port)) {
+            const auto addresses = lan_addresses(opts.lan_port);
+            for (const auto& address : addresses) {
                 fmt::print(
                     "If it finds nothing (multicast blocked):  ferry receive --relay {} {}\n",
                     address, c.text());
+            }
+            if (addresses.empty()) {
+                fmt::print(
+                    "This computer has no network address but loopback: only a receiver on this "
+                    "computer can reach it:  ferry receive --relay {} {}\n",
+                    host_port{"127.0.0.1", opts.lan_port}.text(), c.text());
             }
         } else {
             fmt::print("On the other computer run:  {}\n", receive_command(opts, c));
@@ -162,9 +170,8 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
             auto m = co_await channel->receive_message();  // named: the GCC 12 note
             answer = std::move(m);
         } catch (const connection_closed&) {
-            throw failure(exit_code::peer,
-                          done_sent ? "the receiver went away before confirming the file"
-                                    : "the receiver went away before the transfer finished");
+            if (done_sent) peer_left = "the receiver went away before confirming the file";
+            throw;
         }
         if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);
         if (!std::holds_alternative<msg::verified>(answer)) {
@@ -198,11 +205,30 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity) 
     }
 }
 
+// run(), with a connection that ended early explained: the receiver left, or the relay was lost.
+awaitable<void> run_explained(const options& opts, file_source& file, deadline& activity) {
+    std::string peer_left = "the receiver went away before the transfer finished";
+    std::optional<connection_closed> lost;
+    try {
+        co_await run(opts, file, activity, peer_left);
+    } catch (const connection_closed& e) {
+        lost = e;
+    }
+    if (!lost) co_return;
+    // LAN mode: the relay runs in this process, so an EOF can only be the receiver leaving.
+    std::optional<host_port> relay;
+    if (!opts.lan) relay = opts.relay;
+    lost_connection_text text{peer_left, ""};
+    // Named, not thrown from the co_await expression: see the GCC 12 note in relay/server.cpp.
+    const auto explained = co_await explain_lost_connection(relay, *lost, text);
+    throw explained;
+}
+
 }  // namespace
 
 void send(const options& opts) {
     file_source file(opts.file);
-    run_client([&](deadline& activity) { return run(opts, file, activity); });
+    run_client([&](deadline& activity) { return run_explained(opts, file, activity); });
 }
 
 }  // namespace ferry::sender

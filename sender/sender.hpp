@@ -12,7 +12,6 @@ namespace ferry::sender {
 struct options {
     std::filesystem::path file;
     host_port relay;
-    bool relay_given = false;  // shown in the receive command printed for the other side
     int code_words = 2;
     bool quiet = false;            // print the code alone, then errors only
     std::uint64_t limit_rate = 0;  // bytes per second, 0 = unlimited

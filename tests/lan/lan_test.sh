@@ -110,4 +110,18 @@ rc=$?
 wait "$sender_pid"; sender_rc=$?
 [ "$rc" = 4 ] && [ "$sender_rc" = 4 ] || fail "wrong code: receiver $rc, sender $sender_rc: $(cat "$work/b4.out")"
 echo "ok: a wrong code in LAN mode: exit 4 on both sides"
+# 5. A host with loopback only (C): the sender says so and prints the address that works there.
+in_ns "$ns_c" "$ferry" send "$work/data.bin" > "$work/code5" 2> "$work/code5.err" &
+sender_pid=$!
+pids+=("$sender_pid")
+for _ in $(seq 200); do grep -q -- "--relay 127.0.0.1:" "$work/code5" && break; sleep 0.05; done
+code=$(grep -o 'Code: [^ ]*' "$work/code5" | cut -d' ' -f2)
+direct=$(grep -o -- '--relay 127\.0\.0\.1:[0-9]*' "$work/code5" | cut -d' ' -f2)
+[ -n "$code" ] && [ -n "$direct" ] || fail "loopback only: no 127.0.0.1 hint: $(cat "$work/code5" "$work/code5.err")"
+rm -rf "$work/out_c" && mkdir -p "$work/out_c"
+in_ns "$ns_c" "$ferry" receive --yes --relay "$direct" -o "$work/out_c" "$code" > "$work/c5.out" 2>&1
+rc=$?
+wait "$sender_pid"; sender_rc=$?
+[ "$rc" = 0 ] && [ "$sender_rc" = 0 ] || fail "loopback only: receiver $rc, sender $sender_rc: $(cat "$work/c5.out")"
+echo "ok: loopback-only host prints --relay $direct, which works ($(check_file "$work/out_c"))"
 echo "1 passed, 0 failed"
