@@ -38,8 +38,8 @@ awaitable<void> record_channel::send(std::size_t n) {
         asio::experimental::as_tuple(use_awaitable));
     if (ec) {
         if (ec == asio::error::operation_aborted) throw std::system_error(ec);
-        throw connection_closed(
-            "the connection closed", ec == asio::error::eof ? std::error_code() : ec);
+        throw connection_closed("the connection closed",
+                                ec == asio::error::eof ? std::error_code() : ec);
     }
     deadline_.extend();
 }

@@ -5,10 +5,10 @@
 #include <string>
 
 #include "common/address.hpp"
-#include "common/exit_code.hpp"
-#include "common/wire_error.hpp"
 #include "common/asio.hpp"
 #include "common/deadline.hpp"
+#include "common/exit_code.hpp"
+#include "common/wire_error.hpp"
 
 // The client side of the relay hello: connect, then allocate (sender) or claim (receiver).
 namespace ferry {

@@ -74,7 +74,8 @@ std::string for_the_sender(const failure& f) {
 
 // The connection ended during the data phase, `progress` into it.
 struct cut_off : connection_closed {
-    cut_off(const connection_closed& e, std::string p) : connection_closed(e), progress(std::move(p)) {}
+    cut_off(const connection_closed& e, std::string p)
+        : connection_closed(e), progress(std::move(p)) {}
     std::string progress;
 };
 struct lost_at {
@@ -132,8 +133,8 @@ awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
     } catch (const connection_closed& e) {
         // Only the sender's authenticated DONE ends the stream, so nothing is kept; whether the
         // sender left or the relay was lost is worked out by the caller.
-        throw cut_off(e, fmt::format("after {} of {}; nothing was saved",
-                                     format_size(received), format_size(size)));
+        throw cut_off(e, fmt::format("after {} of {}; nothing was saved", format_size(received),
+                                     format_size(size)));
     }
 }
 
@@ -276,7 +277,8 @@ void check_output_folder(const std::filesystem::path& dir) {
     if (status.type() == std::filesystem::file_type::not_found) {
         throw failure(exit_code::local_io, fmt::format("the folder {} does not exist", shown));
     }
-    if (ec) throw failure(exit_code::local_io, fmt::format("cannot use {}: {}", shown, ec.message()));
+    if (ec)
+        throw failure(exit_code::local_io, fmt::format("cannot use {}: {}", shown, ec.message()));
     if (status.type() != std::filesystem::file_type::directory) {
         throw failure(exit_code::local_io, fmt::format("{} is not a folder", shown));
     }

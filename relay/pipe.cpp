@@ -19,6 +19,26 @@ namespace {
 
 using asio::experimental::as_tuple;
 
+// A failed read (a reset) ends this direction and is passed on at once as an orderly end
+// (FIN) to the other side, whose client then stops and closes, which ends the other direction:
+// nobody waits for the idle timeout, and nobody gets a reset for what another client did.
+void pass_on_failure(tcp::socket& to, bool& broken) {
+    broken = true;
+    std::error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// After a failed write, what `from` still sends is read and dropped until it closes (it has
+// been told, or will be, that the pair is over), so that closing its socket with unread bytes
+// does not reset it. The idle deadline bounds this: draining does not extend it.
+awaitable<void> drain(tcp::socket& from) {
+    std::array<std::uint8_t, 16384> sink{};
+    for (;;) {
+        auto [ec, n] = co_await from.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+        if (ec) co_return;
+    }
+}
+
 // A failed write ends this direction only, with `broken` set: the peer we could not write to is
 // gone, but what it said before it went (a receiver's ABORT, say) may still be waiting to be
 // read in the other direction, which goes on until its own read fails or ends.
@@ -32,12 +52,16 @@ awaitable<void> transfer(tcp::socket& from, tcp::socket& to, std::vector<std::ui
             to.shutdown(tcp::socket::shutdown_send, ignored);
             co_return;
         }
-        if (read_ec) throw std::system_error(read_ec);
+        if (read_ec) {
+            pass_on_failure(to, broken);
+            co_return;
+        }
         activity.extend();
         auto [write_ec, written] =
             co_await asio::async_write(to, asio::buffer(buffer.data(), n), as_tuple(use_awaitable));
         if (write_ec) {
             broken = true;
+            co_await drain(from);
             co_return;
         }
         count += written;
@@ -112,8 +136,10 @@ awaitable<bool> transfer_spliced(tcp::socket& from, tcp::socket& to, const kerne
         if (n < 0) {
             const int err = errno;
             if (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP || err == EPERM) co_return true;
-            if (err != EAGAIN && err != EINTR)
-                throw std::system_error(err, std::generic_category());
+            if (err != EAGAIN && err != EINTR) {
+                pass_on_failure(to, broken);
+                co_return false;
+            }
             if (err == EAGAIN && readable) co_return true;
             co_await from.async_wait(tcp::socket::wait_read, use_awaitable);
             readable = true;
@@ -136,6 +162,7 @@ awaitable<bool> transfer_spliced(tcp::socket& from, tcp::socket& to, const kerne
                 continue;
             }
             broken = true;  // as in transfer(): this direction ends, the other goes on
+            co_await drain(from);
             co_return false;
         }
     }

@@ -24,9 +24,11 @@ const char* describe(pipe_outcome o);
 // so memory is bounded and a slow reader slows the writer down. With pipe_mode::automatic the
 // buffer is a kernel pipe and the bytes move by splice(2), never copied through the relay's
 // memory; where that cannot be had, or with pipe_mode::copy, a buffer in memory and read/write. EOF
-// on one side is passed on as a half-close; a failed write ends its own direction only (the other
-// still delivers what was said before the reset); a failed read, or `idle` without a byte either
-// way, ends both.
+// on one side is passed on as a half-close; a failed read (a reset) is passed on at once as a
+// half-close too, so that the other client stops instead of waiting for the idle timeout; a
+// failed write ends its own direction only (the other still delivers what was said before the
+// reset), and what its reader still sends is drained so that closing it does not reset it;
+// `idle` without a byte either way ends both. A pair with a failed read or write ends as reset.
 awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
                             std::size_t buffer_size, pipe_mode mode = pipe_mode::automatic);
 

@@ -20,7 +20,8 @@ struct relay_process {
     relay_process() {
         const auto line = proc.read_error_line();
         const auto at = line.find("listening on ");
-        if (at != std::string::npos) address = line.substr(at + std::string("listening on ").size());
+        if (at != std::string::npos)
+            address = line.substr(at + std::string("listening on ").size());
     }
 };
 
@@ -74,8 +75,8 @@ TEST_CASE("a sender killed mid-transfer is the sender gone, exit 5, not the rela
     CHECK(r->wait(std::chrono::seconds(30)) == exit_peer);
     const auto errors = r->error_output();
     INFO(errors);
-    CHECK_THAT(errors, Catch::Contains("the sender went away") &&
-                           Catch::Contains("nothing was saved"));
+    CHECK_THAT(errors,
+               Catch::Contains("the sender went away") && Catch::Contains("nothing was saved"));
     CHECK(errors.find("relay") == std::string::npos);
     CHECK(out.entries().empty());
 }

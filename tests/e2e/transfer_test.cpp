@@ -237,6 +237,10 @@ TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
         const auto r = receivers[idx]->wait();
         const auto s = senders[idx].proc->wait();
         const auto name = fmt::format("f{}.bin", i);
+        if (r != 0 || s != 0)
+            UNSCOPED_INFO("pair " << i << ": receiver " << r << " "
+                                  << receivers[idx]->error_output() << " sender " << s << " "
+                                  << senders[idx].proc->error_output());
         if (r == 0 && s == 0 && sha256_of(out.path / name) == sha256_of(in.path / name)) ++ok;
     }
     CHECK(ok == pairs);
