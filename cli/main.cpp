@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "cli/relay_command.hpp"
 #include "common/address.hpp"
 #include "common/exit_code.hpp"
+#include "common/progress.hpp"
 #include "common/units.hpp"
 #include "receiver/receiver.hpp"
 #include "sender/sender.hpp"
@@ -36,6 +38,17 @@ relay_choice choose_relay(const std::string& flag, bool lan) {
         return {ferry::parse_host_port(env)};
     }
     return {};
+}
+
+// A parse error as one line: "ferry: <what CLI11 says>; see 'ferry send --help'".
+int usage_error(const CLI::App& app, const CLI::ParseError& e) {
+    const auto chosen = app.get_subcommands();
+    const auto help = chosen.empty() ? std::string("ferry --help")
+                                     : fmt::format("ferry {} --help", chosen.front()->get_name());
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    fmt::print(stderr, "ferry: {}; see '{}'\n", what, help);
+    return static_cast<int>(exit_code::usage);
 }
 
 int run(int argc, char** argv) {
@@ -93,8 +106,7 @@ int run(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        app.exit(e);
-        return static_cast<int>(exit_code::usage);
+        return usage_error(app, e);
     }
 
     if (send->parsed()) {
@@ -138,10 +150,12 @@ int main(int argc, char** argv) {
         return run(argc, argv);
     } catch (const ferry::failure& f) {
         std::fflush(stdout);
+        ferry::end_status_line();
         fmt::print(stderr, "ferry: {}\n", f.what());
         return static_cast<int>(f.code());
     } catch (const std::exception& e) {
         std::fflush(stdout);
+        ferry::end_status_line();
         fmt::print(stderr, "ferry: internal error: {}\n", e.what());
         return static_cast<int>(exit_code::internal);
     }

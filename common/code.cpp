@@ -12,6 +12,7 @@
 #include "common/exit_code.hpp"
 #include "common/pgp_words.hpp"
 #include "common/text.hpp"
+#include "common/units.hpp"
 
 namespace ferry {
 
@@ -109,9 +110,11 @@ code parse_code(std::string_view text) {
     c.nameplate = nameplate;
     const auto word_count = static_cast<int>(parts.size()) - 1;
     if (word_count < min_code_words || word_count > max_code_words) {
-        throw failure(exit_code::usage, fmt::format("a code has a number and {} to {} words, like "
-                                                    "7-crossover-clockwork; this one has {} words",
-                                                    min_code_words, max_code_words, word_count));
+        throw failure(exit_code::usage,
+                      fmt::format("a code has a number and {} to {} words, like "
+                                  "7-crossover-clockwork; this one has {}",
+                                  min_code_words, max_code_words,
+                                  plural(static_cast<std::uint64_t>(word_count), "word")));
     }
     const auto& index = word_index();
     for (std::size_t i = 1; i < parts.size(); ++i) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/units.hpp"
 #include "common/wire_error.hpp"
 
 namespace ferry::msg {
@@ -26,8 +27,8 @@ class cursor {
     std::uint64_t u64(const char* what) { return get_u64(take(8, what).data()); }
     void finish(const char* what) const {
         if (pos_ != bytes_.size()) {
-            throw wire_error(
-                fmt::format("{} bytes of trailing garbage after {}", bytes_.size() - pos_, what));
+            throw wire_error(fmt::format("{} of trailing garbage after {}",
+                                         plural(bytes_.size() - pos_, "byte"), what));
         }
     }
 

@@ -5,8 +5,9 @@
 
 namespace ferry {
 
-// Text from the network made safe for a terminal: control characters (ESC included) and bytes
-// that are not UTF-8 are shown as \xNN, never printed raw.
+// Text from the network made safe for a terminal. Never printed raw: C0 controls (ESC included),
+// DEL and bytes that are not valid UTF-8 are shown as \xNN; C1 controls and format characters
+// (bidi controls, zero-width ones, U+FEFF and the rest of category Cf) as \u{202e}.
 std::string printable(std::string_view s);
 
 }  // namespace ferry

@@ -18,4 +18,10 @@ std::string format_rate(double bytes_per_second);          // "512.0 MiB/s"
 std::string format_eta(std::chrono::seconds remaining);    // "0:03", "1:02:03"
 std::string format_duration(std::chrono::milliseconds d);  // "1.23 s", "4 min 03 s"
 
+// A count and its noun: plural(1, "word") is "1 word", plural(2, "word") "2 words". Inline, so
+// that the wire parsers can use it without the rest of this library.
+inline std::string plural(std::uint64_t n, std::string_view noun) {
+    return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 }  // namespace ferry

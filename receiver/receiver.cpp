@@ -16,6 +16,7 @@
 #include "common/progress.hpp"
 #include "common/race.hpp"
 #include "common/relay_client.hpp"
+#include "common/safe_name.hpp"
 #include "common/session.hpp"
 #include "common/sha256.hpp"
 #include "common/text.hpp"
@@ -23,7 +24,6 @@
 #include "common/wire_error.hpp"
 #include "receiver/lan_finder.hpp"
 #include "receiver/safe_file.hpp"
-#include "receiver/safe_name.hpp"
 
 namespace ferry::receiver {
 

@@ -16,7 +16,7 @@
 #include "common/exit_code.hpp"
 #include "common/sha256.hpp"
 #include "common/text.hpp"
-#include "receiver/safe_name.hpp"
+#include "receiver/numbered_name.hpp"
 
 namespace ferry::receiver {
 

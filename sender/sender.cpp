@@ -14,6 +14,7 @@
 #include "common/progress.hpp"
 #include "common/race.hpp"
 #include "common/relay_client.hpp"
+#include "common/safe_name.hpp"
 #include "common/session.hpp"
 #include "common/sha256.hpp"
 #include "common/text.hpp"
@@ -228,6 +229,11 @@ awaitable<void> run_explained(const options& opts, file_source& file, deadline& 
 
 void send(const options& opts) {
     file_source file(opts.file);
+    // Every receiver refuses such a name: say so now, not after the code has been passed on.
+    if (const auto why = unsafe_name_reason(file.name())) {
+        throw failure(exit_code::usage, fmt::format("cannot send '{}': {}; rename the file first",
+                                                    printable(file.name()), *why));
+    }
     run_client([&](deadline& activity) { return run_explained(opts, file, activity); });
 }
 

@@ -2,8 +2,6 @@
 
 #include "common/address.hpp"
 #include "common/exit_code.hpp"
-#include "common/progress.hpp"
-#include "common/text.hpp"
 #include "common/units.hpp"
 
 using namespace ferry;
@@ -81,29 +79,8 @@ TEST_CASE("sizes rates and times print for people", "[units][progress]") {
     CHECK(format_duration(243000ms) == "4 min 03 s");
 }
 
-TEST_CASE("the progress line has bar bytes rate and ETA and fits the width", "[progress]") {
-    const auto line = render_progress("report.pdf", 50, 100, 10.0, 80);
-    CHECK_THAT(line, Catch::StartsWith("report.pdf   50% ["));
-    CHECK_THAT(line, Catch::Contains("] 50 B / 100 B  10 B/s  ETA 0:05"));
-    CHECK(line.size() <= 80);
-    const auto bar_start = line.find('[');
-    const auto bar_end = line.find(']');
-    const auto bar = line.substr(bar_start + 1, bar_end - bar_start - 1);
-    CHECK(std::count(bar.begin(), bar.end(), '#') == static_cast<long>(bar.size() / 2));
-    CHECK_THAT(render_progress("x", 0, 100, 0, 80), Catch::Contains("ETA --:--"));
-    CHECK_THAT(render_progress("x", 100, 100, 5, 80), Catch::Contains("100% [####"));
-    CHECK_THAT(render_progress("x", 0, 0, 0, 80), Catch::Contains("100%"));
-    const auto narrow = render_progress(std::string(200, 'n'), 1, 2, 1, 60);
-    CHECK(narrow.size() <= 60);
-    CHECK_THAT(narrow, Catch::Contains("..."));
-}
-
-TEST_CASE("names from the network are printed without control characters", "[text]") {
-    CHECK(printable("report.pdf") == "report.pdf");
-    CHECK(printable("r\xc3\xa9sum\xc3\xa9.pdf") == "r\xc3\xa9sum\xc3\xa9.pdf");
-    CHECK(printable("a\x1b[2Jb") == "a\\x1b[2Jb");
-    CHECK(printable("line\nbreak") == "line\\x0abreak");
-    CHECK(printable("bad\xff") == "bad\\xff");
-    CHECK(printable("c1\xc2\x9b") == "c1\\xc2\\x9b");
-    CHECK(printable(std::string("nul\0x", 5)) == "nul\\x00x");
+TEST_CASE("counts take the plural only when they are not one", "[units]") {
+    CHECK(plural(0, "word") == "0 words");
+    CHECK(plural(1, "word") == "1 word");
+    CHECK(plural(2, "byte") == "2 bytes");
 }

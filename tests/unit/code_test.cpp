@@ -81,7 +81,7 @@ TEST_CASE("bad codes get errors that say what is wrong", "[code]") {
     CHECK_THAT(message("crossover-clockwork"), Catch::Contains("starts with a number"));
     CHECK_THAT(message("0-crossover-clockwork"), Catch::Contains("starts with a number"));
     CHECK_THAT(message("99999999999-crossover-clockwork"), Catch::Contains("starts with a number"));
-    CHECK_THAT(message("7-crossover"), Catch::Contains("1 words"));
+    CHECK_THAT(message("7-crossover"), Catch::EndsWith("this one has 1 word"));
     CHECK_THAT(message("7-a-b-c-d-e-f-g-h-i"), Catch::Contains("9 words"));
     CHECK_THAT(message("7-cross\x1b[31mover-clockwork"), Catch::Contains("\\x1b"));
 }

@@ -7,7 +7,6 @@
 
 #include "common/exit_code.hpp"
 #include "receiver/safe_file.hpp"
-#include "receiver/safe_name.hpp"
 
 using namespace ferry;
 using namespace ferry::receiver;
@@ -35,47 +34,6 @@ std::string slurp(const fs::path& p) {
 const std::vector<std::uint8_t> hello{'h', 'e', 'l', 'l', 'o'};
 
 }  // namespace
-
-TEST_CASE("safe names pass unsafe names are refused with a reason", "[safe_name]") {
-    for (const char* ok :
-         {"report.pdf", ".bashrc", "r\xc3\xa9sum\xc3\xa9.txt", "con", "a b", "...", "x..y"}) {
-        INFO(ok);
-        CHECK_FALSE(unsafe_name_reason(ok).has_value());
-    }
-    const std::vector<std::pair<std::string, std::string>> bad{
-        {"", "empty"},
-        {".", "directory"},
-        {"..", "directory"},
-        {"../../etc/x", "separator"},
-        {"/etc/x", "separator"},
-        {"a/../../x", "separator"},
-        {"C:\\x", "separator"},
-        {"new\nline", "control"},
-        {"esc\x1b[31m", "control"},
-        {"del\x7f", "control"},
-        {std::string("nul\0x", 5), "NUL"},
-        {std::string(256, 'a'), "256 bytes"},
-        {std::string(10000, 'a'), "10000 bytes"},
-        {"bad\xff", "UTF-8"},
-        {"over\xc0\xaf", "UTF-8"},
-        {"c1\xc2\x9b", "UTF-8"},
-        {"surrogate\xed\xa0\x80", "UTF-8"},
-    };
-    for (const auto& [name, why] : bad) {
-        INFO(name);
-        const auto reason = unsafe_name_reason(name);
-        REQUIRE(reason.has_value());
-        CHECK_THAT(*reason, Catch::Contains(why));
-    }
-    CHECK_FALSE(unsafe_name_reason(std::string(255, 'a')).has_value());
-}
-
-TEST_CASE("numbered names keep the extension", "[safe_name]") {
-    CHECK(numbered_name("report.pdf", 1) == "report (1).pdf");
-    CHECK(numbered_name("archive.tar.gz", 2) == "archive.tar (2).gz");
-    CHECK(numbered_name("notes", 3) == "notes (3)");
-    CHECK(numbered_name(".bashrc", 1) == ".bashrc (1)");
-}
 
 TEST_CASE("a received file is invisible until commit and never replaces a file", "[safe_file]") {
     for (const auto m : {safe_file::mode::automatic, safe_file::mode::named_temporary}) {

@@ -1,0 +1,154 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "common/progress.hpp"
+#include "common/utf8.hpp"
+
+using namespace ferry;
+
+namespace {
+
+// A stream in memory, read back as a string.
+class memory_stream {
+  public:
+    memory_stream() : file_(open_memstream(&data_, &size_)) { REQUIRE(file_ != nullptr); }
+    ~memory_stream() {
+        if (file_ != nullptr) std::fclose(file_);
+        std::free(data_);
+    }
+    memory_stream(const memory_stream&) = delete;
+    memory_stream& operator=(const memory_stream&) = delete;
+    std::FILE* file() { return file_; }
+    std::string text() {
+        std::fflush(file_);
+        return {data_, size_};
+    }
+
+  private:
+    char* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::FILE* file_;
+};
+
+}  // namespace
+
+TEST_CASE("the progress line has bar bytes rate and ETA and fits the width", "[progress]") {
+    const auto line = render_progress("report.pdf", 50, 100, 10.0, 80);
+    CHECK_THAT(line, Catch::StartsWith("report.pdf   50% ["));
+    CHECK_THAT(line, Catch::Contains("] 50 B / 100 B  10 B/s  ETA 0:05"));
+    CHECK(line.size() <= 80);
+    const auto bar_start = line.find('[');
+    const auto bar_end = line.find(']');
+    const auto bar = line.substr(bar_start + 1, bar_end - bar_start - 1);
+    CHECK(std::count(bar.begin(), bar.end(), '#') == static_cast<long>(bar.size() / 2));
+    CHECK_THAT(render_progress("x", 0, 100, 0, 80), Catch::Contains("ETA --:--"));
+    CHECK_THAT(render_progress("x", 100, 100, 5, 80), Catch::Contains("100% [####"));
+    CHECK_THAT(render_progress("x", 0, 0, 0, 80), Catch::Contains("100%"));
+    const auto narrow = render_progress(std::string(200, 'n'), 1, 2, 1, 60);
+    CHECK(narrow.size() <= 60);
+    CHECK_THAT(narrow, Catch::Contains("..."));
+}
+
+TEST_CASE("the progress line fits every terminal from 20 columns up", "[progress]") {
+    std::string accents;
+    std::string cjk;
+    for (int i = 0; i < 40; ++i) {
+        accents += "r\xc3\xa9sum\xc3\xa9";
+        cjk += "\xe6\x96\x87";
+    }
+    const std::vector<std::string> labels{"",
+                                          "x",
+                                          "report.pdf",
+                                          std::string(30, 'a'),
+                                          std::string(200, 'n'),
+                                          accents,
+                                          cjk,
+                                          "invoice\\u{202e}fdp.exe"};
+    struct state {
+        std::uint64_t done, total;
+        double rate;
+    };
+    const std::vector<state> states{{0, 0, 0},
+                                    {1, 2, 1},
+                                    {50, 100, 10},
+                                    {5'780'000'000, 13'002'342'000, 612'000'000},
+                                    {1ULL << 40, 1ULL << 41, 1.5}};
+    for (std::size_t width = 20; width <= 120; ++width) {
+        for (const auto& label : labels) {
+            for (const auto& s : states) {
+                const auto line = render_progress(label, s.done, s.total, s.rate, width);
+                INFO(fmt::format("width {}: '{}'", width, line));
+                CHECK(utf8::length(line) < width);
+                CHECK(utf8::valid(line));
+                CHECK_THAT(line, Catch::Contains("% ["));
+                CHECK_THAT(line, Catch::Contains("]"));
+            }
+        }
+    }
+    // What goes first: the label, then the rate and the ETA; the sizes last.
+    const auto mid = render_progress(std::string(200, 'n'), 1, 2, 1, 40);
+    CHECK_THAT(mid, Catch::StartsWith(" 50% ["));
+    CHECK_THAT(mid, Catch::Contains("1 B / 2 B"));
+    CHECK_THAT(mid, !Catch::Contains("B/s"));
+    const auto tight = render_progress("report.pdf", 1, 2, 1, 20);
+    CHECK_THAT(tight, Catch::StartsWith(" 50% [#"));
+    CHECK_THAT(tight, Catch::EndsWith("]"));
+    // A shortened label is cut between code points.
+    const auto cut = render_progress(cjk, 1, 2, 1, 70);
+    CHECK_THAT(cut, Catch::StartsWith("\xe6\x96\x87"));
+    CHECK_THAT(cut, Catch::Contains("...   50% ["));
+}
+
+TEST_CASE("a status line is ended before anything else is printed", "[progress]") {
+    memory_stream out;
+    REQUIRE_FALSE(status_line_open());
+    {
+        progress_bar bar("report.pdf", 100, true, out.file());
+        bar.update(50);
+        CHECK(status_line_open());
+        end_status_line();  // what cli/main.cpp does before "ferry: ..."
+        CHECK_FALSE(status_line_open());
+        CHECK_THAT(out.text(), Catch::EndsWith("\x1b[K\n"));
+        fmt::print(out.file(), "ferry: something broke\n");
+    }
+    // The bar, gone without finish(), ended nothing more: the line was no longer open.
+    CHECK_THAT(out.text(), Catch::EndsWith("\x1b[K\nferry: something broke\n"));
+    end_status_line();
+    CHECK_THAT(out.text(), Catch::EndsWith("broke\n"));
+    CHECK_FALSE(Catch::EndsWith("broke\n\n").match(out.text()));
+}
+
+TEST_CASE("a progress bar gone without finish ends its line", "[progress]") {
+    memory_stream out;
+    {
+        progress_bar bar("report.pdf", 100, true, out.file());
+        bar.update(10);  // then a failure mid-transfer unwinds past it
+    }
+    CHECK_FALSE(status_line_open());
+    CHECK_THAT(out.text(), Catch::EndsWith("\x1b[K\n"));
+    end_status_line();
+    CHECK_FALSE(Catch::EndsWith("\n\n").match(out.text()));
+
+    memory_stream finished;
+    {
+        progress_bar bar("report.pdf", 100, true, finished.file());
+        bar.update(100);
+        bar.finish();
+        CHECK_FALSE(status_line_open());
+    }
+    CHECK_THAT(finished.text(), Catch::Contains("100% ["));
+    CHECK_THAT(finished.text(), Catch::EndsWith("\x1b[K\n"));
+    CHECK_FALSE(Catch::EndsWith("\n\n").match(finished.text()));
+
+    memory_stream quiet;
+    {
+        progress_bar bar("report.pdf", 100, false, quiet.file());
+        bar.update(10);
+        CHECK_FALSE(status_line_open());
+    }
+    CHECK(quiet.text().empty());
+}
