@@ -21,6 +21,7 @@ std::optional<announcement> decode(byte_span datagram) {
     if (datagram.size() != announcement_size) return std::nullopt;
     if (!std::equal(std::begin(magic), std::end(magic), datagram.begin())) return std::nullopt;
     if (datagram[4] != version) return std::nullopt;
+    if (datagram[5] != 0) return std::nullopt;  // reserved: must be 0 in version 1
     announcement a{get_u32(datagram.data() + 6), get_u16(datagram.data() + 10)};
     if (a.nameplate == 0 || a.port == 0) return std::nullopt;
     return a;

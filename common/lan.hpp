@@ -23,7 +23,7 @@ struct announcement {
 };
 
 std::vector<std::uint8_t> encode(const announcement& a);
-// nullopt for anything that is not a valid version-1 announcement.
+// nullopt for anything that is not a valid version-1 announcement (reserved byte 0 included).
 std::optional<announcement> decode(byte_span datagram);
 
 }  // namespace ferry::lan

@@ -1,6 +1,7 @@
 #include "common/session.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <openssl/crypto.h>
 
@@ -39,6 +40,19 @@ void check_confirmation(byte_span received, byte_span expected) {
     }
 }
 
+// The SPAKE2 side of this session, keyed by the whole code; the password scalar w is wiped here,
+// the object keeps its own copy until finish().
+spake2 start_key_exchange(session_role role, const code& c,
+                          std::optional<std::span<const std::uint8_t>> scalar) {
+    auto w = crypto::spake2_password_scalar(c.text(), password_salt(c.nameplate));
+    struct wipe_w {
+        std::array<std::uint8_t, crypto::spake2_scalar_size>& w;
+        ~wipe_w() { OPENSSL_cleanse(w.data(), w.size()); }
+    } guard{w};
+    return spake2(role == session_role::sender ? crypto::spake2_role::a : crypto::spake2_role::b, w,
+                  identity_sender, identity_receiver, scalar);
+}
+
 }  // namespace
 
 record_keys derive_record_keys(const crypto::spake2_keys& keys) {
@@ -60,9 +74,7 @@ awaitable<std::unique_ptr<record_channel>> open_session(
 
     // The password is the whole normalised code, nameplate included; the relay only ever sees
     // the nameplate, so it cannot test guesses offline against anything it saw.
-    const auto w = crypto::spake2_password_scalar(c.text(), password_salt(c.nameplate));
-    spake2 pake(is_sender ? crypto::spake2_role::a : crypto::spake2_role::b, w, identity_sender,
-                identity_receiver, scalar);
+    auto pake = start_key_exchange(role, c, scalar);
     const auto mine = pake.my_message();
     co_await send_session_record(*channel, pake_record, mine);
     const auto theirs = co_await receive_session_record(
@@ -94,17 +106,15 @@ awaitable<std::unique_ptr<record_channel>> open_session(
         }
     } catch (const connection_closed&) {
         if (!confirmed_first) throw;
+        // From here a wrong code and a sender that stopped look the same: say both.
         throw failure(exit_code::wrong_code,
-                      "wrong code (or someone tried to guess it): the sender did not confirm the "
-                      "key exchange. Nothing was transferred; check the code and ask the sender "
-                      "to start again");
+                      "the key exchange failed: either a wrong code (or someone tried to guess "
+                      "it), or the sender stopped during the key exchange. Nothing was "
+                      "transferred; check the code and ask the sender to start again");
     }
 
     auto record = derive_record_keys(keys);
-    OPENSSL_cleanse(&keys.ke, sizeof keys.ke);
-    OPENSSL_cleanse(&keys.ka, sizeof keys.ka);
-    OPENSSL_cleanse(&keys.kc_a, sizeof keys.kc_a);
-    OPENSSL_cleanse(&keys.kc_b, sizeof keys.kc_b);
+    keys.wipe();  // the transcript holds w
     if (is_sender) {
         channel->encrypt(record.sender_to_receiver, record.receiver_to_sender);
     } else {

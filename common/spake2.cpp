@@ -146,6 +146,44 @@ std::array<std::uint8_t, 32> hmac_sha256(std::span<const std::uint8_t> key,
 
 }  // namespace
 
+spake2_keys::spake2_keys(spake2_keys&& other) noexcept {
+    *this = std::move(other);
+}
+
+spake2_keys& spake2_keys::operator=(spake2_keys&& other) noexcept {
+    if (this == &other) return *this;
+    wipe();
+    ke = other.ke;
+    ka = other.ka;
+    kc_a = other.kc_a;
+    kc_b = other.kc_b;
+    mac_a = other.mac_a;
+    mac_b = other.mac_b;
+    k = other.k;
+    transcript = std::move(other.transcript);
+    other.wipe();
+    return *this;
+}
+
+void spake2_keys::wipe() noexcept {
+    OPENSSL_cleanse(ke.data(), ke.size());
+    OPENSSL_cleanse(ka.data(), ka.size());
+    OPENSSL_cleanse(kc_a.data(), kc_a.size());
+    OPENSSL_cleanse(kc_b.data(), kc_b.size());
+    OPENSSL_cleanse(mac_a.data(), mac_a.size());
+    OPENSSL_cleanse(mac_b.data(), mac_b.size());
+    OPENSSL_cleanse(k.data(), k.size());
+    OPENSSL_cleanse(transcript.data(), transcript.size());
+}
+
+bool spake2_keys::wiped() const noexcept {
+    const auto zero = [](const auto& bytes) {
+        return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
+    };
+    return zero(ke) && zero(ka) && zero(kc_a) && zero(kc_b) && zero(mac_a) && zero(mac_b) &&
+           zero(k) && zero(transcript);
+}
+
 struct spake2::state {
     spake2_role role;
     ec_group_ptr group;
@@ -157,7 +195,14 @@ struct spake2::state {
     std::array<std::uint8_t, spake2_message_size> message{};
     bool finished = false;
 
-    ~state() { OPENSSL_cleanse(w_bytes.data(), w_bytes.size()); }
+    ~state() { forget_secrets(); }
+    // The scalars are cleared by BN_clear_free.
+    void forget_secrets() noexcept {
+        w.reset();
+        scalar.reset();
+        OPENSSL_cleanse(w_bytes.data(), w_bytes.size());
+        w_bytes.clear();
+    }
 };
 
 spake2::spake2(spake2_role role, std::span<const std::uint8_t> w, std::string_view identity_a,
@@ -296,8 +341,13 @@ spake2_keys spake2::finish(std::span<const std::uint8_t> peer_message) {
     keys.mac_b = hmac_sha256(keys.kc_b, tt);
 
     s.finished = true;
-    s.scalar.reset();
+    s.forget_secrets();
     return keys;
+}
+
+bool spake2::wiped() const {
+    if (!state_) return true;
+    return !state_->w && !state_->scalar && state_->w_bytes.empty();
 }
 
 std::array<std::uint8_t, spake2_scalar_size> spake2_password_scalar(std::string_view password,

@@ -33,15 +33,29 @@ inline constexpr std::array<std::uint8_t, 33> spake2_n_compressed = {
     0x99, 0x7f, 0x38, 0xc3, 0x77, 0x07, 0x19, 0xc6, 0x29, 0xd7, 0x01,
     0x4d, 0x49, 0xa2, 0x4b, 0x4f, 0x98, 0xba, 0xa1, 0x29, 0x2b, 0x49};
 
+// Everything here is secret (the transcript ends with w): wiped when it goes away, or earlier by
+// wipe() once the record keys are derived.
 struct spake2_keys {
-    std::array<std::uint8_t, 16> ke;
-    std::array<std::uint8_t, 16> ka;
-    std::array<std::uint8_t, 16> kc_a;
-    std::array<std::uint8_t, 16> kc_b;
-    std::array<std::uint8_t, 32> mac_a;
-    std::array<std::uint8_t, 32> mac_b;
-    std::array<std::uint8_t, spake2_message_size> k;  // shared point, uncompressed
-    std::vector<std::uint8_t> transcript;             // TT
+    std::array<std::uint8_t, 16> ke{};
+    std::array<std::uint8_t, 16> ka{};
+    std::array<std::uint8_t, 16> kc_a{};
+    std::array<std::uint8_t, 16> kc_b{};
+    std::array<std::uint8_t, 32> mac_a{};
+    std::array<std::uint8_t, 32> mac_b{};
+    std::array<std::uint8_t, spake2_message_size> k{};  // shared point, uncompressed
+    std::vector<std::uint8_t> transcript;               // TT
+
+    spake2_keys() = default;
+    ~spake2_keys() { wipe(); }
+    spake2_keys(const spake2_keys&) = delete;  // no stray copies of secrets
+    spake2_keys& operator=(const spake2_keys&) = delete;
+    spake2_keys(spake2_keys&& other) noexcept;  // leaves `other` wiped
+    spake2_keys& operator=(spake2_keys&& other) noexcept;
+
+    // Zeroes every byte above, the transcript's included (it keeps its length).
+    void wipe() noexcept;
+    // Whether every byte is zero: wiped, or never filled in.
+    [[nodiscard]] bool wiped() const noexcept;
 };
 
 class spake2 {
@@ -65,8 +79,12 @@ class spake2 {
     // peer_message: the other party's uncompressed SEC1 point. Throws
     // spake2_error on malformed, off-curve or identity points, or if K is the
     // identity. A rejected message leaves the object usable; after a successful
-    // call the private scalar is wiped and further calls throw.
+    // call the private scalar and w are wiped and further calls throw.
     spake2_keys finish(std::span<const std::uint8_t> peer_message);
+
+    // Whether the secrets this object held (the private scalar, w) are gone: true after a
+    // successful finish().
+    [[nodiscard]] bool wiped() const;
 
   private:
     struct state;

@@ -37,31 +37,45 @@ awaitable<void> listen(udp::socket& socket, std::uint32_t nameplate,
     }
 }
 
+// Opens and binds one family's socket. On failure the socket is left closed and `error` keeps
+// the cause: closing after a failed bind would otherwise overwrite it with "Success".
+void open_listener(udp::socket& socket, const udp& protocol, std::uint16_t port,
+                   std::error_code& error) {
+    std::error_code ignored;
+    socket.open(protocol, error);
+    if (error) return;
+    if (protocol == udp::v6()) socket.set_option(asio::ip::v6_only(true), ignored);
+    socket.set_option(udp::socket::reuse_address(true), ignored);
+    socket.bind(udp::endpoint(protocol, port), error);
+    if (error) socket.close(ignored);
+}
+
+std::string bind_errors(const std::error_code& v4, const std::error_code& v6) {
+    if (v4 == v6) return v4.message();
+    return fmt::format("{} (IPv6: {})", v4.message(), v6.message());
+}
+
 }  // namespace
 
 awaitable<std::optional<tcp::endpoint>> find_sender_on_lan(std::uint32_t nameplate,
-                                                           clock::duration timeout) {
+                                                           clock::duration timeout,
+                                                           std::uint16_t port) {
     auto ex = co_await asio::this_coro::executor;
     const auto group4 = asio::ip::make_address_v4(lan::group_v4);
     const auto group6 = asio::ip::make_address_v6(lan::group_v6);
     const auto interfaces = local_interfaces();
-    std::error_code ec;
     udp::socket v4(ex);
     udp::socket v6(ex);
-    v4.open(udp::v4(), ec);
-    v4.set_option(udp::socket::reuse_address(true), ec);
-    v4.bind(udp::endpoint(asio::ip::address_v4::any(), lan::udp_port), ec);
-    if (ec) v4.close(ec);
-    v6.open(udp::v6(), ec);
-    v6.set_option(asio::ip::v6_only(true), ec);
-    v6.set_option(udp::socket::reuse_address(true), ec);
-    v6.bind(udp::endpoint(asio::ip::address_v6::any(), lan::udp_port), ec);
-    if (ec) v6.close(ec);
+    std::error_code v4_error;
+    std::error_code v6_error;
+    open_listener(v4, udp::v4(), port, v4_error);
+    open_listener(v6, udp::v6(), port, v6_error);
     if (!v4.is_open() && !v6.is_open()) {
         throw failure(exit_code::network,
-                      fmt::format("cannot listen for LAN announcements on UDP port {}: {}",
-                                  lan::udp_port, ec.message()));
+                      fmt::format("cannot listen for LAN announcements on UDP port {}: {}", port,
+                                  bind_errors(v4_error, v6_error)));
     }
+    std::error_code ec;  // joining a group is best effort: an interface may refuse it
     for (const auto& i : interfaces) {
         if (!i.multicast) continue;
         if (i.address.is_v4() && v4.is_open()) {

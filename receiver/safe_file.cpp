@@ -30,13 +30,20 @@ constexpr int max_numbered = 10'000;
 
 std::string random_suffix() {
     std::array<std::uint8_t, 8> r{};
-    RAND_bytes(r.data(), static_cast<int>(r.size()));
+    if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) {
+        // Never a predictable name: another user could have prepared it in a shared folder.
+        throw failure(exit_code::internal,
+                      "cannot draw a random name for the file being received: the system's "
+                      "random number generator failed");
+    }
     return to_hex(r);
 }
 
 }  // namespace
 
-safe_file::safe_file(const std::filesystem::path& dir, mode m, disk_writer::mode w) : dir_(dir) {
+safe_file::safe_file(const std::filesystem::path& dir, mode m, disk_writer::mode w,
+                     sync_function sync_dir)
+    : dir_(dir), sync_dir_(sync_dir) {
     dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd_ < 0)
         io_failure(fmt::format("cannot open the folder {}", printable(dir.string())), errno);
@@ -51,7 +58,12 @@ safe_file::safe_file(const std::filesystem::path& dir, mode m, disk_writer::mode
         }
     }
     for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {  // no O_TMPFILE here
-        temp_name_ = ".ferry-" + random_suffix() + ".part";
+        try {
+            temp_name_ = ".ferry-" + random_suffix() + ".part";
+        } catch (...) {
+            ::close(dir_fd_);  // the destructor does not run for a constructor that throws
+            throw;
+        }
         fd_ = ::openat(dir_fd_, temp_name_.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
         if (fd_ < 0 && errno != EEXIST) break;
     }
@@ -108,13 +120,28 @@ std::string safe_file::commit(std::string_view name) {
     for (int n = 1; n <= max_numbered; ++n) {
         if (try_link(candidate)) {
             committed_ = true;
-            ::fsync(dir_fd_);
+            sync_folder(candidate);
             return candidate;
         }
         candidate = numbered_name(name, n);
     }
     throw failure(exit_code::local_io,
                   fmt::format("too many files named like {} already", printable(name)));
+}
+
+// The new name is on disk only once the folder is synced. If that fails the file would count as
+// saved, yet a crash could lose it: the name is removed again (the data goes with the last
+// descriptor) and the transfer fails like any other local error, so that both sides agree that
+// nothing was saved, rather than saying "saved" of a file that may not be there tomorrow.
+void safe_file::sync_folder(const std::string& name) {
+    if (sync_dir_(dir_fd_) == 0) return;
+    const int err = errno;
+    const bool removed = ::unlinkat(dir_fd_, name.c_str(), 0) == 0;
+    throw failure(exit_code::local_io,
+                  fmt::format("cannot save {}: the folder could not be synced to disk ({}); {}",
+                              printable(name), std::strerror(err),
+                              removed ? "nothing was kept"
+                                      : "it is in the folder but may be lost after a crash"));
 }
 
 std::string first_free_name(const std::filesystem::path& dir, std::string_view name) {

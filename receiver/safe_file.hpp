@@ -1,5 +1,7 @@
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -18,8 +20,12 @@ namespace ferry::receiver {
 class safe_file {
   public:
     enum class mode { automatic, named_temporary };
+    // How the folder is synced once the file has its name: fsync(2), or a stand-in that fails
+    // (tests).
+    using sync_function = int (*)(int fd);
     explicit safe_file(const std::filesystem::path& dir, mode m = mode::automatic,
-                       disk_writer::mode w = disk_writer::mode::automatic);
+                       disk_writer::mode w = disk_writer::mode::automatic,
+                       sync_function sync_dir = ::fsync);
     ~safe_file();
     safe_file(const safe_file&) = delete;
     safe_file& operator=(const safe_file&) = delete;
@@ -32,8 +38,9 @@ class safe_file {
     sha256_digest finish() { return writer_->finish(); }
 
     // Finishes if that was not done, syncs the data to disk, then gives the file the first free
-    // name among `name`, numbered_name(name, 1), ... without ever replacing an existing file.
-    // Returns that name.
+    // name among `name`, numbered_name(name, 1), ... without ever replacing an existing file,
+    // and syncs the folder. Returns that name. failure(local_io) if any step fails; then the
+    // file has no name in the folder (unless even removing it failed, which the error says).
     std::string commit(std::string_view name);
 
     [[nodiscard]] bool is_unnamed() const { return temp_name_.empty(); }
@@ -41,9 +48,11 @@ class safe_file {
 
   private:
     bool try_link(const std::string& name);
+    void sync_folder(const std::string& name);
     void release();
 
     std::filesystem::path dir_;
+    sync_function sync_dir_;
     int dir_fd_ = -1;
     int fd_ = -1;
     std::string temp_name_;  // empty for an unnamed file
