@@ -144,7 +144,7 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity,
                 // Read straight into the record buffer, hash, send: no copy, no allocation. The
                 // record is encrypted in place, so the type byte is written again each time.
                 buffer[0] = static_cast<std::uint8_t>(msg::type::data);
-                const auto n = file.read(chunk);
+                const auto n = co_await file.read_async(chunk);
                 hash.update(chunk.first(n));
                 co_await channel->send(1 + n);
                 sent += n;
