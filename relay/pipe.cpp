@@ -19,6 +19,16 @@ namespace {
 
 using asio::experimental::as_tuple;
 
+// A failed read (a reset, say) ends the pair at once: `to` is shut down both ways, so that its
+// client sees the end right after what was already written to it (the failed side's last
+// words), and the exception makes both() cancel the other direction, which may have nothing to
+// read until the idle timeout.
+[[noreturn]] void connection_lost(tcp::socket& to, const std::error_code& cause) {
+    std::error_code ignored;
+    to.shutdown(tcp::socket::shutdown_both, ignored);
+    throw std::system_error(cause);
+}
+
 // A failed write ends this direction only, with `broken` set: the peer we could not write to is
 // gone, but what it said before it went (a receiver's ABORT, say) may still be waiting to be
 // read in the other direction, which goes on until its own read fails or ends.
@@ -32,7 +42,7 @@ awaitable<void> transfer(tcp::socket& from, tcp::socket& to, std::vector<std::ui
             to.shutdown(tcp::socket::shutdown_send, ignored);
             co_return;
         }
-        if (read_ec) throw std::system_error(read_ec);
+        if (read_ec) connection_lost(to, read_ec);
         activity.extend();
         auto [write_ec, written] =
             co_await asio::async_write(to, asio::buffer(buffer.data(), n), as_tuple(use_awaitable));
@@ -102,9 +112,10 @@ awaitable<bool> transfer_spliced(tcp::socket& from, tcp::socket& to, const kerne
             // Splice also moves nothing at an urgent byte once the peer has half-closed: only a
             // peek that finds nothing either means the end.
             std::uint8_t probe = 0;
-            if (::recv(from.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT) != 0) {
-                co_return true;
-            }
+            const auto peeked = ::recv(from.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (peeked < 0 && errno != EAGAIN && errno != EINTR)
+                connection_lost(to, std::error_code(errno, std::generic_category()));
+            if (peeked != 0) co_return true;
             std::error_code ignored;
             to.shutdown(tcp::socket::shutdown_send, ignored);
             co_return false;
@@ -113,7 +124,7 @@ awaitable<bool> transfer_spliced(tcp::socket& from, tcp::socket& to, const kerne
             const int err = errno;
             if (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP || err == EPERM) co_return true;
             if (err != EAGAIN && err != EINTR)
-                throw std::system_error(err, std::generic_category());
+                connection_lost(to, std::error_code(err, std::generic_category()));
             if (err == EAGAIN && readable) co_return true;
             co_await from.async_wait(tcp::socket::wait_read, use_awaitable);
             readable = true;

@@ -25,8 +25,9 @@ const char* describe(pipe_outcome o);
 // buffer is a kernel pipe and the bytes move by splice(2), never copied through the relay's
 // memory; where that cannot be had, or with pipe_mode::copy, a buffer in memory and read/write. EOF
 // on one side is passed on as a half-close; a failed write ends its own direction only (the other
-// still delivers what was said before the reset); a failed read, or `idle` without a byte either
-// way, ends both.
+// still delivers what was said before the reset). A failed read (a reset) ends both at once with
+// pipe_outcome::reset, the other side's socket shut down so that its client sees the end right
+// after the bytes already passed on; `idle` without a byte either way ends both too.
 awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
                             std::size_t buffer_size, pipe_mode mode = pipe_mode::automatic);
 
