@@ -459,9 +459,12 @@ awaitable<void> server::serve_sender(connection& c) {
 
 awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
     if (!claims_.allowed(c.ip)) {
+        // Also a claim of a nameplate that exists: see claim_limiter.
         spdlog::debug("{}: claim refused: too many failed claims from this address", c.address);
-        co_await refuse(c.socket, rp::error_code::rate_limited,
-                        "too many claims of unknown nameplates from your address; wait a minute");
+        const auto wait = std::chrono::ceil<std::chrono::seconds>(claims_.retry_after(c.ip));
+        const auto text = fmt::format("too many failed claims from your address; try again in {} s",
+                                      std::max<std::int64_t>(wait.count(), 1));
+        co_await refuse(c.socket, rp::error_code::rate_limited, text);
         co_return;
     }
     const auto claimed = table_.claim(nameplate);
