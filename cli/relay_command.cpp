@@ -1,9 +1,6 @@
 #include "cli/relay_command.hpp"
 
-#include <csignal>
-
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/address.hpp"
 #include "common/client_runner.hpp"
@@ -12,6 +9,7 @@
 #include "common/relay_client.hpp"
 #include "common/units.hpp"
 #include "relay/server.hpp"
+#include "relay/signal_stopper.hpp"
 
 namespace ferry::cli {
 
@@ -114,26 +112,7 @@ int run_relay(relay_settings& s) {
         throw failure(exit_code::network,
                       fmt::format("cannot listen on {}: {}", s.listen, e.code().message()));
     }
-    // The first signal stops gracefully, a second one closes everything at once.
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int signo) {
-        if (ec) return;
-        if (signo == SIGINT || signo == SIGTERM) {
-            static bool again = false;
-            if (again) {
-                server->stop_now();
-                return;
-            }
-            again = true;
-            signals.async_wait(on_signal);  // before stop(), which may cancel it when idle
-            server->stop();
-        }
-    };
-    signals.async_wait(on_signal);
-    server->on_stopped([&] {
-        spdlog::info("relay stopped");
-        signals.cancel();
-    });
+    relay::signal_stopper stopper(io, *server);  // SIGINT/SIGTERM: gracefully, then at once
     server->start();
     io.run();
     return 0;

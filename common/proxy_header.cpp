@@ -140,19 +140,27 @@ void header_reader::parse_v2() {
     const auto family = buffer_[13];
     const std::size_t len = filled_ - 16;
     const auto* body = buffer_.data() + 16;
+    // The high nibble is the address family, the low one the transport (1 stream, 2 datagram):
+    // the source address is the client's whichever transport the proxy took it from.
     switch (family) {
         case 0x11:  // TCP over IPv4: src 4, dst 4, sport 2, dport 2
+        case 0x12:  // UDP over IPv4: the same
             if (len < 12) throw wire_error("PROXY v2 IPv4 addresses truncated");
             result_.address = address_text(AF_INET, body);
             result_.port = get_u16(body + 8);
             return;
         case 0x21:  // TCP over IPv6: src 16, dst 16, sport 2, dport 2
+        case 0x22:  // UDP over IPv6: the same
             if (len < 36) throw wire_error("PROXY v2 IPv6 addresses truncated");
             result_.address = address_text(AF_INET6, body);
             result_.port = get_u16(body + 32);
             return;
-        default:  // UNSPEC, UDP, UNIX: not a TCP client address; keep the connection's address
-            return;
+        case 0x00:  // UNSPEC: no address to give
+        case 0x31:  // UNIX stream, UNIX datagram: not a network address
+        case 0x32:
+            return;  // keep the connection's address
+        default:
+            throw wire_error(fmt::format("unknown PROXY v2 address family 0x{:02x}", family));
     }
 }
 

@@ -9,9 +9,12 @@ namespace {
 constexpr std::size_t prune_above = 10'000;  // buckets kept before stale ones are dropped
 constexpr std::size_t hard_cap = 100'000;    // beyond this (a flood from a huge range): start over
 
-// One IPv6 host usually holds a whole /64: count it as one address.
+// One IPv6 host usually holds a whole /64: count it as one address. An IPv4 address written
+// as IPv6 (::ffff:a.b.c.d, from a dual-stack socket) is that IPv4 address, not a /64 that
+// every IPv4 client would share.
 asio::ip::address key_of(const asio::ip::address& a) {
     if (!a.is_v6()) return a;
+    if (a.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
     auto bytes = a.to_v6().to_bytes();
     std::fill(bytes.begin() + 8, bytes.end(), 0);
     return asio::ip::address_v6(bytes);
@@ -35,6 +38,18 @@ bool claim_limiter::allowed(const asio::ip::address& from, clock::time_point now
     const auto key = key_of(from);
     if (!buckets_.contains(key)) return true;  // a full bucket: nothing to remember
     return refill(key, now).tokens >= 1.0;
+}
+
+clock::duration claim_limiter::retry_after(const asio::ip::address& from, clock::time_point now) {
+    const auto key = key_of(from);
+    if (!buckets_.contains(key)) return clock::duration::zero();
+    const auto missing = 1.0 - refill(key, now).tokens;
+    if (missing <= 0.0) return clock::duration::zero();
+    const std::chrono::duration<double, std::ratio<60>> minutes(missing /
+                                                                static_cast<double>(per_minute_));
+    // To the millisecond: the tokens are doubles, and a wait of 4.000000001 s is one of 4 s.
+    return std::max(std::chrono::round<std::chrono::milliseconds>(minutes),
+                    std::chrono::milliseconds(1));
 }
 
 void claim_limiter::charge(const asio::ip::address& from, clock::time_point now) {

@@ -29,6 +29,9 @@ struct limits {
     std::size_t failed_claims_per_minute = 10;  // per source address
     std::size_t buffer_size = 128 * 1024;       // per direction per pair
     bool splice = true;  // move bytes with splice(2) where possible (false: read/write copies)
+    // Bad hellos and connections refused over a cap: the first after a quiet spell is logged on
+    // its own, the rest in one summary line per this interval.
+    milliseconds log_interval{10'000};
 };
 
 }  // namespace ferry::relay

@@ -103,6 +103,8 @@ server::server(asio::any_io_executor ex, const tcp::endpoint& listen, const limi
       limits_(l),
       table_(l.first_nameplate_range),
       claims_(l.failed_claims_per_minute),
+      hello_log_(ex, "bad hellos", spdlog::level::info, l.log_interval),
+      refusal_log_(ex, "refused connections", spdlog::level::warn, l.log_interval),
       grace_timer_(ex) {
     raise_file_limit();
     // Compared with client_ip() of each connection: the same form (::ffff:a.b.c.d is a.b.c.d).
@@ -151,19 +153,16 @@ void server::stop() {
 }
 
 void server::note_refused_connection(const std::string& address, bool per_address) {
-    // A flood must not flood the log too: one warning per 10 s with the count since the last.
-    ++refused_connections_;
-    const auto now = clock::now();
-    if (now - last_refusal_warning_ < std::chrono::seconds(10)) return;
-    spdlog::warn("refused {} connection(s) over the {} limit (latest from {})",
-                 refused_connections_, per_address ? "per-address" : "total", address);
-    refused_connections_ = 0;
-    last_refusal_warning_ = now;
+    const std::string_view limit = per_address ? "per-address" : "total";
+    refusal_log_.note(fmt::format("over the {} limit", limit), address,
+                      fmt::format("{}: refused: over the {} connection limit", address, limit));
 }
 
 void server::check_stopped() {
     if (!stopping_ || !connections_.empty()) return;
     grace_timer_.cancel();
+    hello_log_.drain();
+    refusal_log_.drain();
     if (auto f = std::move(on_stopped_)) {
         on_stopped_ = nullptr;
         f();
@@ -238,64 +237,17 @@ awaitable<void> server::handle(tcp::socket socket) {
     std::string bad_hello;
     frame_reader<rp::format> reader(rp::max_payload);
     try {
-        if (limits_.proxy_protocol) {
-            if (!limits_.proxy_from.empty() &&
-                std::find(limits_.proxy_from.begin(), limits_.proxy_from.end(), c.ip) ==
-                    limits_.proxy_from.end()) {
-                spdlog::warn("{}: refused: not one of the --proxy-from addresses", c.address);
-                co_await refuse(c.socket, rp::error_code::bad_hello,
-                                "connect through the relay's proxy");
-                throw connection_closed("refused");
-            }
-            proxy::header_reader proxy_header;
-            if (co_await race(read_proxy_header(c.socket, proxy_header),
-                              sleep_for(limits_.hello_timeout)) == 1) {
-                throw wire_error("no PROXY protocol header in time");
-            }
-            if (const auto& real = proxy_header.result(); !real.address.empty()) {
-                c.ip = client_ip(tcp::endpoint(asio::ip::make_address(real.address), 0));
-                c.address = endpoint_text(tcp::endpoint(c.ip, real.port));
-            }
-            if (const auto it = connections_per_address_.find(c.ip);
-                it != connections_per_address_.end() &&
-                it->second >= limits_.max_connections_per_address) {
-                note_refused_connection(c.address, true);
-                co_await refuse(c.socket, rp::error_code::relay_full,
-                                "too many connections from your address; try again later");
-                throw connection_closed("refused");
-            }
-        }
+        if (limits_.proxy_protocol) co_await read_proxy_protocol(c);
         ++connections_per_address_[c.ip];
         counted = true;
-        if (co_await race(read_frame(c.socket, reader, nullptr),
-                          sleep_for(limits_.hello_timeout)) == 1) {
-            spdlog::info("{}: no hello within {}; closed", c.address,
-                         format_duration(limits_.hello_timeout));
-            co_await refuse(c.socket, rp::error_code::hello_timeout, "no hello in time");
-        } else {
-            const auto f = rp::decode(reader.header(), reader.payload());
-            switch (f.type) {
-                case rp::frame_type::allocate:
-                    co_await serve_sender(c);
-                    break;
-                case rp::frame_type::claim:
-                    co_await serve_receiver(c, f.nameplate);
-                    break;
-                case rp::frame_type::ping: {
-                    const rp::frame pong{rp::frame_type::pong, 0, {}, "ferry-relay " FERRY_VERSION};
-                    co_await send_frame(c.socket, pong);
-                } break;
-                default:
-                    throw wire_error("a client may only send allocate, claim or ping");
-            }
-        }
+        co_await serve_hello(c, reader);
     } catch (const wire_error& e) {
-        spdlog::info("{}: bad hello: {}", c.address, e.what());
         bad_hello = e.what();
+        note_bad_hello(c, "bad hello", bad_hello);
     } catch (const connection_closed&) {
         if (reader.started()) {
-            spdlog::info("{}: bad hello: truncated frame", c.address);
             bad_hello = "truncated hello";
+            note_bad_hello(c, "truncated hello", "truncated frame");
         } else {
             spdlog::debug("{}: closed before its hello", c.address);
         }
@@ -311,6 +263,67 @@ awaitable<void> server::handle(tcp::socket socket) {
     connections_.erase(&c);
     if (counted && !c.handed_over) release_address(c.ip);  // else released when the pair ends
     check_stopped();
+}
+
+// The PROXY header first: from then on the connection is known by the address it carries.
+// Throws connection_closed when the connection was refused.
+awaitable<void> server::read_proxy_protocol(connection& c) {
+    if (!limits_.proxy_from.empty() &&
+        std::find(limits_.proxy_from.begin(), limits_.proxy_from.end(), c.ip) ==
+            limits_.proxy_from.end()) {
+        spdlog::warn("{}: refused: not one of the --proxy-from addresses", c.address);
+        co_await refuse(c.socket, rp::error_code::bad_hello, "connect through the relay's proxy");
+        throw connection_closed("refused");
+    }
+    proxy::header_reader proxy_header;
+    if (co_await race(read_proxy_header(c.socket, proxy_header),
+                      sleep_for(limits_.hello_timeout)) == 1) {
+        throw wire_error("no PROXY protocol header in time");
+    }
+    if (const auto& real = proxy_header.result(); !real.address.empty()) {
+        c.ip = client_ip(tcp::endpoint(asio::ip::make_address(real.address), 0));
+        c.address = endpoint_text(tcp::endpoint(c.ip, real.port));
+    }
+    if (const auto it = connections_per_address_.find(c.ip);
+        it != connections_per_address_.end() && it->second >= limits_.max_connections_per_address) {
+        note_refused_connection(c.address, true);
+        co_await refuse(c.socket, rp::error_code::relay_full,
+                        "too many connections from your address; try again later");
+        throw connection_closed("refused");
+    }
+}
+
+// The client's first frame, within the hello timeout, and what it asks for. Throws wire_error
+// for a bad one, connection_closed if the client goes first.
+awaitable<void> server::serve_hello(connection& c, frame_reader<rp::format>& reader) {
+    if (co_await race(read_frame(c.socket, reader, nullptr), sleep_for(limits_.hello_timeout)) ==
+        1) {
+        hello_log_.note("no hello in time", c.address,
+                        fmt::format("{}: no hello within {}; closed", c.address,
+                                    format_duration(limits_.hello_timeout)));
+        co_await refuse(c.socket, rp::error_code::hello_timeout, "no hello in time");
+        co_return;
+    }
+    const auto f = rp::decode(reader.header(), reader.payload());
+    switch (f.type) {
+        case rp::frame_type::allocate:
+            co_await serve_sender(c);
+            break;
+        case rp::frame_type::claim:
+            co_await serve_receiver(c, f.nameplate);
+            break;
+        case rp::frame_type::ping: {
+            const rp::frame pong{rp::frame_type::pong, 0, {}, "ferry-relay " FERRY_VERSION};
+            co_await send_frame(c.socket, pong);
+        } break;
+        default:
+            throw wire_error("a client may only send allocate, claim or ping");
+    }
+}
+
+void server::note_bad_hello(const connection& c, std::string_view kind, std::string_view why) {
+    hello_log_.note(kind, fmt::format("{}: {}", c.address, why),
+                    fmt::format("{}: bad hello: {}", c.address, why));
 }
 
 void server::release_address(const asio::ip::address& ip) {
@@ -446,9 +459,12 @@ awaitable<void> server::serve_sender(connection& c) {
 
 awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
     if (!claims_.allowed(c.ip)) {
+        // Also a claim of a nameplate that exists: see claim_limiter.
         spdlog::debug("{}: claim refused: too many failed claims from this address", c.address);
-        co_await refuse(c.socket, rp::error_code::rate_limited,
-                        "too many claims of unknown nameplates from your address; wait a minute");
+        const auto wait = std::chrono::ceil<std::chrono::seconds>(claims_.retry_after(c.ip));
+        const auto text = fmt::format("too many failed claims from your address; try again in {} s",
+                                      std::max<std::int64_t>(wait.count(), 1));
+        co_await refuse(c.socket, rp::error_code::rate_limited, text);
         co_return;
     }
     const auto claimed = table_.claim(nameplate);

@@ -9,8 +9,11 @@
 #include <unordered_set>
 
 #include "common/asio.hpp"
+#include "common/frame_reader.hpp"
+#include "common/relay_frame.hpp"
 #include "relay/claim_limiter.hpp"
 #include "relay/limits.hpp"
+#include "relay/log_summary.hpp"
 #include "relay/pairing_table.hpp"
 
 namespace ferry::relay {
@@ -45,9 +48,12 @@ class server {
   private:
     awaitable<void> accept_loop();
     awaitable<void> handle(tcp::socket socket);
+    awaitable<void> read_proxy_protocol(connection& c);
+    awaitable<void> serve_hello(connection& c, frame_reader<relay_proto::format>& reader);
     awaitable<void> serve_sender(connection& c);
     awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
     void check_stopped();
+    void note_bad_hello(const connection& c, std::string_view kind, std::string_view why);
     void note_refused_connection(const std::string& address, bool per_address);
     void release_address(const asio::ip::address& ip);
 
@@ -59,8 +65,9 @@ class server {
     std::unordered_set<connection*> connections_;
     std::unordered_map<asio::ip::address, std::size_t> connections_per_address_;
     std::size_t paired_receivers_ = 0;  // receivers' sockets handed over to their senders
-    std::size_t refused_connections_ = 0;
-    std::chrono::steady_clock::time_point last_refusal_warning_{};
+    // A flood of bad hellos or of connections over a cap is summarised, not logged line by line.
+    summarised_log hello_log_;
+    summarised_log refusal_log_;
     asio::steady_timer grace_timer_;
     bool stopping_ = false;
     std::function<void()> on_stopped_;

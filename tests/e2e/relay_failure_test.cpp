@@ -1,0 +1,34 @@
+// A connection that breaks under a running transfer: the relay passes the failure on at once,
+// so the other side does not wait for the idle timeout.
+#include <catch2/catch.hpp>
+
+#include "tests/support/helpers.hpp"
+#include "tests/support/resetting_forwarder.hpp"
+
+using namespace ferry;
+using namespace ferry::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("a reset of the sender's connection ends the receiver's at once", "[relay][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.idle_timeout = 5min;  // what the receiver would wait if the relay did not pass it on
+    limits.splice = GENERATE(true, false);
+    relay_fixture relay(limits);
+    // Between the sender and the relay, 4 MiB into the stream: resets its connection to the
+    // relay, with the sender's left open and silent (a middlebox), or both at once (a crash).
+    const auto reset =
+        GENERATE(resetting_forwarder::side::upstream, resetting_forwarder::side::both);
+    resetting_forwarder middlebox(relay.port(), 4 * 1024 * 1024, reset);
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "big.bin", 64ULL * 1024 * 1024, 3);
+    auto s = start_sender(middlebox.address(), in.path / "big.bin");
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(relay.address(), s.code, out.path);
+    REQUIRE(middlebox.wait_for_reset(60s));
+    const auto code = r->wait(20s);  // -1: still running after 20 s (then killed)
+    INFO(r->error_output());
+    CHECK(code != -1);
+    CHECK(code != 0);
+    CHECK(out.entries().empty());
+}

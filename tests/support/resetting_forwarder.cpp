@@ -1,0 +1,170 @@
+#include "tests/support/resetting_forwarder.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <stdexcept>
+
+namespace ferry::test {
+
+namespace {
+
+sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+// SO_LINGER 0 makes close() send RST instead of FIN and drop whatever was not sent yet.
+void hard_reset(int& fd) {
+    const linger now{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    ::close(fd);
+    fd = -1;
+}
+
+// One direction's bytes in flight: read from its source only when empty, written out until empty.
+struct flow {
+    std::array<char, 64 * 1024> buffer{};
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool eof = false;
+    [[nodiscard]] bool empty() const { return begin == end; }
+    [[nodiscard]] bool wants_read() const { return empty() && !eof; }
+
+    bool read_from(int fd, int to) {  // false: the connection failed
+        const auto n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n < 0) return errno == EAGAIN || errno == EINTR;
+        if (n == 0) {
+            eof = true;
+            ::shutdown(to, SHUT_WR);
+            return true;
+        }
+        begin = 0;
+        end = static_cast<std::size_t>(n);
+        return true;
+    }
+    std::int64_t write_to(int fd) {  // bytes written, or -1: the connection failed
+        const auto n = ::send(fd, buffer.data() + begin, end - begin, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        begin += static_cast<std::size_t>(n);
+        return n;
+    }
+};
+
+// What to wait for on a socket that `in` reads from and `out` writes to; a socket with nothing to
+// wait for is left out (a negative descriptor), or its POLLHUP would spin the loop.
+pollfd wait_on(int fd, const flow& in, const flow& out) {
+    const auto events =
+        static_cast<short>((in.wants_read() ? POLLIN : 0) | (out.empty() ? 0 : POLLOUT));
+    return {events != 0 ? fd : -1, events, 0};
+}
+
+}  // namespace
+
+resetting_forwarder::resetting_forwarder(std::uint16_t upstream_port, std::uint64_t after,
+                                         side reset)
+    : upstream_port_(upstream_port), after_(after), which_(reset) {
+    stop_event_ = ::eventfd(0, EFD_CLOEXEC);
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    auto addr = loopback(0);
+    if (stop_event_ < 0 ||
+        ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 64) != 0) {
+        throw std::runtime_error("resetting_forwarder: cannot listen");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+resetting_forwarder::~resetting_forwarder() {
+    const std::uint64_t one = 1;
+    (void)!::write(stop_event_, &one, sizeof one);
+    ::shutdown(listener_, SHUT_RDWR);
+    acceptor_.join();
+    for (auto& t : threads_)
+        t.join();
+    ::close(listener_);
+    ::close(stop_event_);
+}
+
+std::string resetting_forwarder::address() const {
+    return "127.0.0.1:" + std::to_string(port_);
+}
+
+bool resetting_forwarder::wait_for_reset(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return reset_done_.wait_for(lock, timeout, [this] { return was_reset_; });
+}
+
+void resetting_forwarder::note_reset() {
+    std::lock_guard lock(mutex_);
+    was_reset_ = true;
+    reset_done_.notify_all();
+}
+
+void resetting_forwarder::accept_loop() {
+    for (;;) {
+        const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) return;
+        const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        auto addr = loopback(upstream_port_);
+        if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            ::close(client);
+            ::close(upstream);
+            continue;
+        }
+        threads_.emplace_back([this, client, upstream] { pump(client, upstream); });
+    }
+}
+
+// Forwards both ways until both directions have ended, a connection fails, the reset point is
+// reached or the forwarder is destroyed. After a reset of one side the other stays open and
+// silent until the destructor, as behind a middlebox that lost the connection.
+void resetting_forwarder::pump(int client, int upstream) {
+    flow up;    // client -> upstream
+    flow down;  // upstream -> client
+    std::uint64_t forwarded = 0;
+    bool live = true;
+    while (live && !(up.eof && down.eof && up.empty() && down.empty())) {
+        std::array<pollfd, 3> fds{
+            {wait_on(client, up, down), wait_on(upstream, down, up), {stop_event_, POLLIN, 0}}};
+        if (::poll(fds.data(), fds.size(), -1) < 0) continue;
+        if (fds[2].revents != 0) break;
+        if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && up.wants_read())
+            live = up.read_from(client, upstream);
+        if (live && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && down.wants_read())
+            live = down.read_from(upstream, client);
+        if (live && (fds[1].revents & (POLLOUT | POLLERR)) != 0 && !up.empty()) {
+            const auto n = up.write_to(upstream);
+            live = n >= 0;
+            forwarded += static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0));
+        }
+        if (live && (fds[0].revents & (POLLOUT | POLLERR)) != 0 && !down.empty())
+            live = down.write_to(client) >= 0;
+        if (live && forwarded >= after_) {
+            if (which_ != side::client) hard_reset(upstream);
+            if (which_ != side::upstream) hard_reset(client);
+            note_reset();
+            pollfd stop{stop_event_, POLLIN, 0};
+            while (::poll(&stop, 1, -1) < 0) {
+            }
+            break;
+        }
+    }
+    if (client >= 0) ::close(client);
+    if (upstream >= 0) ::close(upstream);
+}
+
+}  // namespace ferry::test
