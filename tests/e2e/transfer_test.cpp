@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <csignal>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -42,13 +41,13 @@ transfer_result transfer(const std::string& relay, const fs::path& file, const f
     return t;
 }
 
-// Waits until the receiver has accepted and data is flowing; the sender's rate limit (1 MiB/s
-// for 8 MiB) makes the transfer slow enough to be interrupted in the middle.
-void wait_until_flowing(process& receiver) {
-    for (int i = 0; i < 20; ++i) {
-        if (receiver.read_error_line().find("Receiving") != std::string::npos) break;
-    }
-    std::this_thread::sleep_for(500ms);
+// Waits until the receiver has accepted and data is flowing: the receiver said "Receiving",
+// then the sender read another MiB of the file. The sender's rate limit (1 MiB/s for 8 MiB)
+// makes the transfer slow enough to be interrupted in the middle.
+void wait_until_flowing(process& receiver, process& sender) {
+    REQUIRE(!receiver.wait_for_error_line("Receiving", 60s).empty());
+    const auto before = io_of(sender.pid()).read;
+    REQUIRE(wait_until([&] { return io_of(sender.pid()).read >= before + 1024 * 1024; }, 60s));
 }
 
 }  // namespace
@@ -176,7 +175,7 @@ struct slow_transfer {
         make_file(in.path / "slow.bin", 8 * 1024 * 1024);
         s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
         r = start_receiver(relay.address(), s.code, out.path);
-        wait_until_flowing(*r);
+        wait_until_flowing(*r, *s.proc);
     }
 };
 
@@ -208,7 +207,9 @@ TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[trans
 }
 
 TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
-    auto limits = relay_fixture::fast_limits();
+    // The relay's default timeouts: 100 clients running scrypt at once on a loaded machine may
+    // take longer than the short ones of fast_limits() before their first byte.
+    relay::limits limits;
     limits.max_waiting_per_address = 100;  // every client here comes from 127.0.0.1
     limits.max_connections_per_address = 200;
     relay_fixture relay(limits);
@@ -282,17 +283,21 @@ TEST_CASE("FERRY_RELAY picks the relay and tcp:// addresses are accepted", "[tra
 
 TEST_CASE("the relay binary stops gracefully and lets a running transfer finish",
           "[transfer][e2e][relay]") {
-    process relay({ferry_binary(), "relay", "--listen", "127.0.0.1:0", "--grace", "30s"});
-    std::string line = relay.read_error_line();
-    const auto at = line.find("listening on 127.0.0.1:");
-    REQUIRE(at != std::string::npos);
-    const auto address = line.substr(at + std::string("listening on ").size());
+    process relay({ferry_binary(), "relay", "-v", "--listen", "127.0.0.1:0", "--grace", "30s"});
+    const auto line = relay.wait_for_error_line("listening on 127.0.0.1:");
+    REQUIRE(!line.empty());
+    const auto address =
+        line.substr(line.find("listening on ") + std::string("listening on ").size());
     temp_dir in;
     temp_dir out;
     make_file(in.path / "a.bin", 3 * 1024 * 1024);
     auto s = start_sender(address, in.path / "a.bin", {"--limit-rate", "2M"});
+    REQUIRE(!s.code.empty());
+    const auto nameplate = s.code.substr(0, s.code.find('-'));
+    REQUIRE(!relay.wait_for_error_line("nameplate " + nameplate + " allocated").empty());
     auto r = start_receiver(address, s.code, out.path);
-    std::this_thread::sleep_for(500ms);
+    // Paired, keyed and accepted: the transfer is running when the relay is told to stop.
+    REQUIRE(!r->wait_for_error_line("Receiving", 60s).empty());
     relay.kill(SIGTERM);
     CHECK(r->wait() == 0);
     CHECK(s.proc->wait() == 0);
