@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include <fmt/format.h>
@@ -162,6 +163,33 @@ TEST_CASE("an existing file is never overwritten", "[transfer][e2e]") {
     CHECK(t.receiver_exit == 0);
     CHECK(sha256_of(out.path / "report.pdf") == before);
     CHECK(sha256_of(out.path / "report (1).pdf") == sha256_of(in.path / "report.pdf"));
+}
+
+TEST_CASE("a symlink at the target name is neither followed nor replaced", "[transfer][e2e]") {
+    // Pointing at an existing file (which must not change) or at nothing (which must not be
+    // created through the link).
+    const bool dangling = GENERATE(false, true);
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    temp_dir elsewhere;
+    make_file(in.path / "report.pdf", 5000, 1);
+    const auto victim = elsewhere.path / "victim";
+    if (!dangling) make_file(victim, 300, 2);
+    const auto before = sha256_of(victim);
+    fs::create_symlink(victim, out.path / "report.pdf");
+    const auto t = transfer(relay.address(), in.path / "report.pdf", out.path);
+    INFO(t.sender_errors << t.receiver_errors);
+    CHECK(t.receiver_exit == 0);
+    CHECK(t.sender_exit == 0);
+    CHECK(fs::is_symlink(out.path / "report.pdf"));
+    CHECK(fs::read_symlink(out.path / "report.pdf") == victim);
+    CHECK(sha256_of(victim) == before);  // "missing" for the dangling link: still missing
+    CHECK(elsewhere.entries().size() == (dangling ? 0U : 1U));
+    CHECK(sha256_of(out.path / "report (1).pdf") == sha256_of(in.path / "report.pdf"));
+    auto names = out.entries();
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"report (1).pdf", "report.pdf"});
 }
 
 // A transfer slow enough (8 MiB at 1 MiB/s) to be interrupted while data is flowing.
