@@ -83,6 +83,9 @@ TEST_CASE("behind HAProxy the relay sees the real client addresses", "[proxy][e2
         const auto third = allocate_from(port, "127.0.0.2", keep);
         CHECK(third.first == error);
         CHECK(third.second == static_cast<std::uint8_t>(rp::error_code::too_many_waiting));
+        // The next frontend starts once the relay has seen these senders leave.
+        keep.clear();
+        REQUIRE(wait_until([&] { return relay.sessions() == 0; }));
     }
 }
 

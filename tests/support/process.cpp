@@ -80,9 +80,15 @@ process::process(const std::vector<std::string>& args, const std::vector<std::st
     ::close(err[1]);
     // glibc 2.36's <sys/pidfd.h> lacks extern "C": the system call itself.
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    if (pidfd_ < 0) throw std::runtime_error("pidfd_open failed");
     out_ = out[0];
     err_ = err[0];
+    if (pidfd_ < 0) {
+        ::kill(pid_, SIGKILL);  // the destructor does not run for a constructor that throws
+        ::waitpid(pid_, nullptr, 0);
+        ::close(out_);
+        ::close(err_);
+        throw std::runtime_error("pidfd_open failed");
+    }
     // stderr is read only at the end; make sure a chatty child never blocks on a full pipe.
     ::fcntl(err_, F_SETPIPE_SZ, 1 << 20);
 }
