@@ -2,8 +2,10 @@
 // made safe, and nothing may be written outside the target folder.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <future>
 #include <optional>
+#include <variant>
 
 #include "common/code.hpp"
 #include "common/message.hpp"
@@ -17,17 +19,40 @@ using namespace ferry::test;
 
 namespace {
 
-struct evil_result {
-    std::string answer;  // "accept", "refuse: <reason>", or an error
+constexpr int exit_protocol = 3;  // README: "... or protocol error"
+
+// What the hostile sender sends, in order: a message as it is, or a DATA record of `size`
+// file bytes (each 'x').
+struct data_bytes {
+    std::size_t size;
+};
+using step = std::variant<msg::message, data_bytes>;
+
+// The SHA-256 of n bytes 'x': what a DONE after data_bytes steps of n bytes in all claims.
+msg::digest hash_of_x(std::size_t n) {
+    sha256 h;
+    const std::vector<std::uint8_t> x(n, 'x');
+    h.update(x);
+    return h.finish();
+}
+
+// What the hostile sender does once the session is keyed: `opening` (normally one OFFER), then,
+// if the receiver accepts, `after_accept`, and then it reads one more answer.
+struct evil_plan {
+    std::vector<step> opening;
+    std::vector<step> after_accept;
 };
 
-// Offers `name` and `size`, then reports what the receiver answered.
+struct evil_result {
+    // "accept", "refuse: <reason>" or "unexpected", then ", verified" or ", no confirmation";
+    // with ", error: ..." (or only "error: ...") when the connection ended first.
+    std::string answer;
+};
+
+// Speaks the real protocol through the relay, but says what its plan says.
 class evil_sender {
   public:
-    // done_hash: for a 0-byte offer, what to claim as its SHA-256 once accepted.
-    evil_sender(std::uint16_t relay_port, std::string name, std::uint64_t size,
-                std::optional<msg::digest> done_hash = std::nullopt)
-        : name_(std::move(name)), size_(size), done_hash_(done_hash) {
+    evil_sender(std::uint16_t relay_port, evil_plan plan) : plan_(std::move(plan)) {
         std::promise<std::string> code_promise;
         auto code_future = code_promise.get_future();
         thread_ = std::thread([this, relay_port, p = std::move(code_promise)]() mutable {
@@ -37,7 +62,8 @@ class evil_sender {
                     try {
                         std::rethrow_exception(e);
                     } catch (const std::exception& ex) {
-                        result_.answer = std::string("error: ") + ex.what();
+                        if (!result_.answer.empty()) result_.answer += ", ";
+                        result_.answer += std::string("error: ") + ex.what();
                     }
                 }
             });
@@ -45,6 +71,11 @@ class evil_sender {
         });
         code_ = code_future.get();
     }
+    // Offers `name` and `size`; done_hash: for a 0-byte offer, what to claim as its SHA-256
+    // once accepted.
+    evil_sender(std::uint16_t relay_port, std::string name, std::uint64_t size,
+                std::optional<msg::digest> done_hash = std::nullopt)
+        : evil_sender(relay_port, plan_for(std::move(name), size, done_hash)) {}
     ~evil_sender() {
         if (thread_.joinable()) thread_.join();
     }
@@ -55,6 +86,26 @@ class evil_sender {
     }
 
   private:
+    static evil_plan plan_for(std::string name, std::uint64_t size,
+                              std::optional<msg::digest> done_hash) {
+        evil_plan plan{{msg::offer{0, size, std::move(name)}}, {}};
+        if (done_hash) plan.after_accept.emplace_back(msg::done{*done_hash});
+        return plan;
+    }
+
+    static awaitable<void> play(record_channel& channel, const std::vector<step>& steps) {
+        for (const auto& s : steps) {
+            if (const auto* d = std::get_if<data_bytes>(&s)) {
+                auto room = channel.prepare();
+                room[0] = static_cast<std::uint8_t>(msg::type::data);
+                std::fill_n(room.begin() + 1, d->size, std::uint8_t{'x'});
+                co_await channel.send(1 + d->size);
+            } else {
+                co_await channel.send_message(std::get<msg::message>(s));
+            }
+        }
+    }
+
     awaitable<void> run(std::uint16_t port, std::promise<std::string>& code_promise) {
         deadline activity;
         activity.set(std::chrono::seconds(30));
@@ -65,33 +116,41 @@ class evil_sender {
         code_promise.set_value(c.text());
         co_await wait_paired(socket);
         auto channel = co_await open_session(socket, activity, session_role::sender, c);
-        const msg::message offer = msg::offer{0, size_, name_};
-        co_await channel->send_message(offer);
+        co_await play(*channel, plan_.opening);
         const auto answer = co_await channel->receive_message();
-        if (std::holds_alternative<msg::accept>(answer)) {
-            result_.answer = "accept";
-            if (done_hash_) {
-                const msg::message done = msg::done{*done_hash_};
-                co_await channel->send_message(done);
-                const auto confirmed = co_await channel->receive_message();
-                result_.answer = std::holds_alternative<msg::verified>(confirmed)
-                                     ? "accept, verified"
-                                     : "accept, no confirmation";
-            }
-        } else if (const auto* r = std::get_if<msg::refuse>(&answer)) {
+        if (const auto* r = std::get_if<msg::refuse>(&answer)) {
             result_.answer = std::string("refuse: ") + msg::describe(r->why);
-        } else {
-            result_.answer = "unexpected";
+            co_return;
         }
+        if (!std::holds_alternative<msg::accept>(answer)) {
+            result_.answer = "unexpected";
+            co_return;
+        }
+        result_.answer = "accept";
+        if (plan_.after_accept.empty()) co_return;
+        co_await play(*channel, plan_.after_accept);
+        const auto confirmed = co_await channel->receive_message();
+        result_.answer +=
+            std::holds_alternative<msg::verified>(confirmed) ? ", verified" : ", no confirmation";
     }
 
-    std::string name_;
-    std::uint64_t size_;
-    std::optional<msg::digest> done_hash_;
+    evil_plan plan_;
     std::string code_;
     evil_result result_;
     std::thread thread_;
 };
+
+// Runs the plan against a real receiver (--yes) into `out`; returns its exit code, with its
+// stderr in `errors`.
+int receive_from(const relay_fixture& relay, const fs::path& out, evil_plan plan,
+                 std::string& errors) {
+    evil_sender evil(relay.port(), std::move(plan));
+    auto r = start_receiver(relay.address(), evil.code(), out);
+    const auto code = r->wait();
+    errors = r->error_output();
+    evil.finish();
+    return code;
+}
 
 }  // namespace
 
@@ -162,5 +221,67 @@ TEST_CASE("a DONE hash that does not match is an integrity error and saves nothi
     CHECK(r->wait() == 6);
     CHECK_THAT(r->error_output(), Catch::Contains("arrived damaged"));
     CHECK(evil.finish().answer == "accept, verified");  // the receiver says what it got
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("DATA past the offered size is a protocol error and saves nothing", "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    // Over the size in one record, or in one more record after exactly the size; then a DONE
+    // whose hash matches all that was sent, which a receiver without the check would accept.
+    const auto steps = GENERATE(std::vector<std::size_t>{11}, std::vector<std::size_t>{10, 1});
+    evil_plan plan{{msg::offer{0, 10, "extra.bin"}}, {}};
+    std::size_t sent = 0;
+    for (const auto n : steps) {
+        plan.after_accept.emplace_back(data_bytes{n});
+        sent += n;
+    }
+    plan.after_accept.emplace_back(msg::done{hash_of_x(sent)});
+    std::string errors;
+    CHECK(receive_from(relay, out.path, plan, errors) == exit_protocol);
+    INFO(errors);
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("DONE before all offered bytes is a protocol error and saves nothing",
+          "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    // The hash is right for the bytes sent: only the count gives it away.
+    const auto sent = GENERATE(std::size_t{0}, std::size_t{50}, std::size_t{99});
+    evil_plan plan{{msg::offer{0, 100, "short.bin"}}, {}};
+    if (sent > 0) plan.after_accept.emplace_back(data_bytes{sent});
+    plan.after_accept.emplace_back(msg::done{hash_of_x(sent)});
+    std::string errors;
+    CHECK(receive_from(relay, out.path, plan, errors) == exit_protocol);
+    INFO(errors);
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("a first message that is not an OFFER is a protocol error and saves nothing",
+          "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    const auto first = GENERATE(step{msg::accept{}}, step{data_bytes{5}},
+                                step{msg::done{hash_of_x(0)}}, step{msg::verified{hash_of_x(0)}});
+    std::string errors;
+    CHECK(receive_from(relay, out.path, evil_plan{{first}, {}}, errors) == exit_protocol);
+    INFO(errors);
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("an unexpected message in the middle of the data is a protocol error and saves nothing",
+          "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    // Then the rest of the data and a right DONE: ignoring the odd message would save the file.
+    const auto odd = GENERATE(step{msg::accept{}}, step{msg::offer{0, 100, "again.bin"}},
+                              step{msg::verified{hash_of_x(50)}},
+                              step{msg::refuse{msg::reason::declined, "no"}});
+    const evil_plan plan{{msg::offer{0, 100, "odd.bin"}},
+                         {data_bytes{50}, odd, data_bytes{50}, msg::done{hash_of_x(100)}}};
+    std::string errors;
+    CHECK(receive_from(relay, out.path, plan, errors) == exit_protocol);
+    INFO(errors);
     CHECK(out.entries().empty());
 }

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <thread>
 
 #include "common/bytes.hpp"
 #include "common/relay_frame.hpp"
@@ -43,21 +42,13 @@ class haproxy {
                               << " send-proxy\n";
         proc_ = std::make_unique<process>(
             std::vector<std::string>{"/usr/sbin/haproxy", "-db", "-f", config.string()});
-        for (int i = 0; i < 200 && !listening(); ++i)
-            std::this_thread::sleep_for(20ms);
-        REQUIRE(listening());
+        REQUIRE(wait_for_port(v2_port_));
+        REQUIRE(wait_for_port(v1_port_));
     }
     [[nodiscard]] std::uint16_t v2_port() const { return v2_port_; }
     [[nodiscard]] std::uint16_t v1_port() const { return v1_port_; }
 
   private:
-    [[nodiscard]] bool listening() const {
-        asio::io_context io;
-        tcp::socket s(io);
-        std::error_code ec;
-        s.connect(tcp::endpoint(asio::ip::address_v4::loopback(), v1_port_), ec);
-        return !ec;
-    }
     temp_dir dir_;
     std::uint16_t v2_port_;
     std::uint16_t v1_port_;
@@ -92,6 +83,9 @@ TEST_CASE("behind HAProxy the relay sees the real client addresses", "[proxy][e2
         const auto third = allocate_from(port, "127.0.0.2", keep);
         CHECK(third.first == error);
         CHECK(third.second == static_cast<std::uint8_t>(rp::error_code::too_many_waiting));
+        // The next frontend starts once the relay has seen these senders leave.
+        keep.clear();
+        REQUIRE(wait_until([&] { return relay.sessions() == 0; }));
     }
 }
 

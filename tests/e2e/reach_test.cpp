@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
+#include <array>
 #include <thread>
 
 #include "tests/support/helpers.hpp"
@@ -16,7 +19,7 @@ namespace {
 
 // The real relay binary; returns the address it printed in its start-up line.
 std::string start_relay_binary(process& relay) {
-    const auto line = relay.read_error_line();
+    const auto line = relay.wait_for_error_line("listening on ");
     const auto at = line.find("listening on ");
     REQUIRE(at != std::string::npos);
     return line.substr(at + std::string("listening on ").size());
@@ -72,10 +75,12 @@ TEST_CASE("the relay binary outlives receivers killed mid-transfer", "[reach][e2
         auto s = start_sender(address, in.path / "big.bin");
         REQUIRE(!s.code.empty());
         auto r = start_receiver(address, s.code, out.path);
-        for (int i = 0; i < 20; ++i) {
-            if (r->read_error_line().find("Receiving") != std::string::npos) break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20 * round));
+        REQUIRE(!r->wait_for_error_line("Receiving", 60s).empty());
+        // Killed at a different point each round: once 0, 32, 64, 96 MiB are on its disk.
+        const auto target = io_of(r->pid()).written +
+                            std::uint64_t{32} * 1024 * 1024 * static_cast<std::uint64_t>(round);
+        REQUIRE(
+            wait_until([&] { return !r->running() || io_of(r->pid()).written >= target; }, 60s));
         r->kill(SIGKILL);
         r->wait();
         s.proc->wait();
@@ -92,11 +97,12 @@ TEST_CASE("the default listen address is dual-stack", "[reach][e2e]") {
 
 TEST_CASE("a plain TCP forwarder in front of the relay (an ngrok stand-in)", "[reach][e2e]") {
     relay_fixture relay;
-    const auto port = std::to_string(free_port());
-    process socat({"/usr/bin/socat", "TCP-LISTEN:" + port + ",bind=127.0.0.1,fork,reuseaddr",
+    const auto port = free_port();
+    process socat({"/usr/bin/socat",
+                   "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,fork,reuseaddr",
                    "TCP:" + relay.address()});
-    std::this_thread::sleep_for(300ms);  // socat prints nothing when it is ready
-    const auto tunnel = "tcp://127.0.0.1:" + port;
+    REQUIRE(wait_for_port(port));  // socat prints nothing when it is ready
+    const auto tunnel = "tcp://127.0.0.1:" + std::to_string(port);
     check_transfer(tunnel, tunnel);
     process check({ferry_binary(), "relay", "--check", tunnel});
     CHECK(check.wait() == 0);
@@ -123,7 +129,13 @@ TEST_CASE("ferry relay --check tells whether a relay answers", "[reach][e2e]") {
         auto s = impostor.accept();
         const std::string banner = "SSH-2.0-OpenSSH_9.2\r\n";
         asio::write(s, asio::buffer(banner));
-        std::this_thread::sleep_for(200ms);
+        // Open until the check has read the banner and hung up (bounded: SO_RCVTIMEO).
+        const timeval limit{30, 0};
+        ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        std::array<char, 256> ignored{};
+        std::error_code ec;
+        while (!ec)
+            s.read_some(asio::buffer(ignored), ec);
     });
     process other({ferry_binary(), "relay", "--check",
                    "127.0.0.1:" + std::to_string(impostor.local_endpoint().port())});

@@ -1,6 +1,8 @@
 // The relay over real sockets, spoken to by hand: pairing, refusals, limits, timeouts.
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <thread>
@@ -38,6 +40,17 @@ void expect_refusal(raw_client& c, const std::string& text) {
     const auto [type, payload] = c.read_frame();
     CHECK(type == error_type);
     CHECK_THAT(std::string(payload.begin(), payload.end()), Catch::Contains(text));
+}
+
+// Up to n bytes from c as text, fewer only if the stream ends first.
+std::string read_text(raw_client& c, std::size_t n) {
+    std::string got;
+    while (got.size() < n) {
+        const auto piece = c.read_some(n - got.size());
+        if (piece.empty()) break;
+        got.append(piece.begin(), piece.end());
+    }
+    return got;
 }
 
 void expect_error(raw_client& c, rp::error_code code) {
@@ -149,16 +162,14 @@ TEST_CASE("TCP urgent data does not stall a spliced pair", "[relay][e2e]") {
     pair_up(sender, receiver);
     const int fd = sender.socket().native_handle();
     REQUIRE(::send(fd, "ab", 2, MSG_NOSIGNAL) == 2);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // "ab" has been through the relay before the urgent byte is sent behind it.
+    std::string got = read_text(receiver, 2);
+    REQUIRE(got == "ab");
     REQUIRE(::send(fd, "!", 1, MSG_NOSIGNAL | MSG_OOB) == 1);
     REQUIRE(::send(fd, "cd", 2, MSG_NOSIGNAL) == 2);
     const bool half_close_at_once = GENERATE(true, false);
     if (half_close_at_once) sender.shutdown_send();
-    std::string got;
-    for (auto piece = receiver.read_some(64); !piece.empty(); piece = receiver.read_some(64)) {
-        got.append(piece.begin(), piece.end());
-        if (got.size() >= 4) break;
-    }
+    got += read_text(receiver, 2);
     // The urgent byte is not part of the stream (no SO_OOBINLINE); everything around it is.
     CHECK(got == "abcd");
     if (!half_close_at_once) sender.shutdown_send();
@@ -179,7 +190,7 @@ TEST_CASE("the nameplate is free again once its pair ends", "[relay][e2e]") {
         CHECK(sender.read_frame().first == paired_type);
         CHECK(sender.at_eof());
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(wait_until([&] { return relay.sessions() == 0; }));
     raw_client late(relay.port());
     late.send(claim_frame(nameplate));
     expect_error(late, rp::error_code::unknown_nameplate);
@@ -219,10 +230,6 @@ TEST_CASE("relay refuses bad hellos with an error frame and stays up", "[relay][
         c.shutdown_send();
         expect_error(c, rp::error_code::bad_hello);
     }
-    SECTION("silence: dropped after the hello timeout") {
-        raw_client c(relay.port());
-        expect_error(c, rp::error_code::hello_timeout);
-    }
     // Whatever happened above, the relay still pairs.
     raw_client sender(relay.port());
     const auto nameplate = allocate(sender);
@@ -231,12 +238,28 @@ TEST_CASE("relay refuses bad hellos with an error frame and stays up", "[relay][
     CHECK(receiver.read_frame().first == paired_type);
 }
 
+TEST_CASE("a silent client is dropped after the hello timeout and the relay stays up",
+          "[relay][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.hello_timeout = std::chrono::seconds(1);
+    relay_fixture relay(limits);
+    raw_client silent(relay.port());
+    expect_error(silent, rp::error_code::hello_timeout);
+    raw_client c(relay.port());
+    c.send(rp::encode({rp::frame_type::ping, 0, {}, {}}));
+    CHECK(c.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::pong));
+}
+
 TEST_CASE("a hello split into one-byte writes works", "[relay][e2e]") {
     relay_fixture relay;
     raw_client sender(relay.port());
+    const int fd = sender.socket().native_handle();
+    const int one = 1;
+    REQUIRE(::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
     for (const auto b : allocate_frame()) {
         sender.send({b});
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        // Each byte reaches the relay's host on its own before the next is sent.
+        REQUIRE(wait_until([&] { return unacknowledged(fd) == 0; }));
     }
     CHECK(sender.read_frame().first == allocated_type);
 }
@@ -297,7 +320,7 @@ TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
         raw_client a(relay.port());
         raw_client b(relay.port());
         raw_client c(relay.port());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        REQUIRE(wait_until([&] { return relay.connections() == 3; }));
         raw_client d(relay.port());
         expect_error(d, rp::error_code::relay_full);
     }
@@ -310,7 +333,7 @@ TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
         pair_up(sender, receiver);
         // 127.0.0.2 has its paired receiver and one more; a third is over its limit of 2.
         raw_client second(relay.port(), "127.0.0.2");
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        REQUIRE(wait_until([&] { return relay.connections() == 3; }));
         raw_client third(relay.port(), "127.0.0.2");
         expect_refusal(third, "too many connections from your address");
     }
@@ -322,7 +345,7 @@ TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
         raw_client receiver(relay.port(), "127.0.0.2");
         pair_up(sender, receiver);
         raw_client second(relay.port(), "127.0.0.3");  // the third connection: still allowed
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        REQUIRE(wait_until([&] { return relay.connections() == 3; }));
         raw_client fourth(relay.port(), "127.0.0.4");
         expect_refusal(fourth, "the relay has too many connections");
     }
@@ -335,7 +358,7 @@ TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
             raw_client receiver(relay.port(), "127.0.0.2");
             pair_up(sender, receiver);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        REQUIRE(wait_until([&] { return relay.connections() == 0; }));
         // Both the address's slot and the two in the total are free again.
         raw_client again(relay.port(), "127.0.0.2");
         raw_client other(relay.port(), "127.0.0.3");
@@ -353,7 +376,7 @@ TEST_CASE("a sender that leaves while waiting frees its nameplate", "[relay][e2e
         raw_client a(relay.port());
         nameplate = allocate(a);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(wait_until([&] { return relay.sessions() == 0; }));
     raw_client late(relay.port());
     late.send(claim_frame(nameplate));
     expect_error(late, rp::error_code::unknown_nameplate);

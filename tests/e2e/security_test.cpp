@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <thread>
 
 #include "common/bytes.hpp"
 #include "common/code.hpp"
@@ -163,13 +162,8 @@ TEST_CASE("bad clients while a transfer flows do not disturb it", "[security][e2
     make_file(in.path / "a.bin", 3 * 1024 * 1024);
     auto s = start_sender(relay.address(), in.path / "a.bin", {"--limit-rate", "2M"});
     auto r = start_receiver(relay.address(), s.code, out.path);
-    // The thief comes once the real receiver has paired (it says "Receiving" after the accept),
-    // not after a guessed delay that a loaded machine can outrun.
-    bool paired = false;
-    for (int i = 0; i < 20 && !paired; ++i) {
-        paired = r->read_error_line().find("Receiving") != std::string::npos;
-    }
-    REQUIRE(paired);
+    // The receiver has claimed the nameplate and the data flows: the thief comes too late.
+    REQUIRE(!r->wait_for_error_line("Receiving", 60s).empty());
     const auto nameplate = static_cast<std::uint32_t>(std::stoul(s.code));
     {
         raw_client garbage(relay.port(), "127.0.0.3");

@@ -3,8 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -42,13 +42,13 @@ transfer_result transfer(const std::string& relay, const fs::path& file, const f
     return t;
 }
 
-// Waits until the receiver has accepted and data is flowing; the sender's rate limit (1 MiB/s
-// for 8 MiB) makes the transfer slow enough to be interrupted in the middle.
-void wait_until_flowing(process& receiver) {
-    for (int i = 0; i < 20; ++i) {
-        if (receiver.read_error_line().find("Receiving") != std::string::npos) break;
-    }
-    std::this_thread::sleep_for(500ms);
+// Waits until the receiver has accepted and data is flowing: the receiver said "Receiving",
+// then the sender read another MiB of the file. The sender's rate limit (1 MiB/s for 8 MiB)
+// makes the transfer slow enough to be interrupted in the middle.
+void wait_until_flowing(process& receiver, process& sender) {
+    REQUIRE(!receiver.wait_for_error_line("Receiving", 60s).empty());
+    const auto before = io_of(sender.pid()).read;
+    REQUIRE(wait_until([&] { return io_of(sender.pid()).read >= before + 1024 * 1024; }, 60s));
 }
 
 }  // namespace
@@ -167,6 +167,33 @@ TEST_CASE("an existing file is never overwritten", "[transfer][e2e]") {
     CHECK(sha256_of(out.path / "report (1).pdf") == sha256_of(in.path / "report.pdf"));
 }
 
+TEST_CASE("a symlink at the target name is neither followed nor replaced", "[transfer][e2e]") {
+    // Pointing at an existing file (which must not change) or at nothing (which must not be
+    // created through the link).
+    const bool dangling = GENERATE(false, true);
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    temp_dir elsewhere;
+    make_file(in.path / "report.pdf", 5000, 1);
+    const auto victim = elsewhere.path / "victim";
+    if (!dangling) make_file(victim, 300, 2);
+    const auto before = sha256_of(victim);
+    fs::create_symlink(victim, out.path / "report.pdf");
+    const auto t = transfer(relay.address(), in.path / "report.pdf", out.path);
+    INFO(t.sender_errors << t.receiver_errors);
+    CHECK(t.receiver_exit == 0);
+    CHECK(t.sender_exit == 0);
+    CHECK(fs::is_symlink(out.path / "report.pdf"));
+    CHECK(fs::read_symlink(out.path / "report.pdf") == victim);
+    CHECK(sha256_of(victim) == before);  // "missing" for the dangling link: still missing
+    CHECK(elsewhere.entries().size() == (dangling ? 0U : 1U));
+    CHECK(sha256_of(out.path / "report (1).pdf") == sha256_of(in.path / "report.pdf"));
+    auto names = out.entries();
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"report (1).pdf", "report.pdf"});
+}
+
 // A transfer slow enough (8 MiB at 1 MiB/s) to be interrupted while data is flowing.
 struct slow_transfer {
     relay_fixture relay;
@@ -178,7 +205,7 @@ struct slow_transfer {
         make_file(in.path / "slow.bin", 8 * 1024 * 1024);
         s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
         r = start_receiver(relay.address(), s.code, out.path);
-        wait_until_flowing(*r);
+        wait_until_flowing(*r, *s.proc);
     }
 };
 
@@ -211,7 +238,9 @@ TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[trans
 }
 
 TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
-    auto limits = relay_fixture::fast_limits();
+    // The relay's default timeouts: 100 clients running scrypt at once on a loaded machine may
+    // take longer than the short ones of fast_limits() before their first byte.
+    relay::limits limits;
     limits.max_waiting_per_address = 100;  // every client here comes from 127.0.0.1
     limits.max_connections_per_address = 200;
     // 100 processes' key exchanges (scrypt) at once can hold a 2-core machine for a while: the
@@ -293,17 +322,21 @@ TEST_CASE("FERRY_RELAY picks the relay and tcp:// addresses are accepted", "[tra
 
 TEST_CASE("the relay binary stops gracefully and lets a running transfer finish",
           "[transfer][e2e][relay]") {
-    process relay({ferry_binary(), "relay", "--listen", "127.0.0.1:0", "--grace", "30s"});
-    std::string line = relay.read_error_line();
-    const auto at = line.find("listening on 127.0.0.1:");
-    REQUIRE(at != std::string::npos);
-    const auto address = line.substr(at + std::string("listening on ").size());
+    process relay({ferry_binary(), "relay", "-v", "--listen", "127.0.0.1:0", "--grace", "30s"});
+    const auto line = relay.wait_for_error_line("listening on 127.0.0.1:");
+    REQUIRE(!line.empty());
+    const auto address =
+        line.substr(line.find("listening on ") + std::string("listening on ").size());
     temp_dir in;
     temp_dir out;
     make_file(in.path / "a.bin", 3 * 1024 * 1024);
     auto s = start_sender(address, in.path / "a.bin", {"--limit-rate", "2M"});
+    REQUIRE(!s.code.empty());
+    const auto nameplate = s.code.substr(0, s.code.find('-'));
+    REQUIRE(!relay.wait_for_error_line("nameplate " + nameplate + " allocated").empty());
     auto r = start_receiver(address, s.code, out.path);
-    std::this_thread::sleep_for(500ms);
+    // Paired, keyed and accepted: the transfer is running when the relay is told to stop.
+    REQUIRE(!r->wait_for_error_line("Receiving", 60s).empty());
     relay.kill(SIGTERM);
     CHECK(r->wait() == 0);
     CHECK(s.proc->wait() == 0);

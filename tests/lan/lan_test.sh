@@ -47,7 +47,12 @@ start_sender() {  # $1: output file, then extra flags; sets sender_pid, code, di
     in_ns "$ns_a" "$@" "$ferry" send ${send_flags:-} "$work/data.bin" > "$out" 2> "$out.err" &
     sender_pid=$!
     pids+=("$sender_pid")
-    for _ in $(seq 200); do grep -q -- "--relay 10.99.0.1:" "$out" && break; sleep 0.05; done
+    # Until it has printed its address (or died), for at most 10 s.
+    for _ in $(seq 200); do
+        grep -q -- "--relay 10.99.0.1:" "$out" && break
+        kill -0 "$sender_pid" 2>/dev/null || break
+        sleep 0.05
+    done
     code=$(grep -o 'Code: [^ ]*' "$out" | cut -d' ' -f2)
     direct=$(grep -o -- '--relay 10\.99\.0\.1:[0-9]*' "$out" | cut -d' ' -f2)
     [ -n "$code" ] && [ -n "$direct" ] || fail "the sender printed no code or address: $(cat "$out" "$out.err")"

@@ -64,7 +64,9 @@ std::string sha256_of(const fs::path& path) {
 
 relay::limits relay_fixture::fast_limits() {
     relay::limits l;
-    l.hello_timeout = std::chrono::milliseconds(500);
+    // Long enough that a client descheduled on a loaded machine still says hello in time; the
+    // tests of the hello timeout itself set a short one.
+    l.hello_timeout = std::chrono::seconds(5);
     l.sender_wait = std::chrono::seconds(60);
     l.idle_timeout = std::chrono::seconds(30);
     l.grace = std::chrono::seconds(1);
@@ -82,6 +84,14 @@ relay_fixture::relay_fixture(relay::limits limits) {
 relay_fixture::~relay_fixture() {
     asio::post(io_, [this] { server_->stop_now(); });
     thread_.join();
+}
+
+std::size_t relay_fixture::sessions() {
+    return asio::post(io_, asio::use_future([this] { return server_->sessions(); })).get();
+}
+
+std::size_t relay_fixture::connections() {
+    return asio::post(io_, asio::use_future([this] { return server_->connections(); })).get();
 }
 
 std::string relay_fixture::address() const {

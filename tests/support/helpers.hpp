@@ -12,6 +12,7 @@
 #include "relay/limits.hpp"
 #include "relay/server.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 
 namespace ferry::test {
 
@@ -38,6 +39,9 @@ class relay_fixture {
     ~relay_fixture();
     [[nodiscard]] std::string address() const;
     [[nodiscard]] std::uint16_t port() const { return port_; }
+    // The server's counts, read on its own thread.
+    [[nodiscard]] std::size_t sessions();
+    [[nodiscard]] std::size_t connections();
     static relay::limits fast_limits();
 
   private:

@@ -3,18 +3,29 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
-#include <thread>
 
 extern char** environ;
 
 namespace ferry::test {
 
 namespace {
+
+process::clock::time_point deadline_in(std::chrono::milliseconds timeout) {
+    return process::clock::now() + timeout;
+}
+
+int milliseconds_until(process::clock::time_point until) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - process::clock::now());
+    return static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
+}
 
 std::string drain(int fd) {
     std::string out;
@@ -67,8 +78,17 @@ process::process(const std::vector<std::string>& args, const std::vector<std::st
     }
     ::close(out[1]);
     ::close(err[1]);
+    // glibc 2.36's <sys/pidfd.h> lacks extern "C": the system call itself.
+    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     out_ = out[0];
     err_ = err[0];
+    if (pidfd_ < 0) {
+        ::kill(pid_, SIGKILL);  // the destructor does not run for a constructor that throws
+        ::waitpid(pid_, nullptr, 0);
+        ::close(out_);
+        ::close(err_);
+        throw std::runtime_error("pidfd_open failed");
+    }
     // stderr is read only at the end; make sure a chatty child never blocks on a full pipe.
     ::fcntl(err_, F_SETPIPE_SZ, 1 << 20);
 }
@@ -78,57 +98,71 @@ process::~process() {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
+    ::close(pidfd_);
     ::close(out_);
     ::close(err_);
 }
 
 std::string process::read_line(std::chrono::milliseconds timeout) {
-    return read_line_from(out_, out_buffer_, timeout);
+    return next_line(out_, out_buffer_, nullptr, deadline_in(timeout)).value_or("");
 }
 
 std::string process::read_error_line(std::chrono::milliseconds timeout) {
-    return read_line_from(err_, err_buffer_, timeout);
+    return next_line(err_, err_buffer_, &err_log_, deadline_in(timeout)).value_or("");
 }
 
-std::string process::read_line_from(int fd, std::string& buffer,
-                                    std::chrono::milliseconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
+std::string process::wait_for_error_line(std::string_view text, std::chrono::milliseconds timeout) {
+    const auto until = deadline_in(timeout);
+    while (auto line = next_line(err_, err_buffer_, &err_log_, until)) {
+        if (line->find(text) != std::string::npos) return *line;
+    }
+    return {};
+}
+
+std::optional<std::string> process::next_line(int fd, std::string& buffer, std::string* log,
+                                              clock::time_point until) {
     for (;;) {
         if (const auto nl = buffer.find('\n'); nl != std::string::npos) {
             auto line = buffer.substr(0, nl);
             buffer.erase(0, nl + 1);
             return line;
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            until - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return {};
+        const auto left = milliseconds_until(until);
+        if (left <= 0) return std::nullopt;
         pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
+        if (::poll(&p, 1, left) <= 0) continue;  // EINTR, or the time is up (checked above)
         char buf[4096];
         const auto n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) return {};
+        if (n <= 0) return std::nullopt;
         buffer.append(buf, static_cast<std::size_t>(n));
+        if (log != nullptr) log->append(buf, static_cast<std::size_t>(n));
     }
 }
 
+bool process::reap(int options) {
+    if (exited_) return true;
+    if (::waitpid(pid_, &status_, options) == pid_) exited_ = true;
+    return exited_;
+}
+
 int process::wait(std::chrono::milliseconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
+    const auto until = deadline_in(timeout);
     while (!exited_) {
-        const auto r = ::waitpid(pid_, &status_, WNOHANG);
-        if (r == pid_) {
-            exited_ = true;
-            break;
-        }
-        if (std::chrono::steady_clock::now() > until) {
+        const auto left = milliseconds_until(until);
+        if (left <= 0) {
             ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status_, 0);
-            exited_ = true;
+            reap(0);
             return -1;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        pollfd p{pidfd_, POLLIN, 0};
+        if (::poll(&p, 1, left) > 0) reap(0);
     }
     if (WIFEXITED(status_)) return WEXITSTATUS(status_);
     return 128 + WTERMSIG(status_);
+}
+
+bool process::running() {
+    return !reap(WNOHANG);
 }
 
 void process::kill(int signal) {
@@ -137,7 +171,10 @@ void process::kill(int signal) {
 
 std::string process::error_output() {
     ::fcntl(err_, F_SETFL, O_NONBLOCK);
-    return err_buffer_ + drain(err_);
+    const auto rest = drain(err_);
+    err_buffer_ += rest;
+    err_log_ += rest;
+    return err_log_;
 }
 
 std::string process::output() {

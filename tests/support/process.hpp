@@ -3,7 +3,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ferry::test {
@@ -21,22 +23,35 @@ class process {
     std::string read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // The same for stderr.
     std::string read_error_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Reads stderr lines until one contains `text` and returns it; empty if none came in time
+    // (or stderr closed first).
+    std::string wait_for_error_line(std::string_view text,
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // Exit code (128 + signal if killed); kills it and returns -1 on timeout.
     int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
+    [[nodiscard]] bool running();
     void kill(int signal);
     [[nodiscard]] pid_t pid() const { return pid_; }
-    // Everything written to stderr so far (call after wait()).
+    // Everything written to stderr so far, lines already read included (call after wait()).
     std::string error_output();
     std::string output();  // the rest of stdout
 
+    using clock = std::chrono::steady_clock;
+
   private:
+    bool reap(int options);
+    // The next line from fd; nullopt once `until` passed or the pipe ended. Bytes read are
+    // also appended to *log when given.
+    static std::optional<std::string> next_line(int fd, std::string& buffer, std::string* log,
+                                                clock::time_point until);
+
     pid_t pid_ = -1;
+    int pidfd_ = -1;  // readable once the child has exited
     int out_ = -1;
     int err_ = -1;
-    static std::string read_line_from(int fd, std::string& buffer,
-                                      std::chrono::milliseconds timeout);
     std::string out_buffer_;
     std::string err_buffer_;
+    std::string err_log_;  // all of stderr read so far
     bool exited_ = false;
     int status_ = 0;
 };

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -151,26 +152,43 @@ TEST_CASE("bad relay frames are refused with a clear error", "[relay_frame]") {
     CHECK_THROWS_AS(rp::decode(error_header, {}), wire_error);
 }
 
-TEST_CASE("garbage never crashes the relay frame reader", "[relay_frame]") {
+TEST_CASE("garbage is refused cleanly and every frame read from it encodes back the same",
+          "[relay_frame]") {
+    constexpr std::array<std::uint8_t, 7> known{0x01, 0x02, 0x03, 0x11, 0x12, 0x13, 0x1f};
     std::uint32_t state = 12345;
+    int frames = 0;
+    int refused = 0;
     for (int round = 0; round < 2000; ++round) {
         std::vector<std::uint8_t> junk(static_cast<std::size_t>(round % 40));
         for (auto& b : junk) {
             state = state * 1103515245 + 12345;
             b = static_cast<std::uint8_t>(state >> 16);
         }
-        if (round % 3 == 0 && junk.size() >= 5) {
-            std::memcpy(junk.data(), "FRLY\x01", 5);  // get past the magic sometimes
+        if (round % 3 == 0 && junk.size() >= rp::header_size) {
+            // Get past the magic, and often the type and length checks too.
+            std::memcpy(junk.data(), "FRLY\x01", 5);
+            if (round % 2 == 0) {
+                junk[5] = known[static_cast<std::size_t>(junk[5]) % known.size()];
+                junk[6] = 0;
+                junk[7] = static_cast<std::uint8_t>(junk[7] % 8);
+            }
         }
         frame_reader<rp::format> reader(rp::max_payload);
+        // Any exception but wire_error fails the test case.
         try {
             for (const auto& f : feed(reader, junk, 3)) {
-                (void)rp::decode(std::span(f).first(rp::header_size),
-                                 std::span(f).subspan(rp::header_size));
+                const auto d = rp::decode(std::span(f).first(rp::header_size),
+                                          std::span(f).subspan(rp::header_size));
+                ++frames;
+                INFO("round " << round);
+                CHECK(rp::encode(d) == f);
             }
         } catch (const wire_error&) {
+            ++refused;
         }
     }
+    CHECK(frames > 20);
+    CHECK(refused > 100);
 }
 
 TEST_CASE("records: round trip splits limits", "[record]") {

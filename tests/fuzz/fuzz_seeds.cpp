@@ -1,0 +1,115 @@
+// Writes seed corpora of valid inputs for the fuzz targets: fuzz_seeds DIR makes DIR/<target>/.
+// The record seeds are a real transfer's messages sealed with the fuzz key, so that the fuzzer
+// starts past authentication instead of having to guess a GCM tag.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/message.hpp"
+#include "common/relay_frame.hpp"
+#include "tests/fuzz/record_stream.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace msg = ferry::msg;
+namespace rp = ferry::relay_proto;
+using bytes = std::vector<std::uint8_t>;
+
+void write_seed(const fs::path& dir, const std::string& name, std::uint8_t first,
+                const bytes& rest) {
+    fs::create_directories(dir);
+    std::ofstream out(dir / name, std::ios::binary);
+    out.put(static_cast<char>(first));
+    out.write(reinterpret_cast<const char*>(rest.data()),
+              static_cast<std::streamsize>(rest.size()));
+}
+
+bytes data_message(std::size_t n) {
+    bytes b(1 + n, 'x');
+    b[0] = static_cast<std::uint8_t>(msg::type::data);
+    return b;
+}
+
+// Message sequences a receiver may see, each one seed.
+std::vector<std::vector<bytes>> conversations() {
+    msg::digest d{};
+    d.fill(0x5e);
+    const auto offer = msg::encode(msg::offer{0, 300, "report.pdf"});
+    return {
+        {offer, data_message(200), data_message(100), msg::encode(msg::done{d})},
+        {offer, data_message(300), msg::encode(msg::abort{msg::reason::local_io, "disk full"})},
+        {msg::encode(msg::offer{0, 0, "empty.txt"}), msg::encode(msg::done{d})},
+        {msg::encode(msg::accept{}), msg::encode(msg::verified{d})},
+        {msg::encode(msg::refuse{msg::reason::no_space, "1 MiB free"})},
+    };
+}
+
+void record_seeds(const fs::path& dir) {
+    int n = 0;
+    for (const auto& c : conversations()) {
+        bytes wire;
+        ferry::fuzz::seal_records(c, wire);
+        bytes plain;
+        for (const auto& p : c) {
+            plain.push_back(static_cast<std::uint8_t>(p.size() >> 8));
+            plain.push_back(static_cast<std::uint8_t>(p.size()));
+            plain.insert(plain.end(), p.begin(), p.end());
+        }
+        for (const std::uint8_t piece : {std::uint8_t{0}, std::uint8_t{1}, std::uint8_t{20}}) {
+            write_seed(dir, "wire-" + std::to_string(n), piece, wire);
+            write_seed(dir, "plain-" + std::to_string(n), static_cast<std::uint8_t>(0x80 | piece),
+                       plain);
+            ++n;
+        }
+    }
+}
+
+void relay_frame_seeds(const fs::path& dir) {
+    const std::vector<rp::frame> frames{
+        {rp::frame_type::allocate, 0, {}, {}},
+        {rp::frame_type::claim, 7, {}, {}},
+        {rp::frame_type::ping, 0, {}, {}},
+        {rp::frame_type::allocated, 123456, {}, {}},
+        {rp::frame_type::paired, 0, {}, {}},
+        {rp::frame_type::pong, 0, {}, "ferry-relay 0.1.0"},
+        {rp::frame_type::error, 0, rp::error_code::unknown_nameplate, "no sender is waiting"},
+    };
+    bytes all;
+    int n = 0;
+    for (const auto& f : frames) {
+        const auto b = rp::encode(f);
+        all.insert(all.end(), b.begin(), b.end());
+        write_seed(dir, "frame-" + std::to_string(n++), 0, b);
+    }
+    write_seed(dir, "all-in-pieces-of-3", 2, all);
+}
+
+void message_seeds(const fs::path& dir) {
+    int n = 0;
+    for (const auto& c : conversations()) {
+        for (const auto& m : c) {
+            // fuzz_message takes the message itself: no selector byte.
+            fs::create_directories(dir);
+            std::ofstream out(dir / ("message-" + std::to_string(n++)), std::ios::binary);
+            out.write(reinterpret_cast<const char*>(m.data()),
+                      static_cast<std::streamsize>(m.size()));
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    if (argc != 2) {
+        std::cerr << "usage: fuzz_seeds DIR\n";
+        return 2;
+    }
+    const fs::path dir = argv[1];
+    record_seeds(dir / "fuzz_record");
+    relay_frame_seeds(dir / "fuzz_relay_hello");
+    message_seeds(dir / "fuzz_message");
+    return 0;
+}
