@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <poll.h>
+#include <pty.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
@@ -151,4 +156,42 @@ TEST_CASE("a progress bar gone without finish ends its line", "[progress]") {
         CHECK_FALSE(status_line_open());
     }
     CHECK(quiet.text().empty());
+}
+
+TEST_CASE("the bar takes the terminal's real width, even a narrow one", "[progress]") {
+    int master = -1;
+    int slave = -1;
+    REQUIRE(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+    std::FILE* out = ::fdopen(slave, "w");
+    REQUIRE(out != nullptr);
+    for (const unsigned short columns : std::initializer_list<unsigned short>{20, 21, 30}) {
+        INFO(columns);
+        winsize ws{};
+        ws.ws_col = columns;
+        ws.ws_row = 24;
+        REQUIRE(::ioctl(master, TIOCSWINSZ, &ws) == 0);
+        {
+            progress_bar bar("report.pdf", 100, true, out);
+            bar.update(50);
+            // Read what the bar drew, up to its erase-to-end-of-line, waiting at most 10 s.
+            std::string drawn;
+            while (drawn.find("\x1b[K") == std::string::npos) {
+                pollfd p{master, POLLIN, 0};
+                REQUIRE(::poll(&p, 1, 10'000) == 1);
+                char buffer[512];
+                const auto n = ::read(master, buffer, sizeof buffer);
+                REQUIRE(n > 0);
+                drawn.append(buffer, static_cast<std::size_t>(n));
+            }
+            const auto start = drawn.rfind('\r');
+            REQUIRE(start != std::string::npos);
+            const auto line = drawn.substr(start + 1, drawn.find("\x1b[K") - start - 1);
+            INFO(line);
+            CHECK(utf8::length(line) < columns);
+            CHECK_THAT(line, Catch::Contains("50% ["));
+            end_status_line();
+        }
+    }
+    std::fclose(out);
+    ::close(master);
 }
