@@ -97,6 +97,13 @@ int run(int argc, char** argv) {
     std::string lan_timeout = "5s";
     receive->add_option("--lan-timeout", lan_timeout,
                         "LAN mode: how long to look for the sender (default 5s)");
+    std::string accept_timeout = "30min";
+    receive->add_option("--accept-timeout", accept_timeout,
+                        "How long the Accept? question waits for an answer (default 30min)");
+    // Not for people: how often a deciding receiver tells the sender, so that tests can keep a
+    // pair alive past a short relay idle limit.
+    std::string keepalive_interval = "15s";
+    receive->add_option("--keepalive-interval", keepalive_interval)->group("");
 
     ferry::cli::relay_settings relay_opts;
     auto* relay = app.add_subcommand("relay", "Run a relay that pairs senders and receivers");
@@ -128,6 +135,8 @@ int run(int argc, char** argv) {
         if (r.relay) recv_opts.relay = *r.relay;
         recv_opts.lan = !r.relay;
         recv_opts.lan_timeout = ferry::parse_duration(lan_timeout);
+        recv_opts.prompt.answer_within = ferry::parse_duration(accept_timeout);
+        recv_opts.prompt.keepalive_every = ferry::parse_duration(keepalive_interval);
         recv_opts.quiet = quiet;
         std::string code;
         for (const auto& part : code_parts)

@@ -111,6 +111,9 @@ message decode(byte_span payload) {
             return with_digest<verified>(c, "verified");
         case type::abort:
             return with_reason<abort>(c, "abort");
+        case type::keepalive:
+            c.finish("keepalive");
+            return keepalive{};
     }
     throw wire_error(fmt::format("unknown message type 0x{:02x}", t));
 }
@@ -154,6 +157,9 @@ std::vector<std::uint8_t> encode(const message& m) {
             out.push_back(static_cast<std::uint8_t>(type::abort));
             out.push_back(static_cast<std::uint8_t>(a.why));
             put_text(out, a.text);
+        }
+        void operator()(const keepalive&) const {
+            out.push_back(static_cast<std::uint8_t>(type::keepalive));
         }
     };
     std::visit(visitor{out}, m);

@@ -26,6 +26,7 @@ enum class type : std::uint8_t {
     done = 0x05,
     verified = 0x06,
     abort = 0x07,
+    keepalive = 0x08,  // receiver, while its person decides: keeps the relay's idle limit away
 };
 
 enum class reason : std::uint8_t {
@@ -62,8 +63,9 @@ struct abort {
     reason why{};
     std::string text;
 };
+struct keepalive {};
 
-using message = std::variant<offer, accept, refuse, data, done, verified, abort>;
+using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive>;
 
 // Decodes one record payload; throws wire_error with a clear message on anything malformed.
 message decode(byte_span payload);

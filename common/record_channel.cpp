@@ -63,6 +63,10 @@ awaitable<void> record_channel::send_message(const msg::message& m) {
     co_await send(bytes.size());
 }
 
+awaitable<void> record_channel::wait_readable() {
+    co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
+}
+
 awaitable<msg::message> record_channel::receive_message() {
     co_return msg::decode(co_await receive());
 }

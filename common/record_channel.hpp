@@ -35,6 +35,10 @@ class record_channel {
     awaitable<void> send_message(const msg::message& m);
     awaitable<msg::message> receive_message();
 
+    // Completes once the peer has sent something or closed, without reading it. Records are read
+    // exactly, so nothing is buffered here, and cancelling this wait loses no byte.
+    awaitable<void> wait_readable();
+
   private:
     tcp::socket& socket_;
     deadline& deadline_;

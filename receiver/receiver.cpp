@@ -5,8 +5,6 @@
 #include <cerrno>
 #include <optional>
 
-#include <iostream>
-
 #include <fmt/format.h>
 
 #include "common/client_runner.hpp"
@@ -22,6 +20,8 @@
 #include "common/text.hpp"
 #include "common/units.hpp"
 #include "common/wire_error.hpp"
+#include "receiver/accept_prompt.hpp"
+#include "receiver/cut_off.hpp"
 #include "receiver/lan_finder.hpp"
 #include "receiver/safe_file.hpp"
 
@@ -41,22 +41,6 @@ awaitable<void> refuse(record_channel& channel, msg::reason why, std::string_vie
     co_await channel.send_message(m);
 }
 
-bool ask(const std::string& question) {
-    fmt::print(stderr, "{} [y/N] ", question);
-    std::fflush(stderr);
-    std::string answer;
-    errno = 0;
-    if (!std::getline(std::cin, answer)) {
-        // Ctrl-C at the prompt interrupts the read: that is an interrupt, not a "no".
-        if (errno == EINTR) {
-            std::fputc('\n', stderr);
-            throw failure(exit_code::interrupted, "interrupted");
-        }
-        return false;
-    }
-    return answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes";
-}
-
 std::string dir_text(const std::filesystem::path& dir) {
     auto s = dir.string();
     if (!s.ends_with('/')) s += '/';
@@ -73,11 +57,6 @@ std::string for_the_sender(const failure& f) {
 }
 
 // The connection ended during the data phase, `progress` into it.
-struct cut_off : connection_closed {
-    cut_off(const connection_closed& e, std::string p)
-        : connection_closed(e), progress(std::move(p)) {}
-    std::string progress;
-};
 struct lost_at {
     connection_closed closed;
     std::string detail;  // how far the data had come, if it had started
@@ -138,6 +117,43 @@ awaitable<std::string> receive_data(record_channel& channel, safe_file& file,
     }
 }
 
+// Asks the person, unless there is no terminal to ask on; returns only on a yes.
+awaitable<void> ask_to_accept(record_channel& channel, const options& opts,
+                              const msg::offer& offered, const std::string& name,
+                              deadline& activity) {
+    const auto shown_name = printable(offered.name);
+    const auto renamed = name != offered.name;
+    if (isatty(STDIN_FILENO) == 0) {
+        co_await refuse(channel, msg::reason::not_interactive, "");
+        throw failure(exit_code::peer,
+                      fmt::format("refused '{}' ({}): there is no terminal to ask on; "
+                                  "add --yes to accept without asking",
+                                  shown_name, format_size(offered.size)));
+    }
+    const auto question =
+        renamed ? fmt::format("Receive '{}' ({}) into {} as '{}' ('{}' exists)? Accept?",
+                              shown_name, format_size(offered.size), dir_text(opts.output_dir),
+                              printable(name), shown_name)
+                : fmt::format("Receive '{}' ({}) into {}? Accept?", shown_name,
+                              format_size(offered.size), dir_text(opts.output_dir));
+    // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
+    activity.set(opts.prompt.answer_within + 1min);
+    accept_prompt prompt(channel, opts.prompt);
+    const auto said = co_await prompt.ask(question);
+    activity.set(5min);
+    if (said == answer::no_answer) {
+        const auto waited = format_duration(opts.prompt.answer_within);
+        const auto text = fmt::format("no answer within {}", waited);
+        co_await refuse(channel, msg::reason::declined, text);
+        throw failure(exit_code::peer,
+                      fmt::format("no answer within {}: the transfer was refused", waited));
+    }
+    if (said == answer::no) {
+        co_await refuse(channel, msg::reason::declined, "");
+        throw failure(exit_code::peer, "you declined the transfer");
+    }
+}
+
 // The relay given, or in LAN mode the sender's own relay, found by its announcement.
 awaitable<tcp::socket> connect_to_relay(const options& opts, const code& c) {
     if (!opts.lan) co_return co_await connect_relay(opts.relay, 10s);
@@ -187,27 +203,7 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity) {
     }
 
     const auto name = first_free_name(opts.output_dir, offered->name);
-    const auto renamed = name != offered->name;
-    if (!opts.yes) {
-        if (isatty(STDIN_FILENO) == 0) {
-            co_await refuse(*channel, msg::reason::not_interactive, "");
-            throw failure(exit_code::peer,
-                          fmt::format("refused '{}' ({}): there is no terminal to ask on; "
-                                      "add --yes to accept without asking",
-                                      shown_name, format_size(offered->size)));
-        }
-        const auto question =
-            renamed ? fmt::format("Receive '{}' ({}) into {} as '{}' ('{}' exists)? Accept?",
-                                  shown_name, format_size(offered->size), dir_text(opts.output_dir),
-                                  printable(name), shown_name)
-                    : fmt::format("Receive '{}' ({}) into {}? Accept?", shown_name,
-                                  format_size(offered->size), dir_text(opts.output_dir));
-        if (!ask(question)) {
-            co_await refuse(*channel, msg::reason::declined, "");
-            throw failure(exit_code::peer, "you declined the transfer");
-        }
-        activity.extend();
-    }
+    if (!opts.yes) co_await ask_to_accept(*channel, opts, *offered, name, activity);
 
     // Created before saying yes, so that a folder we cannot write to is a refusal the sender
     // hears about, not a connection that just drops.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/address.hpp"
+#include "receiver/accept_prompt.hpp"
 
 namespace ferry::receiver {
 
@@ -16,6 +17,7 @@ struct options {
     bool quiet = false;  // errors only
     bool lan = false;    // find the sender by its LAN announcement instead of using `relay`
     std::chrono::milliseconds lan_timeout{5000};
+    prompt_limits prompt;  // the Accept? question: its time limit and keepalive interval
 };
 
 // Receives one file into options.output_dir. Throws failure on every error; returns on success.

@@ -61,8 +61,13 @@ std::string receive_command(const options& opts, const code& c) {
     return fmt::format("ferry receive --relay {} {}", opts.relay.text(), c.text());
 }
 
+// A receiver whose person is still deciding says so with KEEPALIVE every few seconds.
 awaitable<void> expect_accept(record_channel& channel) {
-    const auto answer = co_await channel.receive_message();
+    auto answer = co_await channel.receive_message();
+    while (std::holds_alternative<msg::keepalive>(answer)) {
+        auto next = co_await channel.receive_message();  // named: the GCC 12 note
+        answer = std::move(next);
+    }
     if (std::holds_alternative<msg::accept>(answer)) co_return;
     if (const auto* r = std::get_if<msg::refuse>(&answer)) {
         throw failure(exit_code::peer,
@@ -125,7 +130,9 @@ awaitable<void> run(const options& opts, file_source& file, deadline& activity,
     const msg::message offer = msg::offer{0, file.size(), file.name()};
     co_await channel->send_message(offer);
     if (!opts.quiet) fmt::print(stderr, "Waiting for the receiver to accept...\n");
-    activity.set(24h);  // a person may take their time to say yes; the relay's idle limit applies
+    // A person may take their time to say yes (the receiver bounds that wait, --accept-timeout),
+    // and the receiver's KEEPALIVEs move this deadline while they do.
+    activity.set(2min);
     co_await expect_accept(*channel);
     activity.set(5min);
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -44,7 +45,17 @@ std::string ferry_binary() {
     return FERRY_BINARY;
 }
 
-process::process(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
+process::process(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+                 input in) {
+    int terminal = -1;
+    if (in == input::terminal) {
+        int slave = -1;
+        if (::openpty(&terminal_, &slave, nullptr, nullptr, nullptr) != 0) {
+            throw std::runtime_error("openpty failed");
+        }
+        ::fcntl(terminal_, F_SETFD, FD_CLOEXEC);
+        terminal = slave;
+    }
     int out[2];
     int err[2];
     if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
@@ -69,8 +80,8 @@ process::process(const std::vector<std::string>& args, const std::vector<std::st
     if (pid_ == 0) {
         // An in-process relay ignores SIGPIPE; the child starts as it would from a shell.
         ::signal(SIGPIPE, SIG_DFL);
-        const int devnull = ::open("/dev/null", O_RDONLY);
-        ::dup2(devnull, 0);
+        const int stdin_fd = terminal >= 0 ? terminal : ::open("/dev/null", O_RDONLY);
+        ::dup2(stdin_fd, 0);
         ::dup2(out[1], 1);
         ::dup2(err[1], 2);
         ::execve(argv[0], argv.data(), envp.data());
@@ -78,6 +89,7 @@ process::process(const std::vector<std::string>& args, const std::vector<std::st
     }
     ::close(out[1]);
     ::close(err[1]);
+    if (terminal >= 0) ::close(terminal);
     // glibc 2.36's <sys/pidfd.h> lacks extern "C": the system call itself.
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     out_ = out[0];
@@ -87,6 +99,7 @@ process::process(const std::vector<std::string>& args, const std::vector<std::st
         ::waitpid(pid_, nullptr, 0);
         ::close(out_);
         ::close(err_);
+        if (terminal_ >= 0) ::close(terminal_);
         throw std::runtime_error("pidfd_open failed");
     }
     // stderr is read only at the end; make sure a chatty child never blocks on a full pipe.
@@ -101,6 +114,7 @@ process::~process() {
     ::close(pidfd_);
     ::close(out_);
     ::close(err_);
+    if (terminal_ >= 0) ::close(terminal_);
 }
 
 std::string process::read_line(std::chrono::milliseconds timeout) {
@@ -117,6 +131,29 @@ std::string process::wait_for_error_line(std::string_view text, std::chrono::mil
         if (line->find(text) != std::string::npos) return *line;
     }
     return {};
+}
+
+bool process::wait_for_error_text(std::string_view text, std::chrono::milliseconds timeout) {
+    const auto until = deadline_in(timeout);
+    while (err_buffer_.find(text) == std::string::npos) {
+        const auto left = milliseconds_until(until);
+        if (left <= 0) return false;
+        pollfd p{err_, POLLIN, 0};
+        if (::poll(&p, 1, left) <= 0) continue;
+        char buf[4096];
+        const auto n = ::read(err_, buf, sizeof buf);
+        if (n <= 0) return false;
+        err_buffer_.append(buf, static_cast<std::size_t>(n));
+        err_log_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+void process::type(std::string_view text) {
+    if (terminal_ < 0) throw std::logic_error("type(): the child has no terminal");
+    if (::write(terminal_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        throw std::runtime_error("writing to the child's terminal failed");
+    }
 }
 
 std::optional<std::string> process::next_line(int fd, std::string& buffer, std::string* log,

@@ -10,11 +10,14 @@
 
 namespace ferry::test {
 
-// A child process with its stdout and stderr on pipes and stdin from /dev/null.
+// Where a child's stdin comes from: /dev/null, or a pseudo-terminal the test types into.
+enum class input { none, terminal };
+
+// A child process with its stdout and stderr on pipes and stdin from /dev/null or a pty.
 class process {
   public:
     explicit process(const std::vector<std::string>& args,
-                     const std::vector<std::string>& extra_env = {});
+                     const std::vector<std::string>& extra_env = {}, input in = input::none);
     ~process();  // kills the child if still running
     process(const process&) = delete;
     process& operator=(const process&) = delete;
@@ -27,6 +30,12 @@ class process {
     // (or stderr closed first).
     std::string wait_for_error_line(std::string_view text,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Waits until stderr shows `text`, a line's end not needed (a prompt); false if it did not
+    // in time. What it read stays for the line readers.
+    bool wait_for_error_text(std::string_view text,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Types on the child's terminal (input::terminal only), as a person would.
+    void type(std::string_view text);
     // Exit code (128 + signal if killed); kills it and returns -1 on timeout.
     int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
     [[nodiscard]] bool running();
@@ -49,6 +58,7 @@ class process {
     int pidfd_ = -1;  // readable once the child has exited
     int out_ = -1;
     int err_ = -1;
+    int terminal_ = -1;  // the pty's master side, with input::terminal
     std::string out_buffer_;
     std::string err_buffer_;
     std::string err_log_;  // all of stderr read so far

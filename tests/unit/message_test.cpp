@@ -26,6 +26,7 @@ TEST_CASE("transfer messages round-trip", "[message]") {
         msg::done{some_digest()},
         msg::verified{some_digest()},
         msg::abort{msg::reason::local_io, "disk full"},
+        msg::keepalive{},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);
@@ -35,6 +36,9 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     }
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
+    CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
+    CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{0x08, 0}),
+                      Catch::Contains("trailing garbage"));
 }
 
 TEST_CASE("every truncation of a message is refused", "[message]") {

@@ -1,0 +1,122 @@
+#include "receiver/accept_prompt.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "common/exit_code.hpp"
+#include "common/message.hpp"
+#include "common/progress.hpp"
+#include "common/race.hpp"
+#include "common/text.hpp"
+#include "receiver/cut_off.hpp"
+
+namespace ferry::receiver {
+
+namespace {
+
+constexpr std::size_t max_answer_bytes = 1024;  // a longer line is not a yes
+
+bool is_yes(std::string_view line) {
+    const auto end = line.find_last_not_of(" \t\r\n");
+    line = end == std::string_view::npos ? std::string_view{} : line.substr(0, end + 1);
+    const auto start = line.find_first_not_of(" \t");
+    if (start != std::string_view::npos) line.remove_prefix(start);
+    return line == "y" || line == "Y" || line == "yes" || line == "Yes";
+}
+
+}  // namespace
+
+accept_prompt::accept_prompt(record_channel& channel, prompt_limits limits)
+    : channel_(channel), limits_(limits) {}
+
+awaitable<answer> accept_prompt::ask(const std::string& question) {
+    fmt::print(stderr, "{} [y/N] ", question);
+    std::fflush(stderr);
+    open_status_line(stderr);  // Ctrl-C or an error ends this line before its message
+    // A duplicate of stdin, so that closing the descriptor leaves stdin open. Waiting for it to
+    // be readable does not make it non-blocking; the read that follows has a line to return.
+    const int fd = ::dup(STDIN_FILENO);
+    if (fd < 0) throw failure(exit_code::local_io, "cannot read the answer from the terminal");
+    asio::posix::stream_descriptor terminal(co_await asio::this_coro::executor, fd);
+    const auto give_up_at = clock::now() + limits_.answer_within;
+    for (;;) {
+        const auto now = clock::now();
+        if (now >= give_up_at) {
+            end_status_line();
+            co_return answer::no_answer;
+        }
+        const auto step = std::min<clock::duration>(limits_.keepalive_every, give_up_at - now);
+        event_ = event::none;
+        co_await race(wait_terminal(terminal), sender_or_tick(step));
+        if (event_ == event::sender) co_await sender_spoke();
+        if (event_ == event::tick) {
+            const msg::message still_deciding = msg::keepalive{};
+            co_await channel_.send_message(still_deciding);
+        }
+        if (event_ == event::terminal && read_terminal(terminal.native_handle())) break;
+    }
+    if (input_ended_) {
+        end_status_line();  // Ctrl-D: nothing echoed a newline
+    } else {
+        open_status_line(nullptr);  // the person's Enter ended the line
+    }
+    co_return !input_ended_ && is_yes(line_) ? answer::yes : answer::no;
+}
+
+awaitable<void> accept_prompt::wait_terminal(asio::posix::stream_descriptor& terminal) {
+    co_await terminal.async_wait(asio::posix::stream_descriptor::wait_read, use_awaitable);
+    event_ = event::terminal;
+}
+
+awaitable<void> accept_prompt::sender_or_tick(clock::duration d) {
+    co_await race(wait_sender(), tick(d));
+}
+
+awaitable<void> accept_prompt::wait_sender() {
+    co_await channel_.wait_readable();
+    event_ = event::sender;
+}
+
+awaitable<void> accept_prompt::tick(clock::duration d) {
+    co_await sleep_for(d);
+    event_ = event::tick;
+}
+
+bool accept_prompt::read_terminal(int fd) {
+    char buffer[256];
+    const auto n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+    if (n <= 0) {
+        input_ended_ = true;  // Ctrl-D, or the terminal went away
+        return true;
+    }
+    line_.append(buffer, static_cast<std::size_t>(n));
+    if (line_.size() > max_answer_bytes) line_.clear();
+    return line_.find('\n') != std::string::npos;
+}
+
+// The sender says nothing until it has the answer: whatever comes now ends the question.
+awaitable<void> accept_prompt::sender_spoke() {
+    end_status_line();
+    msg::message m;
+    try {
+        auto got = co_await channel_.receive_message();  // named: the GCC 12 note
+        m = std::move(got);
+    } catch (const connection_closed& e) {
+        throw cut_off(e, "while you were deciding; nothing was saved");
+    }
+    if (const auto* a = std::get_if<msg::abort>(&m)) {
+        throw failure(exit_code::peer,
+                      fmt::format("the sender stopped while you were deciding: {}{}{}",
+                                  msg::describe(a->why), a->text.empty() ? "" : ": ",
+                                  printable(a->text)));
+    }
+    throw wire_error("the sender sent something before the answer to its offer");
+}
+
+}  // namespace ferry::receiver
