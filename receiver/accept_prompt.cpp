@@ -111,10 +111,10 @@ awaitable<void> accept_prompt::sender_spoke() {
         throw cut_off(e, "while you were deciding; nothing was saved");
     }
     if (const auto* a = std::get_if<msg::abort>(&m)) {
-        throw failure(exit_code::peer,
-                      fmt::format("the sender stopped while you were deciding: {}{}{}",
-                                  msg::describe(a->why), a->text.empty() ? "" : ": ",
-                                  printable(a->text)));
+        throw failure(
+            exit_code::peer,
+            fmt::format("the sender stopped while you were deciding: {}{}{}", msg::describe(a->why),
+                        a->text.empty() ? "" : ": ", printable(a->text)));
     }
     throw wire_error("the sender sent something before the answer to its offer");
 }

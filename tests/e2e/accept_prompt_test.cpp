@@ -18,8 +18,8 @@ namespace {
 std::unique_ptr<process> start_asking_receiver(const std::string& relay, const std::string& code,
                                                const fs::path& out_dir,
                                                const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{ferry_binary(), "receive", "--relay", relay,
-                                  "-o",           out_dir.string()};
+    std::vector<std::string> args{ferry_binary(), "receive", "--relay",
+                                  relay,          "-o",      out_dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(code);
     return std::make_unique<process>(args, std::vector<std::string>{}, input::terminal);
