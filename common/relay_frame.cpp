@@ -31,6 +31,14 @@ void expect_size(const char* what, byte_span payload, std::size_t size) {
     }
 }
 
+// ERROR and PONG texts are at most max_message bytes, as encode() writes them.
+void expect_text(const char* what, byte_span text) {
+    if (text.size() > max_message) {
+        throw wire_error(fmt::format("relay {} text of {} bytes is over the limit of {}", what,
+                                     text.size(), max_message));
+    }
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> encode(const frame& f) {
@@ -98,9 +106,11 @@ frame decode(byte_span header, byte_span payload) {
         case frame_type::error:
             if (payload.empty()) throw wire_error("relay error frame without an error code");
             f.error = static_cast<error_code>(payload[0]);
+            expect_text("error", payload.subspan(1));
             f.text = std::string(as_chars(payload.subspan(1)));
             break;
         case frame_type::pong:
+            expect_text("pong", payload);
             f.text = std::string(as_chars(payload));
             break;
         case frame_type::allocate:

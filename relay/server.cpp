@@ -343,10 +343,11 @@ awaitable<void> server::serve_sender(connection& c) {
         co_return;
     }
     if (table_.waiting_from(c.ip) >= limits_.max_waiting_per_address) {
-        spdlog::warn("{}: refused: {} senders from this address already waiting", c.address,
-                     limits_.max_waiting_per_address);
-        const auto text = fmt::format("{} transfers from your address are already waiting",
-                                      limits_.max_waiting_per_address);
+        spdlog::warn("{}: refused: {} from this address already waiting", c.address,
+                     plural(limits_.max_waiting_per_address, "sender"));
+        const auto text = fmt::format("{} from your address {} already waiting",
+                                      plural(limits_.max_waiting_per_address, "transfer"),
+                                      limits_.max_waiting_per_address == 1 ? "is" : "are");
         co_await refuse(c.socket, rp::error_code::too_many_waiting, text);
         co_return;
     }

@@ -53,12 +53,14 @@ std::string read_text(raw_client& c, std::size_t n) {
     return got;
 }
 
-void expect_error(raw_client& c, rp::error_code code) {
+// The error's text, once its code is checked.
+std::string expect_error(raw_client& c, rp::error_code code) {
     const auto [type, payload] = c.read_frame();
     REQUIRE(type == error_type);
     REQUIRE(!payload.empty());
     CHECK(payload[0] == static_cast<std::uint8_t>(code));
     CHECK(c.at_eof());
+    return std::string(payload.begin() + 1, payload.end());
 }
 
 }  // namespace
@@ -284,7 +286,18 @@ TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
         allocate(b);
         raw_client c(relay.port());
         c.send(allocate_frame());
-        expect_error(c, rp::error_code::too_many_waiting);
+        CHECK(expect_error(c, rp::error_code::too_many_waiting) ==
+              "2 transfers from your address are already waiting");
+    }
+    SECTION("one waiting sender per address") {
+        limits.max_waiting_per_address = 1;
+        relay_fixture relay(limits);
+        raw_client a(relay.port());
+        allocate(a);
+        raw_client b(relay.port());
+        b.send(allocate_frame());
+        CHECK(expect_error(b, rp::error_code::too_many_waiting) ==
+              "1 transfer from your address is already waiting");
     }
     SECTION("sessions") {
         limits.max_sessions = 1;

@@ -150,6 +150,17 @@ TEST_CASE("bad relay frames are refused with a clear error", "[relay_frame]") {
     CHECK_THROWS_WITH(rp::decode(claim_header, zero), Catch::Contains("nameplate 0"));
     const std::vector<std::uint8_t> error_header{'F', 'R', 'L', 'Y', 1, 0x1f, 0, 0};
     CHECK_THROWS_AS(rp::decode(error_header, {}), wire_error);
+    // ERROR and PONG texts: up to the 400 bytes encode() writes, not the 511 a frame could hold.
+    std::vector<std::uint8_t> error_text(1 + rp::max_message, 'e');
+    error_text[0] = 2;
+    CHECK(rp::decode(error_header, error_text).text.size() == rp::max_message);
+    error_text.push_back('e');
+    CHECK_THROWS_WITH(rp::decode(error_header, error_text), Catch::Contains("over the limit"));
+    const std::vector<std::uint8_t> pong_header{'F', 'R', 'L', 'Y', 1, 0x13, 0, 0};
+    std::vector<std::uint8_t> pong_text(rp::max_message, 'p');
+    CHECK(rp::decode(pong_header, pong_text).text.size() == rp::max_message);
+    pong_text.push_back('p');
+    CHECK_THROWS_WITH(rp::decode(pong_header, pong_text), Catch::Contains("over the limit"));
 }
 
 TEST_CASE("garbage is refused cleanly and every frame read from it encodes back the same",
