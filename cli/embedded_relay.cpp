@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "common/exit_code.hpp"
+#include "common/ui/exit_code.hpp"
 
 namespace ferry::cli {
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <thread>
 
-#include "common/asio.hpp"
+#include "common/net/asio.hpp"
 #include "relay/server.hpp"
 
 namespace ferry::cli {

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "common/address.hpp"
-#include "common/client_runner.hpp"
-#include "common/exit_code.hpp"
-#include "common/logging.hpp"
-#include "common/relay_client.hpp"
-#include "common/units.hpp"
+#include "common/net/address.hpp"
+#include "common/net/client_runner.hpp"
+#include "common/net/relay_client.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/logging.hpp"
+#include "common/ui/units.hpp"
 #include "relay/server.hpp"
 #include "relay/signal_stopper.hpp"
 

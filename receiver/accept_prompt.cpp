@@ -8,11 +8,12 @@
 
 #include <fmt/format.h>
 
-#include "common/exit_code.hpp"
-#include "common/message.hpp"
-#include "common/progress.hpp"
-#include "common/race.hpp"
-#include "common/text.hpp"
+#include "common/net/race.hpp"
+#include "common/transfer/message.hpp"
+#include "common/transfer/message_channel.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/progress.hpp"
+#include "common/ui/text.hpp"
 #include "receiver/cut_off.hpp"
 
 namespace ferry::receiver {
@@ -56,7 +57,7 @@ awaitable<answer> accept_prompt::ask(const std::string& question) {
         if (event_ == event::sender) co_await sender_spoke();
         if (event_ == event::tick) {
             const msg::message still_deciding = msg::keepalive{};
-            co_await channel_.send_message(still_deciding);
+            co_await send_message(channel_, still_deciding);
         }
         if (event_ == event::terminal && read_terminal(terminal.native_handle())) break;
     }
@@ -105,7 +106,7 @@ awaitable<void> accept_prompt::sender_spoke() {
     end_status_line();
     msg::message m;
     try {
-        auto got = co_await channel_.receive_message();  // named: the GCC 12 note
+        auto got = co_await receive_message(channel_);  // named: the GCC 12 note
         m = std::move(got);
     } catch (const connection_closed& e) {
         throw cut_off(e, "while you were deciding; nothing was saved");

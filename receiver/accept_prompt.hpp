@@ -3,8 +3,8 @@
 #include <chrono>
 #include <string>
 
-#include "common/asio.hpp"
-#include "common/record_channel.hpp"
+#include "common/net/asio.hpp"
+#include "common/session/record_channel.hpp"
 
 namespace ferry::receiver {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "common/wire_error.hpp"
+#include "common/wire/wire_error.hpp"
 
 namespace ferry::receiver {
 

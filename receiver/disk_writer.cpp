@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "common/exit_code.hpp"
+#include "common/ui/exit_code.hpp"
 
 namespace ferry::receiver {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <thread>
 
-#include "common/bytes.hpp"
-#include "common/sha256.hpp"
+#include "common/crypto/sha256.hpp"
+#include "common/wire/bytes.hpp"
 
 namespace ferry::receiver {
 

@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
-#include "common/exit_code.hpp"
-#include "common/interfaces.hpp"
-#include "common/lan.hpp"
-#include "common/race.hpp"
+#include "common/net/interfaces.hpp"
+#include "common/net/race.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/wire/lan.hpp"
 
 namespace ferry::receiver {
 

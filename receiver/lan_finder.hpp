@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <optional>
 
-#include "common/asio.hpp"
-#include "common/deadline.hpp"
-#include "common/lan.hpp"
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
+#include "common/wire/lan.hpp"
 
 namespace ferry::receiver {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "common/address.hpp"
+#include "common/net/address.hpp"
 #include "receiver/accept_prompt.hpp"
 
 namespace ferry::receiver {

@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
-#include "common/exit_code.hpp"
-#include "common/sha256.hpp"
-#include "common/text.hpp"
+#include "common/crypto/sha256.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/text.hpp"
 #include "receiver/numbered_name.hpp"
 
 namespace ferry::receiver {

@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <unordered_map>
 
-#include "common/asio.hpp"
-#include "common/deadline.hpp"
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
 
 namespace ferry::relay {
 

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "common/units.hpp"
+#include "common/ui/units.hpp"
 
 namespace ferry::relay {
 

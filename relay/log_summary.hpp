@@ -10,8 +10,8 @@
 
 #include <spdlog/common.h>
 
-#include "common/asio.hpp"
-#include "common/deadline.hpp"
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
 
 namespace ferry::relay {
 

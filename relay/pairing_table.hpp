@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "common/asio.hpp"
+#include "common/net/asio.hpp"
 
 namespace ferry::relay {
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <utility>
 
-#include "common/deadline.hpp"
-#include "common/race.hpp"
+#include "common/net/deadline.hpp"
+#include "common/net/race.hpp"
 
 namespace ferry::relay {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/asio.hpp"
+#include "common/net/asio.hpp"
 
 namespace ferry::relay {
 

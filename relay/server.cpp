@@ -8,15 +8,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "common/address.hpp"
-#include "common/deadline.hpp"
-#include "common/exit_code.hpp"
-#include "common/proxy_header.hpp"
-#include "common/race.hpp"
-#include "common/record_channel.hpp"
-#include "common/relay_frame.hpp"
-#include "common/units.hpp"
+#include "common/net/address.hpp"
+#include "common/net/deadline.hpp"
+#include "common/net/race.hpp"
+#include "common/net/read_frame.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/units.hpp"
+#include "common/wire/relay_frame.hpp"
 #include "relay/pipe.hpp"
+#include "relay/proxy_header.hpp"
 
 namespace ferry::relay {
 
@@ -332,15 +332,40 @@ void server::release_address(const asio::ip::address& ip) {
     }
 }
 
-awaitable<void> server::serve_sender(connection& c) {
+// Frees a sender's nameplate exactly once: early when the wait fails (so that a late claim is
+// refused at once instead of landing in a wait nobody reads), else when the pair ends. A
+// receiver handed over meanwhile counts against the connection limits until then too.
+struct server::nameplate_lease {
+    server& s;
+    std::uint32_t nameplate;
+    connection& c;
+    waiting_sender& waiting;
+    bool held = true;
+    void release() {
+        if (held) s.table_.release(nameplate);
+        held = false;
+    }
+    ~nameplate_lease() {
+        c.waiting = nullptr;
+        c.peer = nullptr;
+        release();
+        if (waiting.receiver) {
+            --s.paired_receivers_;
+            s.release_address(waiting.receiver_ip);
+        }
+    }
+};
+
+// The limits a new sender must be within; false (and refused) if it is not.
+awaitable<bool> server::admit_sender(connection& c) {
     if (stopping_) {
         co_await refuse(c.socket, rp::error_code::shutting_down, "the relay is shutting down");
-        co_return;
+        co_return false;
     }
     if (table_.sessions() >= limits_.max_sessions) {
         spdlog::warn("{}: refused: {} sessions in use", c.address, table_.sessions());
         co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
-        co_return;
+        co_return false;
     }
     if (table_.waiting_from(c.ip) >= limits_.max_waiting_per_address) {
         spdlog::warn("{}: refused: {} from this address already waiting", c.address,
@@ -349,98 +374,96 @@ awaitable<void> server::serve_sender(connection& c) {
                                       plural(limits_.max_waiting_per_address, "transfer"),
                                       limits_.max_waiting_per_address == 1 ? "is" : "are");
         co_await refuse(c.socket, rp::error_code::too_many_waiting, text);
-        co_return;
+        co_return false;
     }
+    co_return true;
+}
 
+awaitable<void> server::serve_sender(connection& c) {
+    if (!co_await admit_sender(c)) co_return;
     waiting_sender waiting(executor_);
     const auto nameplate = table_.allocate(waiting, c.ip);
     c.state = phase::waiting;
     c.waiting = &waiting;
-    // Frees the nameplate exactly once: early when the wait fails (so that a late claim is
-    // refused at once instead of landing in a wait nobody reads), else when the pair ends.
-    // A receiver handed over meanwhile counts against the connection limits until then too.
-    struct release_guard {
-        server& s;
-        std::uint32_t nameplate;
-        connection& c;
-        waiting_sender& waiting;
-        bool held = true;
-        void release() {
-            if (held) s.table_.release(nameplate);
-            held = false;
-        }
-        ~release_guard() {
-            c.waiting = nullptr;
-            c.peer = nullptr;
-            release();
-            if (waiting.receiver) {
-                --s.paired_receivers_;
-                s.release_address(waiting.receiver_ip);
-            }
-        }
-    } guard{*this, nameplate, c, waiting};
+    nameplate_lease lease{*this, nameplate, c, waiting};
     const auto started = clock::now();
 
     const rp::frame allocated{rp::frame_type::allocated, nameplate, {}, {}};
     co_await send_frame(c.socket, allocated);
     spdlog::debug("{}: nameplate {} allocated", c.address, nameplate);
+    if (!co_await wait_for_receiver(c, waiting, lease)) co_return;
 
-    // Wait for a receiver, the sender leaving, or the wait limit, whichever comes first. The
-    // sender sends nothing before PAIRED, so any byte or EOF here means it is gone.
+    // This frame now owns both sockets until the pair ends.
+    tcp::socket receiver = std::move(*waiting.receiver);
+    c.peer = &receiver;
+    c.state = phase::piping;
+    co_await run_pair(c, receiver, waiting.receiver_address, nameplate, started);
+    std::error_code ignored;
+    receiver.close(ignored);
+    c.socket.close(ignored);
+}
+
+awaitable<void> server::wait_wake(waiting_sender& waiting) {
+    co_await waiting.wake.async_wait(as_tuple(use_awaitable));
+}
+
+// The sender sends nothing before PAIRED, so any byte or EOF while it waits means it is gone.
+awaitable<void> server::wait_gone(tcp::socket& socket) {
+    std::array<std::uint8_t, 1> probe{};
+    co_await socket.async_read_some(asio::buffer(probe), as_tuple(use_awaitable));
+}
+
+// Waits for a receiver, the sender leaving, or the wait limit, whichever comes first; true
+// once a receiver is handed over, else the ending is logged and told.
+awaitable<bool> server::wait_for_receiver(connection& c, waiting_sender& waiting,
+                                          nameplate_lease& lease) {
     waiting.wake.expires_after(limits_.sender_wait);
-    auto wait_wake = [&]() -> awaitable<void> {
-        co_await waiting.wake.async_wait(as_tuple(use_awaitable));
-    };
-    auto wait_sender_gone = [&]() -> awaitable<void> {
-        std::array<std::uint8_t, 1> probe{};
-        co_await c.socket.async_read_some(asio::buffer(probe), as_tuple(use_awaitable));
-    };
-    const auto woke = co_await race(wait_wake(), wait_sender_gone());
+    const auto woke = co_await race(wait_wake(waiting), wait_gone(c.socket));
     c.waiting = nullptr;
-    if (woke == 1 || !c.socket.is_open() || !waiting.receiver) guard.release();
-
+    if (woke == 1 || !c.socket.is_open() || !waiting.receiver) lease.release();
     if (woke == 1 || !c.socket.is_open()) {
-        spdlog::info("session nameplate={} sender={} outcome=sender-left-while-waiting", nameplate,
-                     c.address);
+        spdlog::info("session nameplate={} sender={} outcome=sender-left-while-waiting",
+                     lease.nameplate, c.address);
         if (waiting.receiver) {
             co_await refuse(*waiting.receiver, rp::error_code::unknown_nameplate,
                             "the sender left before the transfer started");
         }
-        co_return;
+        co_return false;
     }
-    if (!waiting.receiver) {
-        const bool shutting = waiting.shutting_down;
-        spdlog::info("session nameplate={} sender={} outcome={}", nameplate, c.address,
-                     shutting ? "relay-stopping" : "no-receiver");
-        const auto text = shutting ? std::string("the relay is shutting down")
-                                   : fmt::format("no receiver came within {}",
-                                                 format_duration(limits_.sender_wait));
-        co_await refuse(
-            c.socket, shutting ? rp::error_code::shutting_down : rp::error_code::no_receiver, text);
-        co_return;
-    }
+    if (waiting.receiver) co_return true;
+    const bool shutting = waiting.shutting_down;
+    spdlog::info("session nameplate={} sender={} outcome={}", lease.nameplate, c.address,
+                 shutting ? "relay-stopping" : "no-receiver");
+    const auto text =
+        shutting ? std::string("the relay is shutting down")
+                 : fmt::format("no receiver came within {}", format_duration(limits_.sender_wait));
+    co_await refuse(c.socket,
+                    shutting ? rp::error_code::shutting_down : rp::error_code::no_receiver, text);
+    co_return false;
+}
 
-    // This frame now owns both sockets until the pair ends.
-    tcp::socket receiver = std::move(*waiting.receiver);
-    const auto receiver_address = waiting.receiver_address;
-    c.peer = &receiver;
-    c.state = phase::piping;
-    const auto paired = rp::encode(rp::frame{rp::frame_type::paired, 0, {}, {}});
-    std::error_code sender_ec;
-    std::error_code receiver_ec;
-    auto tell_both = [&]() -> awaitable<void> {
-        std::tie(sender_ec, std::ignore) =
-            co_await asio::async_write(c.socket, asio::buffer(paired), as_tuple(use_awaitable));
-        std::tie(receiver_ec, std::ignore) =
-            co_await asio::async_write(receiver, asio::buffer(paired), as_tuple(use_awaitable));
-    };
-    if (co_await race(tell_both(), sleep_for(limits_.hello_timeout)) == 1 || sender_ec ||
-        receiver_ec) {
+// PAIRED to the sender, then to the receiver; throws std::system_error if one has left.
+awaitable<void> server::tell_paired(tcp::socket& sender, tcp::socket& receiver) {
+    static const auto paired = rp::encode(rp::frame{rp::frame_type::paired, 0, {}, {}});
+    co_await asio::async_write(sender, asio::buffer(paired), use_awaitable);
+    co_await asio::async_write(receiver, asio::buffer(paired), use_awaitable);
+}
+
+awaitable<void> server::run_pair(connection& c, tcp::socket& receiver,
+                                 const std::string& receiver_address, std::uint32_t nameplate,
+                                 clock::time_point started) {
+    bool told = false;
+    try {
+        told =
+            co_await race(tell_paired(c.socket, receiver), sleep_for(limits_.hello_timeout)) == 0;
+    } catch (const std::system_error&) {
+        told = false;  // one of them left
+    }
+    if (!told) {
         spdlog::info("session nameplate={} sender={} receiver={} outcome=left-while-pairing",
                      nameplate, c.address, receiver_address);
         co_return;
     }
-
     const auto piped = co_await pipe(c.socket, receiver, limits_.idle_timeout, limits_.buffer_size,
                                      limits_.splice ? pipe_mode::automatic : pipe_mode::copy);
     const auto outcome = stopping_ && piped.outcome == pipe_outcome::reset
@@ -453,9 +476,6 @@ awaitable<void> server::serve_sender(connection& c) {
         format_duration(
             std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started)),
         outcome);
-    std::error_code ignored;
-    receiver.close(ignored);
-    c.socket.close(ignored);
 }
 
 awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {

@@ -8,9 +8,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "common/asio.hpp"
-#include "common/frame_reader.hpp"
-#include "common/relay_frame.hpp"
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
+#include "common/wire/frame_reader.hpp"
+#include "common/wire/relay_frame.hpp"
 #include "relay/claim_limiter.hpp"
 #include "relay/limits.hpp"
 #include "relay/log_summary.hpp"
@@ -50,7 +51,17 @@ class server {
     awaitable<void> handle(tcp::socket socket);
     awaitable<void> read_proxy_protocol(connection& c);
     awaitable<void> serve_hello(connection& c, frame_reader<relay_proto::format>& reader);
+    struct nameplate_lease;
+    awaitable<bool> admit_sender(connection& c);
     awaitable<void> serve_sender(connection& c);
+    awaitable<void> wait_wake(waiting_sender& waiting);
+    awaitable<void> wait_gone(tcp::socket& socket);
+    awaitable<bool> wait_for_receiver(connection& c, waiting_sender& waiting,
+                                      nameplate_lease& lease);
+    awaitable<void> tell_paired(tcp::socket& sender, tcp::socket& receiver);
+    awaitable<void> run_pair(connection& c, tcp::socket& receiver,
+                             const std::string& receiver_address, std::uint32_t nameplate,
+                             clock::time_point started);
     awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
     void check_stopped();
     void note_bad_hello(const connection& c, std::string_view kind, std::string_view why);

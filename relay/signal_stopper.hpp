@@ -2,7 +2,7 @@
 
 #include <system_error>
 
-#include "common/asio.hpp"
+#include "common/net/asio.hpp"
 #include "relay/server.hpp"
 
 namespace ferry::relay {

@@ -8,8 +8,8 @@
 #include <optional>
 #include <thread>
 
-#include "common/asio.hpp"
-#include "common/bytes.hpp"
+#include "common/net/asio.hpp"
+#include "common/wire/bytes.hpp"
 
 namespace ferry::sender {
 

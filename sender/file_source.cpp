@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
-#include "common/exit_code.hpp"
-#include "common/text.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/text.hpp"
 #include "sender/background_reader.hpp"
 
 namespace ferry::sender {

@@ -7,8 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "common/asio.hpp"
-#include "common/bytes.hpp"
+#include "common/net/asio.hpp"
+#include "common/wire/bytes.hpp"
+#include "sender/source.hpp"
 
 namespace ferry::sender {
 
@@ -18,7 +19,7 @@ class background_reader;
 // bytes sent must be the file as it was when offered: when the last byte has been read (before
 // DONE can be sent) the open file is checked against what it was at open, and a file that
 // changed meanwhile (grew, shrank, was written to) is failure(local_io).
-class file_source {
+class file_source final : public source {
   public:
     // Where read_async() reads bytes already in the page cache: at once on the caller's thread
     // (they cannot stall), or on the reader's thread like the rest (tests of that path).
@@ -26,12 +27,16 @@ class file_source {
 
     explicit file_source(const std::filesystem::path& path,
                          cached_reads cached = cached_reads::on_caller_thread);
-    ~file_source();
+    ~file_source() override;
     file_source(const file_source&) = delete;
     file_source& operator=(const file_source&) = delete;
 
-    [[nodiscard]] std::uint64_t size() const { return size_; }
-    [[nodiscard]] const std::string& name() const { return name_; }
+    [[nodiscard]] msg::offer offer() const override { return msg::offer{0, size_, name_}; }
+    [[nodiscard]] transfer::feature needs() const override {
+        return transfer::feature::single_file;
+    }
+    [[nodiscard]] std::uint64_t size() const override { return size_; }
+    [[nodiscard]] const std::string& name() const override { return name_; }
 
     // Fills as much of `into` as the file has left, blocking until it is read; failure(local_io)
     // if it cannot be read or changed while being sent.
@@ -40,7 +45,7 @@ class file_source {
     // The same, without ever blocking the calling coroutine's thread on the disk: bytes already
     // in memory are taken at once, the rest is read by a thread of the file's own. One read at a
     // time; `into` must stay valid until it completes.
-    awaitable<std::size_t> read_async(mutable_byte_span into);
+    awaitable<std::size_t> read_async(mutable_byte_span into) override;
 
   private:
     std::size_t read_cached(mutable_byte_span into);

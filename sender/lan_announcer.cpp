@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "common/interfaces.hpp"
-#include "common/lan.hpp"
+#include "common/net/interfaces.hpp"
+#include "common/wire/lan.hpp"
 
 namespace ferry::sender {
 

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "common/asio.hpp"
+#include "common/net/asio.hpp"
 
 namespace ferry::sender {
 

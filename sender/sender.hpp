@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "common/address.hpp"
+#include "common/net/address.hpp"
 
 namespace ferry::sender {
 

@@ -7,11 +7,13 @@
 #include <optional>
 #include <variant>
 
-#include "common/code.hpp"
-#include "common/message.hpp"
-#include "common/relay_client.hpp"
-#include "common/session.hpp"
-#include "common/sha256.hpp"
+#include "common/crypto/sha256.hpp"
+#include "common/net/relay_client.hpp"
+#include "common/session/code.hpp"
+#include "common/session/session.hpp"
+#include "common/transfer/hello.hpp"
+#include "common/transfer/message.hpp"
+#include "common/transfer/message_channel.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;
@@ -41,6 +43,7 @@ msg::digest hash_of_x(std::size_t n) {
 struct evil_plan {
     std::vector<step> opening;
     std::vector<step> after_accept;
+    bool hello = true;  // false: no HELLO exchange first, as ferry 0.1 did
 };
 
 struct evil_result {
@@ -101,7 +104,7 @@ class evil_sender {
                 std::fill_n(room.begin() + 1, d->size, std::uint8_t{'x'});
                 co_await channel.send(1 + d->size);
             } else {
-                co_await channel.send_message(std::get<msg::message>(s));
+                co_await send_message(channel, std::get<msg::message>(s));
             }
         }
     }
@@ -116,8 +119,11 @@ class evil_sender {
         code_promise.set_value(c.text());
         co_await wait_paired(socket);
         auto channel = co_await open_session(socket, activity, session_role::sender, c);
+        if (plan_.hello) {
+            co_await transfer::exchange_hello(*channel, transfer::peer_role::receiver);
+        }
         co_await play(*channel, plan_.opening);
-        const auto answer = co_await channel->receive_message();
+        const auto answer = co_await receive_message(*channel);
         if (const auto* r = std::get_if<msg::refuse>(&answer)) {
             result_.answer = std::string("refuse: ") + msg::describe(r->why);
             co_return;
@@ -129,7 +135,7 @@ class evil_sender {
         result_.answer = "accept";
         if (plan_.after_accept.empty()) co_return;
         co_await play(*channel, plan_.after_accept);
-        const auto confirmed = co_await channel->receive_message();
+        const auto confirmed = co_await receive_message(*channel);
         result_.answer +=
             std::holds_alternative<msg::verified>(confirmed) ? ", verified" : ", no confirmation";
     }
@@ -267,6 +273,19 @@ TEST_CASE("a first message that is not an OFFER is a protocol error and saves no
     std::string errors;
     CHECK(receive_from(relay, out.path, evil_plan{{first}, {}}, errors) == exit_protocol);
     INFO(errors);
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("a sender without HELLO (ferry 0.1) is told apart from a hostile one",
+          "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    evil_plan plan{{msg::offer{0, 5, "a.txt"}}, {}, false};
+    std::string errors;
+    CHECK(receive_from(relay, out.path, plan, errors) == exit_protocol);
+    INFO(errors);
+    CHECK_THAT(errors, Catch::Contains("the sender runs ferry 0.1") &&
+                           Catch::Contains("both sides need ferry 0.2 or later"));
     CHECK(out.entries().empty());
 }
 

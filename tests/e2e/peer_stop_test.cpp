@@ -4,10 +4,13 @@
 
 #include <thread>
 
-#include "common/code.hpp"
-#include "common/message.hpp"
-#include "common/relay_client.hpp"
-#include "common/session.hpp"
+#include "common/net/relay_client.hpp"
+#include "common/session/code.hpp"
+#include "common/session/session.hpp"
+#include "common/transfer/hello.hpp"
+#include "common/transfer/message.hpp"
+#include "common/transfer/message_channel.hpp"
+#include "tests/support/fake_receiver.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;
@@ -20,28 +23,15 @@ constexpr int exit_peer = 5;
 // Accepts the offer, then at once says it has to stop and closes the connection, as a real
 // receiver does when its disk fills up: it never reads the records that were sent meanwhile.
 void quitting_receiver(std::uint16_t relay_port, const std::string& code_text) {
-    asio::io_context io;
-    std::exception_ptr error;
-    asio::co_spawn(
-        io,
-        [&]() -> awaitable<void> {
-            deadline activity;
-            activity.set(std::chrono::seconds(30));
-            const auto c = parse_code(code_text);
-            const host_port relay{"127.0.0.1", relay_port};
-            auto socket = co_await connect_relay(relay, std::chrono::seconds(5));
-            co_await claim_nameplate(socket, c.nameplate);
-            auto channel = co_await open_session(socket, activity, session_role::receiver, c);
-            const auto offer = co_await channel->receive_message();
-            if (!std::holds_alternative<msg::offer>(offer)) throw std::runtime_error("no offer");
-            const msg::message accept = msg::accept{};
-            co_await channel->send_message(accept);
-            const msg::message abort = msg::abort{msg::reason::local_io, "the disk is on fire"};
-            co_await channel->send_message(abort);
-        },
-        [&](std::exception_ptr e) { error = e; });
-    io.run();
-    if (error) std::rethrow_exception(error);
+    run_fake_receiver(relay_port, code_text, [](record_channel& channel) -> awaitable<void> {
+        co_await transfer::exchange_hello(channel, transfer::peer_role::sender);
+        const auto offer = co_await receive_message(channel);
+        if (!std::holds_alternative<msg::offer>(offer)) throw std::runtime_error("no offer");
+        const msg::message accept = msg::accept{};
+        co_await send_message(channel, accept);
+        const msg::message abort = msg::abort{msg::reason::local_io, "the disk is on fire"};
+        co_await send_message(channel, abort);
+    });
 }
 
 }  // namespace

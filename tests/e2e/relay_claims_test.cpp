@@ -4,8 +4,8 @@
 
 #include <regex>
 
-#include "common/bytes.hpp"
-#include "common/relay_frame.hpp"
+#include "common/wire/bytes.hpp"
+#include "common/wire/relay_frame.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;

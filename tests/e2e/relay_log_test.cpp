@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "common/relay_frame.hpp"
+#include "common/wire/relay_frame.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;

@@ -5,7 +5,7 @@
 #include <csignal>
 #include <thread>
 
-#include "common/relay_frame.hpp"
+#include "common/wire/relay_frame.hpp"
 #include "relay/signal_stopper.hpp"
 #include "tests/support/helpers.hpp"
 

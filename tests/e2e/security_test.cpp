@@ -4,9 +4,9 @@
 
 #include <fstream>
 
-#include "common/bytes.hpp"
-#include "common/code.hpp"
-#include "common/relay_frame.hpp"
+#include "common/session/code.hpp"
+#include "common/wire/bytes.hpp"
+#include "common/wire/relay_frame.hpp"
 #include "tests/support/forwarder.hpp"
 #include "tests/support/helpers.hpp"
 

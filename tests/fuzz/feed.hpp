@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "common/frame_reader.hpp"
+#include "common/wire/frame_reader.hpp"
 
 namespace ferry::fuzz {
 

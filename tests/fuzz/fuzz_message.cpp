@@ -1,7 +1,7 @@
 // libFuzzer target: transfer messages (offer, accept, refuse, data, done, verified, abort). A
 // message that decodes must encode back to the same bytes.
-#include "common/message.hpp"
-#include "common/wire_error.hpp"
+#include "common/transfer/message.hpp"
+#include "common/wire/wire_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

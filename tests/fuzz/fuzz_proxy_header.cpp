@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "common/proxy_header.hpp"
-#include "common/wire_error.hpp"
+#include "common/wire/wire_error.hpp"
+#include "relay/proxy_header.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "common/message.hpp"
+#include "common/transfer/message.hpp"
 #include "tests/fuzz/record_stream.hpp"
 
 namespace {

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "common/relay_frame.hpp"
-#include "common/wire_error.hpp"
+#include "common/wire/relay_frame.hpp"
+#include "common/wire/wire_error.hpp"
 #include "tests/fuzz/feed.hpp"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/message.hpp"
-#include "common/relay_frame.hpp"
+#include "common/transfer/message.hpp"
+#include "common/wire/relay_frame.hpp"
 #include "tests/fuzz/record_stream.hpp"
 
 namespace {
@@ -74,7 +74,7 @@ void relay_frame_seeds(const fs::path& dir) {
         {rp::frame_type::ping, 0, {}, {}},
         {rp::frame_type::allocated, 123456, {}, {}},
         {rp::frame_type::paired, 0, {}, {}},
-        {rp::frame_type::pong, 0, {}, "ferry-relay 0.1.0"},
+        {rp::frame_type::pong, 0, {}, "ferry-relay 0.2.0"},
         {rp::frame_type::error, 0, rp::error_code::unknown_nameplate, "no sender is waiting"},
     };
     bytes all;

@@ -4,10 +4,10 @@
 #include <cstdlib>
 #include <vector>
 
-#include "common/bytes.hpp"
-#include "common/record_cipher.hpp"
-#include "common/record_format.hpp"
-#include "common/wire_error.hpp"
+#include "common/crypto/record_cipher.hpp"
+#include "common/wire/bytes.hpp"
+#include "common/wire/record_format.hpp"
+#include "common/wire/wire_error.hpp"
 #include "tests/fuzz/feed.hpp"
 
 // The record layer as record_channel speaks it once keyed, without a socket: shared by the

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "common/relay_frame.hpp"
-#include "common/sha256.hpp"
+#include "common/crypto/sha256.hpp"
+#include "common/wire/relay_frame.hpp"
 
 namespace ferry::test {
 

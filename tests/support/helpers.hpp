@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/asio.hpp"
+#include "common/net/asio.hpp"
 #include "relay/limits.hpp"
 #include "relay/server.hpp"
 #include "tests/support/process.hpp"

@@ -7,7 +7,7 @@
 #include <system_error>
 #include <thread>
 
-#include "common/asio.hpp"
+#include "common/net/asio.hpp"
 
 namespace ferry::test {
 

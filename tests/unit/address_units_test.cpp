@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "common/address.hpp"
-#include "common/exit_code.hpp"
-#include "common/units.hpp"
+#include "common/net/address.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/units.hpp"
 
 using namespace ferry;
 using namespace std::chrono_literals;

@@ -4,8 +4,8 @@
 #include <set>
 #include <sstream>
 
-#include "common/code.hpp"
-#include "common/exit_code.hpp"
+#include "common/session/code.hpp"
+#include "common/ui/exit_code.hpp"
 
 using namespace ferry;
 

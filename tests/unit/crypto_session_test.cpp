@@ -2,12 +2,14 @@
 
 #include <thread>
 
-#include "common/exit_code.hpp"
-#include "common/race.hpp"
-#include "common/record_cipher.hpp"
-#include "common/session.hpp"
-#include "common/sha256.hpp"
-#include "common/wire_error.hpp"
+#include "common/crypto/hkdf.hpp"
+#include "common/crypto/record_cipher.hpp"
+#include "common/crypto/sha256.hpp"
+#include "common/net/race.hpp"
+#include "common/session/session.hpp"
+#include "common/transfer/message_channel.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/wire/wire_error.hpp"
 
 using namespace ferry;
 
@@ -122,9 +124,9 @@ session_outcome run_session(const std::string& sender_code, const std::string& r
             auto channel = co_await open_session(s, d, role, c);
             if (role == session_role::sender) {
                 const msg::message m = msg::offer{0, 42, "secret-name.txt"};
-                co_await channel->send_message(m);
+                co_await send_message(*channel, m);
             } else {
-                const auto m = co_await channel->receive_message();
+                const auto m = co_await receive_message(*channel);
                 out.received = std::get<msg::offer>(m).name;
             }
             result = "ok";

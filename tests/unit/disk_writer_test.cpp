@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "common/exit_code.hpp"
+#include "common/ui/exit_code.hpp"
 #include "receiver/disk_writer.hpp"
 #include "tests/support/helpers.hpp"
 

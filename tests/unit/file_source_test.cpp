@@ -13,7 +13,7 @@
 #include <optional>
 #include <thread>
 
-#include "common/exit_code.hpp"
+#include "common/ui/exit_code.hpp"
 #include "sender/background_reader.hpp"
 #include "sender/file_source.hpp"
 #include "tests/support/helpers.hpp"

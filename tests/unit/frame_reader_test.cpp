@@ -4,10 +4,10 @@
 #include <cstring>
 #include <vector>
 
-#include "common/frame_reader.hpp"
-#include "common/record_channel.hpp"
-#include "common/relay_frame.hpp"
-#include "common/wire_error.hpp"
+#include "common/session/record_channel.hpp"
+#include "common/wire/frame_reader.hpp"
+#include "common/wire/relay_frame.hpp"
+#include "common/wire/wire_error.hpp"
 
 using namespace ferry;
 namespace rp = ferry::relay_proto;

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 
-#include "common/code.hpp"
-#include "common/exit_code.hpp"
-#include "common/record_channel.hpp"
-#include "common/session.hpp"
-#include "common/spake2.hpp"
+#include "common/crypto/spake2.hpp"
+#include "common/session/code.hpp"
+#include "common/session/record_channel.hpp"
+#include "common/session/session.hpp"
+#include "common/ui/exit_code.hpp"
 
 using namespace ferry;
 using namespace ferry::crypto;

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <optional>
 
-#include "common/exit_code.hpp"
+#include "common/ui/exit_code.hpp"
 #include "receiver/lan_finder.hpp"
 
 using namespace ferry;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "common/lan.hpp"
+#include "common/wire/lan.hpp"
 
 using namespace ferry;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "common/message.hpp"
-#include "common/wire_error.hpp"
+#include "common/transfer/message.hpp"
+#include "common/wire/wire_error.hpp"
 
 using namespace ferry;
 
@@ -27,6 +27,7 @@ TEST_CASE("transfer messages round-trip", "[message]") {
         msg::verified{some_digest()},
         msg::abort{msg::reason::local_io, "disk full"},
         msg::keepalive{},
+        msg::hello{2, 0x0102030405060708ULL, "0.2.0"},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);
@@ -37,6 +38,12 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
+    // HELLO as docs/protocol.md shows it: version 2, features 1, "0.2.0".
+    CHECK(msg::encode(msg::hello{2, 1, "0.2.0"}) ==
+          std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 1, 5, '0', '.', '2', '.', '0'});
+    std::vector<std::uint8_t> long_software{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 1, 33};
+    long_software.resize(long_software.size() + 33, 'v');
+    CHECK_THROWS_WITH(msg::decode(long_software), Catch::Contains("too long"));
     CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{0x08, 0}),
                       Catch::Contains("trailing garbage"));
 }
@@ -48,6 +55,7 @@ TEST_CASE("every truncation of a message is refused", "[message]") {
         msg::done{some_digest()},
         msg::verified{some_digest()},
         msg::abort{msg::reason::cancelled, "bye"},
+        msg::hello{2, 1, "0.2.0"},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);

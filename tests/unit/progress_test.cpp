@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "common/progress.hpp"
-#include "common/utf8.hpp"
+#include "common/ui/progress.hpp"
+#include "common/ui/utf8.hpp"
 
 using namespace ferry;
 

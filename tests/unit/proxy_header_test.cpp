@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "common/proxy_header.hpp"
-#include "common/wire_error.hpp"
+#include "common/wire/wire_error.hpp"
+#include "relay/proxy_header.hpp"
 
 using namespace ferry;
 

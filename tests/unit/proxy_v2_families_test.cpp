@@ -6,8 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "common/proxy_header.hpp"
-#include "common/wire_error.hpp"
+#include "common/wire/wire_error.hpp"
+#include "relay/proxy_header.hpp"
 
 using namespace ferry;
 

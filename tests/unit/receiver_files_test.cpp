@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/exit_code.hpp"
+#include "common/ui/exit_code.hpp"
 #include "receiver/safe_file.hpp"
 
 using namespace ferry;

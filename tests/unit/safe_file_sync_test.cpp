@@ -8,7 +8,7 @@
 #include <cstring>
 #include <optional>
 
-#include "common/exit_code.hpp"
+#include "common/ui/exit_code.hpp"
 #include "receiver/safe_file.hpp"
 #include "tests/support/helpers.hpp"
 

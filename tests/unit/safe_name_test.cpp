@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "common/safe_name.hpp"
-#include "common/text.hpp"
+#include "common/transfer/safe_name.hpp"
+#include "common/ui/text.hpp"
 #include "receiver/numbered_name.hpp"
 #include "tests/unit/utf8_encode.hpp"
 

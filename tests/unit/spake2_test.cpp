@@ -1,4 +1,4 @@
-#include "common/spake2.hpp"
+#include "common/crypto/spake2.hpp"
 
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "common/text.hpp"
-#include "common/utf8.hpp"
+#include "common/ui/text.hpp"
+#include "common/ui/utf8.hpp"
 #include "tests/unit/utf8_encode.hpp"
 
 using namespace ferry;

@@ -2,11 +2,12 @@
 // document or the protocol changed and they must be brought back in line.
 #include <catch2/catch.hpp>
 
-#include "common/code.hpp"
-#include "common/message.hpp"
-#include "common/record_cipher.hpp"
-#include "common/session.hpp"
-#include "common/sha256.hpp"
+#include "common/crypto/record_cipher.hpp"
+#include "common/crypto/sha256.hpp"
+#include "common/session/code.hpp"
+#include "common/session/session.hpp"
+#include "common/transfer/hello.hpp"
+#include "common/transfer/message.hpp"
 
 using namespace ferry;
 
@@ -18,6 +19,17 @@ std::vector<std::uint8_t> from_hex(const std::string& hex) {
         out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
     }
     return out;
+}
+
+// One record as it goes on the wire: length, then the plaintext sealed in place and its tag.
+std::vector<std::uint8_t> sealed_record(record_cipher& seal,
+                                        const std::vector<std::uint8_t>& plain) {
+    std::vector<std::uint8_t> record(4 + plain.size() + record_tag_size);
+    put_u32(record.data(), static_cast<std::uint32_t>(plain.size() + record_tag_size));
+    std::copy(plain.begin(), plain.end(), record.begin() + 4);
+    seal.seal(std::span(record).first(4), std::span(record).subspan(4, plain.size()),
+              std::span(record).last<record_tag_size>());
+    return record;
 }
 
 }  // namespace
@@ -40,14 +52,14 @@ TEST_CASE("the worked example of docs/protocol.md", "[session][example]") {
     CHECK(ka.mac_b == kb.mac_b);
     const auto keys = derive_record_keys(ka);
 
-    // The first record the sender sends after confirmation: OFFER of report.pdf, 12 bytes.
-    const auto offer = msg::encode(msg::offer{0, 12, "report.pdf"});
-    std::vector<std::uint8_t> record(4 + offer.size() + record_tag_size);
-    put_u32(record.data(), static_cast<std::uint32_t>(offer.size() + record_tag_size));
-    std::copy(offer.begin(), offer.end(), record.begin() + 4);
+    // The first records the sender sends after confirmation: its HELLO (sequence 0), then the
+    // OFFER of report.pdf, 12 bytes (sequence 1).
     record_cipher seal(keys.sender_to_receiver, record_cipher::mode::seal);
-    seal.seal(std::span(record).first(4), std::span(record).subspan(4, offer.size()),
-              std::span(record).last<record_tag_size>());
+    const auto hello = sealed_record(seal, msg::encode(msg::hello{2, 1, "0.2.0"}));
+    const auto record = sealed_record(seal, msg::encode(msg::offer{0, 12, "report.pdf"}));
+    // The example's HELLO is what this ferry says (but for the version text, which moves on).
+    CHECK(transfer::our_hello().version == 2);
+    CHECK(transfer::our_hello().features == 1);
 
     CHECK(to_hex(w) == "37f933ac623224dd504baf7f3c31b33180fb537205f3455adf1b05d6158ca174");
     CHECK(to_hex(pa) ==
@@ -64,7 +76,9 @@ TEST_CASE("the worked example of docs/protocol.md", "[session][example]") {
           "14a3845b2ba32bbeffdeece77d10328890b3361a3692df164cec958d2d7e7ddb");
     CHECK(to_hex(keys.receiver_to_sender) ==
           "5be33f6608ad251d7bd5eccd8244ff1c31a46f0c0650f9fd5b7e76c1bcea1bb8");
+    CHECK(to_hex(hello) ==
+          "00000020de57aeac7b19bf98b950bfd8233a95c56e48814b1eaad2a1bf6bafc7323d6c80");
     CHECK(to_hex(record) ==
-          "00000026cf55aeac7b19bf98b95dbae27f6dcb9af355adf48b57ec8a8d2e683e"
-          "34fb1287824bd3c5b7b0");
+          "00000026f01555ba3f9cce336f5160c990bab4c7a8cb1c5737b258dd107ee0a3"
+          "4ca6cbb205f5ddbf30c9");
 }

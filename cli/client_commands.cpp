@@ -1,0 +1,88 @@
+#include "cli/client_commands.hpp"
+
+#include <cstdlib>
+
+#include "cli/embedded_relay.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/units.hpp"
+
+namespace ferry::cli {
+
+std::optional<host_port> choose_relay(const std::string& flag, bool lan) {
+    if (!flag.empty()) {
+        if (lan) throw failure(exit_code::usage, "--lan and --relay exclude each other");
+        return parse_host_port(flag);
+    }
+    if (lan) return std::nullopt;
+    if (const char* env = std::getenv("FERRY_RELAY"); env != nullptr && *env != '\0') {
+        return parse_host_port(env);
+    }
+    return std::nullopt;
+}
+
+void add_send_options(CLI::App& app, send_settings& s) {
+    app.add_option("file", s.opts.file, "The file to send")->required();
+    app.add_option("--relay", s.relay,
+                   "Relay address: host:port, [v6]:port or tcp://host:port "
+                   "(default: $FERRY_RELAY, else LAN mode)");
+    app.add_option("--code-words", s.opts.code_words, "Words in the code (2-8)")
+        ->check(CLI::Range(2, 8))
+        ->default_val(2);
+    app.add_option("--limit-rate", s.limit_rate,
+                   "Send at most this many bytes a second (e.g. 10M)");
+    app.add_flag("-q,--quiet", s.opts.quiet, "Print only the code, then errors only");
+    app.add_flag("--lan", s.lan,
+                 "LAN mode even if FERRY_RELAY is set: run a relay here and announce it on the "
+                 "local network (the default when no relay is configured)");
+    app.add_option("--port", s.lan_port,
+                   "LAN mode: TCP port of the relay here (default: any free)");
+}
+
+void add_receive_options(CLI::App& app, receive_settings& s) {
+    app.add_option("code", s.code_parts, "The code, e.g. 7-crossover-clockwork")->required();
+    app.add_option("--relay", s.relay, "Relay address (default: $FERRY_RELAY, else LAN mode)");
+    app.add_option("-o,--output", s.opts.output_dir, "Folder to save into (default: .)");
+    app.add_flag("-y,--yes", s.opts.yes,
+                 "Accept without asking; save as 'name (1).ext' if the name exists");
+    app.add_flag("-q,--quiet", s.opts.quiet, "Print errors only");
+    app.add_flag("--lan", s.lan,
+                 "LAN mode even if FERRY_RELAY is set: find the sender on the local network "
+                 "(the default when no relay is configured)");
+    app.add_option("--lan-timeout", s.lan_timeout,
+                   "LAN mode: how long to look for the sender (default 5s)");
+    app.add_option("--accept-timeout", s.accept_timeout,
+                   "How long the Accept? question waits for an answer (default 30min)");
+    // Not for people: how often a deciding receiver tells the sender, so that tests can keep a
+    // pair alive past a short relay idle limit.
+    app.add_option("--keepalive-interval", s.keepalive_interval)->group("");
+}
+
+void run_send(send_settings& s) {
+    const auto relay = choose_relay(s.relay, s.lan);
+    if (!s.limit_rate.empty()) s.opts.limit_rate = parse_size(s.limit_rate);
+    if (relay) {
+        s.opts.relay = *relay;
+        sender::send(s.opts);
+        return;
+    }
+    embedded_relay own(s.lan_port);
+    s.opts.relay = host_port{"127.0.0.1", own.port()};
+    s.opts.lan = true;
+    s.opts.lan_port = own.port();
+    sender::send(s.opts);
+}
+
+void run_receive(receive_settings& s) {
+    const auto relay = choose_relay(s.relay, s.lan);
+    if (relay) s.opts.relay = *relay;
+    s.opts.lan = !relay;
+    s.opts.lan_timeout = parse_duration(s.lan_timeout);
+    s.opts.prompt.answer_within = parse_duration(s.accept_timeout);
+    s.opts.prompt.keepalive_every = parse_duration(s.keepalive_interval);
+    s.opts.code.clear();
+    for (const auto& part : s.code_parts)
+        s.opts.code += (s.opts.code.empty() ? "" : " ") + part;
+    receiver::receive(s.opts);
+}
+
+}  // namespace ferry::cli

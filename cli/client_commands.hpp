@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "common/net/address.hpp"
+#include "receiver/receiver.hpp"
+#include "sender/sender.hpp"
+
+// `ferry send` and `ferry receive`: their options, and turning them into the sides' options.
+namespace ferry::cli {
+
+struct send_settings {
+    sender::options opts;
+    std::string relay;
+    std::string limit_rate;
+    bool lan = false;
+    std::uint16_t lan_port = 0;
+};
+
+struct receive_settings {
+    receiver::options opts;
+    std::string relay;
+    std::vector<std::string> code_parts;
+    bool lan = false;
+    std::string lan_timeout = "5s";
+    std::string accept_timeout = "30min";
+    std::string keepalive_interval = "15s";
+};
+
+void add_send_options(CLI::App& app, send_settings& s);
+void add_receive_options(CLI::App& app, receive_settings& s);
+// Each throws failure for every error, as the sides do.
+void run_send(send_settings& s);
+void run_receive(receive_settings& s);
+
+// Where to meet: --relay, else LAN mode if --lan, else $FERRY_RELAY, else LAN mode (nullopt).
+std::optional<host_port> choose_relay(const std::string& flag, bool lan);
+
+}  // namespace ferry::cli

@@ -1,0 +1,45 @@
+#include "common/crypto/sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include "common/ui/exit_code.hpp"
+
+namespace ferry {
+
+void sha256::deleter::operator()(evp_md_ctx_st* ctx) const {
+    EVP_MD_CTX_free(ctx);
+}
+
+sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+        throw failure(exit_code::internal, "OpenSSL could not set up SHA-256");
+    }
+}
+
+void sha256::update(byte_span bytes) {
+    if (EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()) != 1) {
+        throw failure(exit_code::internal, "OpenSSL SHA-256 update failed");
+    }
+}
+
+sha256_digest sha256::finish() {
+    sha256_digest out{};
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) != 1 || len != out.size()) {
+        throw failure(exit_code::internal, "OpenSSL SHA-256 final failed");
+    }
+    return out;
+}
+
+std::string to_hex(byte_span bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (auto b : bytes) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 0xf]);
+    }
+    return out;
+}
+
+}  // namespace ferry

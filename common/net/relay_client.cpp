@@ -1,0 +1,174 @@
+#include "common/net/relay_client.hpp"
+
+#include <fmt/format.h>
+
+#include "common/net/race.hpp"
+#include "common/net/read_frame.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/text.hpp"
+#include "common/wire/frame_reader.hpp"
+#include "common/wire/relay_frame.hpp"
+
+namespace ferry {
+
+namespace rp = relay_proto;
+using asio::experimental::as_tuple;
+
+namespace {
+
+[[noreturn]] void throw_relay_error(const rp::frame& f) {
+    const auto text = printable(f.text);
+    switch (f.error) {
+        case rp::error_code::unknown_nameplate:
+        case rp::error_code::nameplate_taken:
+            throw failure(
+                exit_code::wrong_code,
+                fmt::format("{}: check the code, or ask the sender to start again", text));
+        case rp::error_code::no_receiver:
+            throw failure(exit_code::peer, fmt::format("the relay gave up waiting: {}", text));
+        default:
+            throw failure(exit_code::network, fmt::format("the relay refused: {}", text));
+    }
+}
+
+awaitable<rp::frame> read_relay_frame(tcp::socket& socket) {
+    frame_reader<rp::format> reader(rp::max_payload);
+    try {
+        co_await read_frame(socket, reader, nullptr);
+    } catch (const connection_closed&) {
+        throw failure(exit_code::network, "the relay closed the connection");
+    } catch (const wire_error& e) {
+        throw failure(exit_code::network,
+                      fmt::format("the relay answered something unexpected: {}", e.what()));
+    }
+    auto f = rp::decode(reader.header(), reader.payload());
+    if (f.type == rp::frame_type::error) throw_relay_error(f);
+    co_return f;
+}
+
+awaitable<void> send_relay_frame(tcp::socket& socket, const rp::frame& f) {
+    const auto bytes = rp::encode(f);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes), as_tuple(use_awaitable));
+    if (ec)
+        throw failure(exit_code::network,
+                      fmt::format("the relay connection failed: {}", ec.message()));
+}
+
+awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type) {
+    auto f = co_await read_relay_frame(socket);
+    if (f.type != type) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+    co_return f;
+}
+
+}  // namespace
+
+awaitable<tcp::socket> connect_relay(const host_port& relay, clock::duration timeout) {
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    tcp::socket socket(ex);
+    std::error_code ec;
+    bool resolved = false;
+    const auto service = std::to_string(relay.port);
+    auto connect = [&]() -> awaitable<void> {
+        auto [resolve_ec, endpoints] =
+            co_await resolver.async_resolve(relay.host, service, as_tuple(use_awaitable));
+        ec = resolve_ec;
+        if (ec) co_return;
+        resolved = true;
+        std::tie(ec, std::ignore) =
+            co_await asio::async_connect(socket, endpoints, as_tuple(use_awaitable));
+    };
+    auto time_out = [&]() -> awaitable<void> {
+        co_await sleep_for(timeout);
+        resolver.cancel();  // a pending lookup ignores per-operation cancellation
+    };
+    if (co_await race(connect(), time_out()) == 1) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot reach the relay at {}: no answer in time", relay.text()));
+    }
+    if (ec && !resolved) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot find the relay {}: {}", relay.text(), ec.message()));
+    }
+    if (ec) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot reach the relay at {}: {}", relay.text(), ec.message()));
+    }
+    socket.set_option(tcp::no_delay(true));
+    co_return socket;
+}
+
+awaitable<tcp::socket> connect_endpoint(const tcp::endpoint& endpoint, clock::duration timeout) {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    std::error_code ec;
+    auto connect = [&]() -> awaitable<void> {
+        std::tie(ec) = co_await socket.async_connect(endpoint, as_tuple(use_awaitable));
+    };
+    if (co_await race(connect(), sleep_for(timeout)) == 1 || ec) {
+        throw failure(exit_code::network, fmt::format("cannot reach the sender at {}: {}",
+                                                      endpoint.address().to_string(),
+                                                      ec ? ec.message() : "no answer in time"));
+    }
+    socket.set_option(tcp::no_delay(true));
+    co_return socket;
+}
+
+awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket) {
+    const rp::frame allocate{rp::frame_type::allocate, 0, {}, {}};
+    co_await send_relay_frame(socket, allocate);
+    const auto f = co_await expect(socket, rp::frame_type::allocated);
+    co_return f.nameplate;
+}
+
+awaitable<void> wait_paired(tcp::socket& socket) {
+    co_await expect(socket, rp::frame_type::paired);
+}
+
+awaitable<std::string> ping_relay(tcp::socket& socket) {
+    const rp::frame ping{rp::frame_type::ping, 0, {}, {}};
+    co_await send_relay_frame(socket, ping);
+    auto f = co_await expect(socket, rp::frame_type::pong);
+    co_return printable(f.text);
+}
+
+awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
+    const rp::frame claim{rp::frame_type::claim, nameplate, {}, {}};
+    co_await send_relay_frame(socket, claim);
+    co_await expect(socket, rp::frame_type::paired);
+}
+
+awaitable<bool> relay_answers(const host_port& relay, clock::duration timeout) {
+    bool answered = false;
+    auto ask = [&]() -> awaitable<void> {
+        try {
+            auto socket = co_await connect_relay(relay, timeout);
+            co_await ping_relay(socket);
+            answered = true;
+        } catch (const failure&) {
+            // No answer: answered stays false.
+        }
+    };
+    co_await race(ask(), sleep_for(timeout));
+    co_return answered;
+}
+
+awaitable<failure> explain_lost_connection(const std::optional<host_port>& relay,
+                                           const connection_closed& closed,
+                                           const lost_connection_text& text) {
+    const auto detail = text.detail.empty() ? std::string() : " (" + text.detail + ")";
+    if (!closed.orderly()) {
+        co_return failure(exit_code::network, fmt::format("connection to the relay lost: {}{}",
+                                                          closed.cause().message(), detail));
+    }
+    if (!relay || co_await relay_answers(*relay, std::chrono::seconds(3))) {
+        co_return failure(exit_code::peer, text.peer_left);
+    }
+    co_return failure(exit_code::network,
+                      fmt::format("connection to the relay lost: the relay closed the connection "
+                                  "and no longer answers{}",
+                                  detail));
+}
+
+}  // namespace ferry

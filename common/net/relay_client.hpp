@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/net/address.hpp"
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/wire/wire_error.hpp"
+
+// The client side of the relay hello: connect, then allocate (sender) or claim (receiver).
+namespace ferry {
+
+// Resolves and connects, trying each address; failure(network) with the reason if none answers.
+awaitable<tcp::socket> connect_relay(const host_port& relay, clock::duration timeout);
+
+// Connects to a known endpoint (a LAN sender's relay); failure(network) if it does not answer.
+awaitable<tcp::socket> connect_endpoint(const tcp::endpoint& endpoint, clock::duration timeout);
+
+// Sender: asks for a nameplate.
+awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket);
+// Sender: waits until a receiver has claimed the nameplate (the relay bounds this wait).
+awaitable<void> wait_paired(tcp::socket& socket);
+// Receiver: claims the nameplate; returns once paired.
+awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate);
+
+// Asks a relay who it is: returns its PONG text (e.g. "ferry-relay 0.2.0").
+awaitable<std::string> ping_relay(tcp::socket& socket);
+
+// Whether the relay at `relay` answers a PING on a new connection within `timeout`.
+awaitable<bool> relay_answers(const host_port& relay, clock::duration timeout);
+
+// What to report when the connection through the relay ended before the transfer did. A socket
+// error (a reset, a timeout) is "connection to the relay lost: <cause>" (exit 3). An EOF alone
+// cannot tell a relay that died from a peer that left: the relay is asked (PING, a few seconds);
+// if it answers, the peer left (exit 5, `peer_left`), else the relay is gone (exit 3). Without a
+// relay of its own (LAN mode: the relay is the sender's), an EOF is the peer leaving. `detail`,
+// if any, is added in parentheses to the relay-lost message ("after 4 MiB of 8 MiB; ...").
+struct lost_connection_text {
+    std::string peer_left;  // the whole message for a peer that left
+    std::string detail;
+};
+awaitable<failure> explain_lost_connection(const std::optional<host_port>& relay,
+                                           const connection_closed& closed,
+                                           const lost_connection_text& text);
+
+}  // namespace ferry

@@ -1,0 +1,128 @@
+#include "common/session/session.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <openssl/crypto.h>
+
+#include "common/crypto/hkdf.hpp"
+#include "common/crypto/spake2.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/wire/wire_error.hpp"
+
+namespace ferry {
+
+namespace {
+
+using crypto::spake2;
+
+// Receives one session-layer record of the given type and exact body size.
+awaitable<byte_span> receive_session_record(record_channel& channel, std::uint8_t type,
+                                            std::size_t size, const char* what) {
+    const auto payload = co_await channel.receive();
+    if (payload.size() != 1 + size || payload[0] != type) {
+        throw wire_error(std::string("the peer did not send a valid ") + what);
+    }
+    co_return payload.subspan(1);
+}
+
+awaitable<void> send_session_record(record_channel& channel, std::uint8_t type, byte_span body) {
+    auto out = channel.prepare();
+    out[0] = type;
+    std::copy(body.begin(), body.end(), out.begin() + 1);
+    co_await channel.send(1 + body.size());
+}
+
+void check_confirmation(byte_span received, byte_span expected) {
+    if (!crypto::constant_time_equal(received, expected)) {
+        throw failure(exit_code::wrong_code,
+                      "wrong code (or someone tried to guess it); nothing was transferred. "
+                      "Check the code and start again: the sender needs a new one");
+    }
+}
+
+// The SPAKE2 side of this session, keyed by the whole code; the password scalar w is wiped here,
+// the object keeps its own copy until finish().
+spake2 start_key_exchange(session_role role, const code& c,
+                          std::optional<std::span<const std::uint8_t>> scalar) {
+    auto w = crypto::spake2_password_scalar(c.text(), password_salt(c.nameplate));
+    struct wipe_w {
+        std::array<std::uint8_t, crypto::spake2_scalar_size>& w;
+        ~wipe_w() { OPENSSL_cleanse(w.data(), w.size()); }
+    } guard{w};
+    return spake2(role == session_role::sender ? crypto::spake2_role::a : crypto::spake2_role::b, w,
+                  identity_sender, identity_receiver, scalar);
+}
+
+}  // namespace
+
+record_keys derive_record_keys(const crypto::spake2_keys& keys) {
+    record_keys out;
+    hkdf_sha256(keys.ke, keys.transcript, label_sender_to_receiver, out.sender_to_receiver);
+    hkdf_sha256(keys.ke, keys.transcript, label_receiver_to_sender, out.receiver_to_sender);
+    return out;
+}
+
+std::string password_salt(std::uint32_t nameplate) {
+    return "ferry/1 nameplate " + std::to_string(nameplate);
+}
+
+awaitable<std::unique_ptr<record_channel>> open_session(
+    tcp::socket& socket, deadline& activity, session_role role, const code& c,
+    std::optional<std::span<const std::uint8_t>> scalar) {
+    auto channel = std::make_unique<record_channel>(socket, activity);
+    const bool is_sender = role == session_role::sender;
+
+    // The password is the whole normalised code, nameplate included; the relay only ever sees
+    // the nameplate, so it cannot test guesses offline against anything it saw.
+    auto pake = start_key_exchange(role, c, scalar);
+    const auto mine = pake.my_message();
+    co_await send_session_record(*channel, pake_record, mine);
+    const auto theirs = co_await receive_session_record(
+        *channel, pake_record, crypto::spake2_message_size, "key exchange message");
+    crypto::spake2_keys keys;
+    try {
+        keys = pake.finish(theirs);
+    } catch (const crypto::spake2_error& e) {
+        throw wire_error(std::string("bad key exchange message: ") + e.what());
+    }
+
+    // Confirmations, before anything else is said. The receiver confirms first; the sender
+    // answers only once that confirmation checks out, so a fake receiver learns nothing it could
+    // test a guess against. The receiver's confirmation does let a fake sender test one guess
+    // offline, so a receiver whose peer vanishes right after it is as loud as a wrong code.
+    bool confirmed_first = false;
+    try {
+        if (is_sender) {
+            const auto theirs_mac = co_await receive_session_record(
+                *channel, confirm_record, keys.mac_b.size(), "confirmation");
+            check_confirmation(theirs_mac, keys.mac_b);
+            co_await send_session_record(*channel, confirm_record, keys.mac_a);
+        } else {
+            co_await send_session_record(*channel, confirm_record, keys.mac_b);
+            confirmed_first = true;
+            const auto theirs_mac = co_await receive_session_record(
+                *channel, confirm_record, keys.mac_a.size(), "confirmation");
+            check_confirmation(theirs_mac, keys.mac_a);
+        }
+    } catch (const connection_closed&) {
+        if (!confirmed_first) throw;
+        // From here a wrong code and a sender that stopped look the same: say both.
+        throw failure(exit_code::wrong_code,
+                      "the key exchange failed: either a wrong code (or someone tried to guess "
+                      "it), or the sender stopped during the key exchange. Nothing was "
+                      "transferred; check the code and ask the sender to start again");
+    }
+
+    auto record = derive_record_keys(keys);
+    keys.wipe();  // the transcript holds w
+    if (is_sender) {
+        channel->encrypt(record.sender_to_receiver, record.receiver_to_sender);
+    } else {
+        channel->encrypt(record.receiver_to_sender, record.sender_to_receiver);
+    }
+    OPENSSL_cleanse(&record, sizeof record);
+    co_return channel;
+}
+
+}  // namespace ferry

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/crypto/spake2.hpp"
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
+#include "common/session/code.hpp"
+#include "common/session/record_channel.hpp"
+
+namespace ferry {
+
+enum class session_role { sender, receiver };
+
+// Session-layer record types (the first payload byte), used before encryption is on.
+inline constexpr std::uint8_t pake_record = 0x10;
+inline constexpr std::uint8_t confirm_record = 0x11;
+
+// SPAKE2 identities and key-derivation labels of protocol version 1 (docs/protocol.md).
+inline constexpr std::string_view identity_sender = "ferry/1 sender";
+inline constexpr std::string_view identity_receiver = "ferry/1 receiver";
+inline constexpr std::string_view label_sender_to_receiver = "ferry/1 key sender->receiver";
+inline constexpr std::string_view label_receiver_to_sender = "ferry/1 key receiver->sender";
+
+// The scrypt salt that ties the password to this protocol version and nameplate.
+std::string password_salt(std::uint32_t nameplate);
+
+struct record_keys {
+    record_key sender_to_receiver{};
+    record_key receiver_to_sender{};
+};
+// HKDF-SHA256(IKM = Ke, salt = TT, info = label) for each direction.
+record_keys derive_record_keys(const crypto::spake2_keys& keys);
+
+// The session layer, run right after the relay says PAIRED: SPAKE2 keyed by the whole code, both
+// key-confirmation MACs exchanged and checked, then a record channel encrypted with one
+// AES-256-GCM key per direction. A code that does not match is failure(wrong_code) on both sides.
+// `scalar` fixes the SPAKE2 private scalar (worked examples in tests only).
+awaitable<std::unique_ptr<record_channel>> open_session(
+    tcp::socket& socket, deadline& activity, session_role role, const code& c,
+    std::optional<std::span<const std::uint8_t>> scalar = std::nullopt);
+
+}  // namespace ferry

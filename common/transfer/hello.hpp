@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/net/asio.hpp"
+#include "common/session/record_channel.hpp"
+#include "common/transfer/message.hpp"
+
+// The transfer protocol's first step: each side's HELLO, its version and features. Each side
+// then uses only what both announce, and a user's wish the other side cannot meet is a clear
+// error naming the feature, never a protocol error.
+namespace ferry::transfer {
+
+inline constexpr std::uint8_t protocol_version = 2;  // ferry 0.2; 0.1 had no HELLO
+
+enum class feature : std::uint64_t {
+    single_file = 1U << 0,  // OFFER kind 0: one regular file
+};
+
+// What this build speaks.
+msg::hello our_hello();
+
+// Who the other side is, for messages: "sender" or "receiver".
+enum class peer_role { sender, receiver };
+
+// Sends our HELLO and reads the peer's. Throws failure(network) for a peer too old to send one
+// (a ferry 0.1 sender's OFFER comes instead) or a version below ours.
+awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer);
+
+[[nodiscard]] bool has(const msg::hello& h, feature f);
+
+// Throws failure(peer): "the receiver runs ferry 0.2.0, which cannot receive a single file; it
+// needs ferry 0.2 or later", unless both announced `f`.
+void require(const msg::hello& peer_hello, feature f, peer_role peer);
+
+}  // namespace ferry::transfer

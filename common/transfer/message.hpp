@@ -1,0 +1,85 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/wire/bytes.hpp"
+
+// Transfer messages between sender and receiver; each is the payload of one record of the
+// session layer. First byte: the type. Layouts in docs/protocol.md.
+namespace ferry::msg {
+
+using digest = std::array<std::uint8_t, 32>;
+
+inline constexpr std::size_t max_name_bytes = 4096;  // on the wire; the receiver allows less
+inline constexpr std::size_t max_text_bytes = 1024;
+
+enum class type : std::uint8_t {
+    offer = 0x01,
+    accept = 0x02,
+    refuse = 0x03,
+    data = 0x04,
+    done = 0x05,
+    verified = 0x06,
+    abort = 0x07,
+    keepalive = 0x08,  // receiver, while its person decides: keeps the relay's idle limit away
+    hello = 0x10,      // each side's first record: transfer protocol version and features
+};
+
+enum class reason : std::uint8_t {
+    declined = 1,         // the person said no
+    not_interactive = 2,  // no terminal to ask and no --yes
+    no_space = 3,
+    bad_name = 4,
+    too_large = 5,
+    local_io = 6,
+    cancelled = 7,
+    protocol = 8,
+};
+
+struct offer {
+    std::uint8_t kind = 0;  // 0: one regular file
+    std::uint64_t size = 0;
+    std::string name;
+};
+struct accept {};
+struct refuse {
+    reason why{};
+    std::string text;
+};
+struct data {
+    byte_span bytes;  // a view into the record buffer
+};
+struct done {
+    digest sha256{};
+};
+struct verified {
+    digest sha256{};
+};
+struct abort {
+    reason why{};
+    std::string text;
+};
+struct keepalive {};
+inline constexpr std::size_t max_software_bytes = 32;
+struct hello {
+    std::uint8_t version = 0;    // the transfer protocol version, 2 since ferry 0.2
+    std::uint64_t features = 0;  // a bit per feature (common/transfer/hello.hpp)
+    std::string software;        // "0.2.0": for messages only
+};
+
+using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello>;
+
+// Decodes one record payload; throws wire_error with a clear message on anything malformed.
+message decode(byte_span payload);
+
+// Encodes a control message (everything but data, which is written in place).
+std::vector<std::uint8_t> encode(const message& m);
+
+const char* describe(reason r);
+
+}  // namespace ferry::msg

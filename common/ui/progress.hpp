@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <chrono>
+
+namespace ferry {
+
+// One line: "report.pdf  45% [#####.....] 5.51 MiB / 12.4 MiB  512 MiB/s  ETA 0:03" for a
+// terminal `width` columns wide (20 or more), in at most width - 1 columns so that the cursor
+// never wraps. When it does not fit, the label is shortened, then dropped, then the rate, the ETA
+// and the sizes are, then the bar shrinks. Columns are counted in code points.
+std::string render_progress(std::string_view label, std::uint64_t done, std::uint64_t total,
+                            double bytes_per_second, std::size_t width);
+
+// Process-wide: the stream on which a status line (drawn over with \r, not yet ended by a
+// newline) is open. A message printed there must first end that line, or it is glued to it.
+void open_status_line(std::FILE* out);
+[[nodiscard]] bool status_line_open();
+// Ends the open status line with a newline, if there is one.
+void end_status_line();
+
+// A progress bar redrawn in place on a terminal at most ten times a second; does nothing when
+// disabled (not a terminal, or --quiet). Destroyed without finish() (a failure mid-transfer), it
+// ends its line, so that what comes next starts on a line of its own.
+class progress_bar {
+  public:
+    using clock = std::chrono::steady_clock;
+
+    progress_bar(std::string label, std::uint64_t total, bool enabled, std::FILE* out = stderr);
+    ~progress_bar();
+    progress_bar(const progress_bar&) = delete;
+    progress_bar& operator=(const progress_bar&) = delete;
+    void update(std::uint64_t done);
+    void finish();                              // draws the last state and ends the line
+    [[nodiscard]] double average_rate() const;  // bytes per second since the start
+
+  private:
+    void draw(std::uint64_t done);
+
+    std::string label_;
+    std::uint64_t total_;
+    bool enabled_;
+    std::FILE* out_;
+    clock::time_point start_{clock::now()};
+    clock::time_point last_draw_{};
+    std::uint64_t done_ = 0;
+    bool drawn_ = false;
+};
+
+}  // namespace ferry

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/wire/bytes.hpp"
+
+// The relay's own small frames: the hello a client sends first and the relay's answers.
+// Layout (docs/protocol.md): "FRLY" | version u8 | type u8 | payload length u16 BE | payload.
+namespace ferry::relay_proto {
+
+inline constexpr std::array<std::uint8_t, 4> magic{'F', 'R', 'L', 'Y'};
+inline constexpr std::uint8_t version = 1;
+inline constexpr std::size_t header_size = 8;
+inline constexpr std::size_t max_payload = 512;
+inline constexpr std::size_t max_message = 400;
+
+enum class frame_type : std::uint8_t {
+    allocate = 0x01,   // client -> relay: sender asks for a nameplate
+    claim = 0x02,      // client -> relay: receiver claims a nameplate (u32)
+    ping = 0x03,       // client -> relay: liveness / version check
+    allocated = 0x11,  // relay -> sender: the nameplate (u32)
+    paired = 0x12,     // relay -> both: from now on the relay pipes bytes
+    pong = 0x13,       // relay -> client: answer to ping (relay version text)
+    error = 0x1f,      // relay -> client: error code u8 + UTF-8 message
+};
+
+enum class error_code : std::uint8_t {
+    bad_hello = 1,
+    unknown_nameplate = 2,
+    nameplate_taken = 3,
+    hello_timeout = 4,
+    no_receiver = 5,  // the sender waited too long
+    relay_full = 6,
+    too_many_waiting = 7,
+    rate_limited = 8,
+    shutting_down = 9,
+};
+
+struct frame {
+    frame_type type{};
+    std::uint32_t nameplate = 0;  // allocated, claim
+    error_code error{};           // error
+    std::string text;             // error message, pong text
+};
+
+std::vector<std::uint8_t> encode(const frame& f);
+
+// Validates the 8-byte header; returns the payload length or throws wire_error.
+std::size_t payload_size(byte_span header, std::size_t max);
+
+// Decodes a whole frame (header + payload already checked by payload_size).
+frame decode(byte_span header, byte_span payload);
+
+std::string_view describe(error_code code);
+
+struct format {
+    static constexpr std::size_t header_size = relay_proto::header_size;
+    static std::size_t payload_size(byte_span header, std::size_t max) {
+        return relay_proto::payload_size(header, max);
+    }
+};
+
+}  // namespace ferry::relay_proto

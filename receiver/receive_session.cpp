@@ -1,0 +1,219 @@
+#include "receiver/receive_session.hpp"
+
+#include <unistd.h>
+
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "common/net/phases.hpp"
+#include "common/net/race.hpp"
+#include "common/transfer/message_channel.hpp"
+#include "common/transfer/safe_name.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/progress.hpp"
+#include "common/ui/text.hpp"
+#include "common/ui/units.hpp"
+#include "common/wire/wire_error.hpp"
+#include "receiver/accept_prompt.hpp"
+#include "receiver/cut_off.hpp"
+#include "receiver/safe_file.hpp"
+
+namespace ferry::receiver {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Room left beside the file so that a full disk is caught before accepting, not half way.
+constexpr std::uint64_t free_space_margin = 1024 * 1024;
+
+std::string dir_text(const std::filesystem::path& dir) {
+    auto s = dir.string();
+    if (!s.ends_with('/')) s += '/';
+    return printable(s);
+}
+
+// What the sender is told of a local failure: the cause ("No space left on device"), never the
+// receiver's paths. Local failures read "<what, with a path>: <strerror text>".
+std::string for_the_sender(const failure& f) {
+    const std::string_view text = f.what();
+    const auto colon = text.rfind(": ");
+    if (colon == std::string_view::npos) return "the receiver could not write the file";
+    return fmt::format("the receiver could not write the file: {}", text.substr(colon + 2));
+}
+
+std::string question_for(const msg::offer& offered, const std::string& name,
+                         const std::filesystem::path& dir) {
+    const auto shown_name = printable(offered.name);
+    if (name != offered.name) {
+        return fmt::format("Receive '{}' ({}) into {} as '{}' ('{}' exists)? Accept?", shown_name,
+                           format_size(offered.size), dir_text(dir), printable(name), shown_name);
+    }
+    return fmt::format("Receive '{}' ({}) into {}? Accept?", shown_name, format_size(offered.size),
+                       dir_text(dir));
+}
+
+}  // namespace
+
+receive_session::receive_session(record_channel& channel, const options& opts, deadline& activity)
+    : channel_(channel), opts_(opts), activity_(activity) {}
+
+awaitable<void> receive_session::run() {
+    co_await read_offer();
+    co_await check_offer();
+    co_await decide();
+    auto out = co_await open_sink();
+    const msg::message accept = msg::accept{};
+    co_await send_message(channel_, accept);
+    if (!opts_.quiet) {
+        fmt::print(stderr, "Receiving '{}' ({}) into {}\n", printable(name_),
+                   format_size(offer_.size), dir_text(opts_.output_dir));
+    }
+    std::optional<failure> local;
+    try {
+        const auto saved = co_await receive_data(*out);
+        if (!opts_.quiet) {
+            fmt::print("Saved {}{}, SHA-256 verified.\n", dir_text(opts_.output_dir),
+                       printable(saved));
+        }
+        co_return;
+    } catch (const failure& f) {
+        if (f.code() != exit_code::local_io) throw;
+        local = f;  // the disk filled up, or similar: tell the sender before leaving
+    }
+    const msg::message abort = msg::abort{msg::reason::local_io, for_the_sender(*local)};
+    co_await race(send_message(channel_, abort), sleep_for(2s));
+    throw *local;
+}
+
+awaitable<void> receive_session::read_offer() {
+    activity_.enter(phases::data);
+    auto first = co_await receive_message(channel_);
+    auto* offered = std::get_if<msg::offer>(&first);
+    if (offered == nullptr) throw wire_error("the sender did not start with an offer");
+    offer_ = *offered;
+}
+
+awaitable<void> receive_session::check_offer() {
+    const auto shown_name = printable(offer_.name);
+    if (auto why = unsafe_name_reason(offer_.name)) {
+        co_await refuse(msg::reason::bad_name, *why);
+        throw failure(exit_code::network,
+                      fmt::format("refused the file '{}': {}", shown_name, *why));
+    }
+    const auto space = free_space(opts_.output_dir);
+    if (offer_.size > space || space - offer_.size < free_space_margin) {
+        const auto text =
+            fmt::format("{} free, {} needed", format_size(space), format_size(offer_.size));
+        co_await refuse(msg::reason::no_space, text);
+        throw failure(exit_code::local_io,
+                      fmt::format("not enough free space in {} for '{}': {} needed, {} free",
+                                  dir_text(opts_.output_dir), shown_name, format_size(offer_.size),
+                                  format_size(space)));
+    }
+    name_ = first_free_name(opts_.output_dir, offer_.name);
+}
+
+awaitable<void> receive_session::decide() {
+    if (opts_.yes) co_return;
+    if (isatty(STDIN_FILENO) == 0) {
+        co_await refuse(msg::reason::not_interactive, "");
+        throw failure(exit_code::peer,
+                      fmt::format("refused '{}' ({}): there is no terminal to ask on; "
+                                  "add --yes to accept without asking",
+                                  printable(offer_.name), format_size(offer_.size)));
+    }
+    // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
+    activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
+    accept_prompt prompt(channel_, opts_.prompt);
+    const auto said = co_await prompt.ask(question_for(offer_, name_, opts_.output_dir));
+    activity_.enter(phases::data);
+    if (said == answer::no_answer) {
+        const auto waited = format_duration(opts_.prompt.answer_within);
+        const auto text = fmt::format("no answer within {}", waited);
+        co_await refuse(msg::reason::declined, text);
+        throw failure(exit_code::peer,
+                      fmt::format("no answer within {}: the transfer was refused", waited));
+    }
+    if (said == answer::no) {
+        co_await refuse(msg::reason::declined, "");
+        throw failure(exit_code::peer, "you declined the transfer");
+    }
+}
+
+awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
+    std::optional<failure> local;
+    try {
+        co_return std::make_unique<safe_file>(opts_.output_dir);
+    } catch (const failure& f) {
+        local = f;
+    }
+    const auto text = for_the_sender(*local);
+    co_await refuse(msg::reason::local_io, text);
+    throw *local;
+}
+
+awaitable<std::string> receive_session::receive_data(sink& out) {
+    progress_bar bar(printable(name_), offer_.size, !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    try {
+        for (;;) {
+            const auto payload = co_await channel_.receive();
+            if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
+                // The hot path: no allocation; hashing and disk writes run on the sink's thread.
+                const auto bytes = payload.subspan(1);
+                if (bytes.empty() || bytes.size() > offer_.size - received_) {
+                    throw wire_error("the sender sent more bytes than it offered");
+                }
+                out.write(bytes);
+                received_ += bytes.size();
+                bar.update(received_);
+                continue;
+            }
+            const auto m = msg::decode(payload);
+            if (const auto* a = std::get_if<msg::abort>(&m)) {
+                throw failure(exit_code::peer,
+                              fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
+                                          a->text.empty() ? "" : ": ", printable(a->text)));
+            }
+            const auto* d = std::get_if<msg::done>(&m);
+            if (d == nullptr) throw wire_error("unexpected message during the transfer");
+            bar.finish();
+            auto saved = co_await on_done(out, *d);
+            co_return saved;
+        }
+    } catch (const connection_closed& e) {
+        // Only the sender's authenticated DONE ends the stream, so nothing is kept; whether the
+        // sender left or the relay was lost is worked out by the caller.
+        throw cut_off(e, fmt::format("after {} of {}; nothing was saved", format_size(received_),
+                                     format_size(offer_.size)));
+    }
+}
+
+awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {
+    if (received_ != offer_.size) {
+        throw wire_error(
+            fmt::format("the sender finished after {} of {} bytes", received_, offer_.size));
+    }
+    const auto mine = out.finish();
+    const msg::message verified = msg::verified{mine};
+    if (mine != d.sha256) {
+        co_await send_message(channel_, verified);
+        throw failure(exit_code::integrity,
+                      fmt::format("the file arrived damaged: SHA-256 {} expected, {} received; "
+                                  "nothing was saved",
+                                  to_hex(d.sha256), to_hex(mine)));
+    }
+    auto saved = out.commit(offer_.name);
+    co_await send_message(channel_, verified);
+    co_return saved;
+}
+
+// GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
+// pass named values or literals only.
+awaitable<void> receive_session::refuse(msg::reason why, std::string_view text) {
+    const msg::message m = msg::refuse{why, std::string(text)};
+    co_await send_message(channel_, m);
+}
+
+}  // namespace ferry::receiver

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
+#include "common/session/record_channel.hpp"
+#include "common/transfer/message.hpp"
+#include "receiver/receiver.hpp"
+#include "receiver/sink.hpp"
+
+namespace ferry::receiver {
+
+// The transfer of one offer over a keyed channel: the OFFER and its checks (name, free space),
+// the person's answer, the data into a sink, the hash check, the final name, VERIFIED. It owns
+// the transfer's state.
+class receive_session {
+  public:
+    receive_session(record_channel& channel, const options& opts, deadline& activity);
+
+    awaitable<void> run();
+
+  private:
+    awaitable<void> read_offer();
+    awaitable<void> check_offer();
+    // Asks the person, unless --yes or there is no terminal to ask on; returns only on a yes.
+    awaitable<void> decide();
+    // The sink, or a refusal the sender hears about (a folder we cannot write to).
+    awaitable<std::unique_ptr<sink>> open_sink();
+    // Streams the DATA records into `out` until DONE; checks the hash, names the result,
+    // confirms. Returns the name it was saved under.
+    awaitable<std::string> receive_data(sink& out);
+    awaitable<std::string> on_done(sink& out, const msg::done& d);
+    awaitable<void> refuse(msg::reason why, std::string_view text);
+
+    record_channel& channel_;
+    const options& opts_;
+    deadline& activity_;
+    msg::offer offer_;
+    std::string name_;  // the offered name, or the first free name after it
+    std::uint64_t received_ = 0;
+};
+
+}  // namespace ferry::receiver

@@ -1,0 +1,84 @@
+#include "sender/rendezvous.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/net/interfaces.hpp"
+#include "common/net/phases.hpp"
+#include "common/net/race.hpp"
+#include "common/net/relay_client.hpp"
+#include "common/ui/text.hpp"
+#include "common/ui/units.hpp"
+#include "sender/lan_announcer.hpp"
+
+namespace ferry::sender {
+
+namespace {
+
+// host:port texts a receiver on this network can pass to --relay: IPv4 and non-link-local IPv6
+// addresses (a link-local IPv6 address needs an interface name, so it is left out).
+std::vector<std::string> lan_addresses(std::uint16_t port) {
+    std::vector<std::string> out;
+    for (const auto& i : local_interfaces()) {
+        if (i.address.is_v6() && i.address.to_v6().is_link_local()) continue;
+        out.push_back(host_port{i.address.to_string(), port}.text());
+    }
+    return out;
+}
+
+void show_lan_hints(const options& opts, const code& c) {
+    fmt::print(
+        "LAN mode: no relay, the receiver must be on this network.\n"
+        "On the other computer run:  ferry receive {}\n",
+        c.text());
+    const auto addresses = lan_addresses(opts.lan_port);
+    for (const auto& address : addresses) {
+        fmt::print("If it finds nothing (multicast blocked):  ferry receive --relay {} {}\n",
+                   address, c.text());
+    }
+    if (addresses.empty()) {
+        fmt::print(
+            "This computer has no network address but loopback: only a receiver on this "
+            "computer can reach it:  ferry receive --relay {} {}\n",
+            host_port{"127.0.0.1", opts.lan_port}.text(), c.text());
+    }
+}
+
+void show_code(const options& opts, const source& what, const code& c) {
+    if (opts.quiet) {
+        fmt::print("{}\n", c.text());
+    } else {
+        fmt::print("Sending '{}' ({}). Code: {}\n", printable(what.name()),
+                   format_size(what.size()), c.text());
+        if (opts.lan) {
+            show_lan_hints(opts, c);
+        } else {
+            fmt::print("On the other computer run:  ferry receive --relay {} {}\n",
+                       opts.relay.text(), c.text());
+        }
+    }
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+awaitable<rendezvous> meet_receiver(const options& opts, const source& what, deadline& activity) {
+    using namespace std::chrono_literals;
+    activity.enter(phases::relay_hello);
+    auto socket = co_await connect_relay(opts.relay, 10s);
+    const auto nameplate = co_await allocate_nameplate(socket);
+    auto c = generate_code(nameplate, opts.code_words);
+    show_code(opts, what, c);
+    activity.enter(phases::waiting_for_peer);
+    if (opts.lan) {
+        co_await race(wait_paired(socket), announce_on_lan(nameplate, opts.lan_port));
+    } else {
+        co_await wait_paired(socket);
+    }
+    co_return rendezvous{std::move(socket), std::move(c)};
+}
+
+}  // namespace ferry::sender

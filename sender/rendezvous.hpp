@@ -1,0 +1,20 @@
+#pragma once
+
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
+#include "common/session/code.hpp"
+#include "sender/sender.hpp"
+#include "sender/source.hpp"
+
+namespace ferry::sender {
+
+struct rendezvous {
+    tcp::socket socket;  // paired with the receiver's through the relay
+    code c;
+};
+
+// The first step of a send: connects to the relay, gets a nameplate, shows the code (and, in
+// LAN mode, how to reach this computer, while announcing it), and waits for the receiver.
+awaitable<rendezvous> meet_receiver(const options& opts, const source& what, deadline& activity);
+
+}  // namespace ferry::sender

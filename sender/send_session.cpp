@@ -1,0 +1,151 @@
+#include "sender/send_session.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "common/net/phases.hpp"
+#include "common/net/race.hpp"
+#include "common/transfer/message_channel.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/progress.hpp"
+#include "common/ui/text.hpp"
+#include "common/ui/units.hpp"
+#include "common/wire/record_format.hpp"
+#include "common/wire/wire_error.hpp"
+#include "sender/rate_limiter.hpp"
+
+namespace ferry::sender {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+failure receiver_stopped(const msg::abort& a) {
+    return failure(exit_code::peer,
+                   fmt::format("the receiver stopped: {}{}{}", msg::describe(a.why),
+                               a.text.empty() ? "" : ": ", printable(a.text)));
+}
+
+failure receiver_refused(const msg::refuse& r) {
+    return failure(exit_code::peer, fmt::format("the receiver refused the file: {}{}{}",
+                                                msg::describe(r.why), r.text.empty() ? "" : " (",
+                                                r.text.empty() ? "" : printable(r.text) + ")"));
+}
+
+}  // namespace
+
+send_session::send_session(record_channel& channel, source& what, const options& opts,
+                           deadline& activity, std::string& peer_left)
+    : channel_(channel), source_(what), opts_(opts), activity_(activity), peer_left_(peer_left) {}
+
+awaitable<void> send_session::run() {
+    co_await offer();
+    co_await expect_accept();
+    co_await exchange_data();
+    check_verified();
+    if (!opts_.quiet) {
+        fmt::print("Sent '{}' ({}); verified by the receiver (SHA-256 {}).\n",
+                   printable(source_.name()), format_size(source_.size()), to_hex(digest_));
+    }
+}
+
+awaitable<void> send_session::offer() {
+    peer_left_ = "the receiver went away before the transfer finished";
+    const msg::message offer = source_.offer();
+    co_await send_message(channel_, offer);
+    if (!opts_.quiet) fmt::print(stderr, "Waiting for the receiver to accept...\n");
+}
+
+// A receiver whose person is still deciding says so with KEEPALIVE every few seconds.
+awaitable<void> send_session::expect_accept() {
+    activity_.enter(phases::waiting_for_accept);
+    auto answer = co_await receive_message(channel_);
+    while (std::holds_alternative<msg::keepalive>(answer)) {
+        auto next = co_await receive_message(channel_);  // named: the GCC 12 note
+        answer = std::move(next);
+    }
+    if (const auto* r = std::get_if<msg::refuse>(&answer)) throw receiver_refused(*r);
+    if (!std::holds_alternative<msg::accept>(answer)) {
+        throw wire_error("the receiver answered the offer with something unexpected");
+    }
+    activity_.enter(phases::data);
+}
+
+awaitable<void> send_session::exchange_data() {
+    std::optional<failure> local;
+    try {
+        co_await both(stream(), listen());
+    } catch (const failure& f) {
+        if (f.code() != exit_code::local_io) throw;
+        local = f;  // the source could not be read to the end: say so before leaving
+    }
+    if (local) {
+        const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
+        co_await race(send_message(channel_, abort), sleep_for(2s));
+        throw *local;
+    }
+    if (write_failed_) {
+        throw failure(exit_code::peer, "the receiver went away before the transfer finished");
+    }
+}
+
+awaitable<void> send_session::stream() {
+    // Both start with the data: the rate and the pace count from the first byte.
+    progress_bar bar(printable(source_.name()), source_.size(),
+                     !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    rate_limiter limiter(opts_.limit_rate);
+    const auto buffer = channel_.prepare();
+    const auto chunk = buffer.subspan(1, data_chunk_size);
+    try {
+        while (sent_ < source_.size()) {
+            // Read straight into the record buffer, hash, send: no copy, no allocation. The
+            // record is encrypted in place, so the type byte is written again each time.
+            buffer[0] = static_cast<std::uint8_t>(msg::type::data);
+            const auto n = co_await source_.read_async(chunk);
+            hash_.update(chunk.first(n));
+            co_await channel_.send(1 + n);
+            sent_ += n;
+            bar.update(sent_);
+            co_await limiter.pace(sent_);
+        }
+        bar.finish();
+        digest_ = hash_.finish();
+        const msg::message done = msg::done{digest_};
+        co_await send_message(channel_, done);
+        done_sent_ = true;
+    } catch (const connection_closed&) {
+        // The receiver's last words (an ABORT) may be waiting to be read: listen() reads them,
+        // or the end of the connection, which comes promptly after a failed write.
+        write_failed_ = true;
+    }
+}
+
+// The receiver says nothing while the data flows unless it has to stop (disk full, ...), then
+// answers DONE with VERIFIED. One reader for both, never cancelled half-way through a record,
+// so an ABORT is read whenever it comes.
+awaitable<void> send_session::listen() {
+    msg::message answer;
+    try {
+        auto m = co_await receive_message(channel_);  // named: the GCC 12 note
+        answer = std::move(m);
+    } catch (const connection_closed&) {
+        if (done_sent_) peer_left_ = "the receiver went away before confirming the file";
+        throw;
+    }
+    if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);
+    const auto* v = std::get_if<msg::verified>(&answer);
+    if (v == nullptr)
+        throw wire_error("the receiver sent something unexpected during the transfer");
+    verified_ = *v;
+}
+
+void send_session::check_verified() const {
+    if (!verified_ || verified_->sha256 != digest_) {
+        throw failure(exit_code::integrity,
+                      fmt::format("the receiver got different bytes: SHA-256 {} sent, {} received",
+                                  to_hex(digest_), verified_ ? to_hex(verified_->sha256) : "none"));
+    }
+}
+
+}  // namespace ferry::sender

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/crypto/sha256.hpp"
+#include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
+#include "common/session/record_channel.hpp"
+#include "common/transfer/message.hpp"
+#include "sender/sender.hpp"
+#include "sender/source.hpp"
+
+namespace ferry::sender {
+
+// The transfer of one source over a keyed channel: OFFER, the receiver's answer, the data
+// (hashed as it streams, paced), DONE, and the receiver's VERIFIED. It owns the transfer's
+// state; the two directions of the data phase (stream() and listen()) share it through it.
+class send_session {
+  public:
+    // `peer_left` is kept up to date with what a receiver that went away would have left
+    // undone, for the caller's message.
+    send_session(record_channel& channel, source& what, const options& opts, deadline& activity,
+                 std::string& peer_left);
+
+    awaitable<void> run();
+
+  private:
+    awaitable<void> offer();
+    awaitable<void> expect_accept();
+    awaitable<void> exchange_data();
+    // Reads, hashes and sends the source, then DONE.
+    awaitable<void> stream();
+    // Reads the receiver's one answer to the data: VERIFIED, or an ABORT whenever it comes.
+    awaitable<void> listen();
+    void check_verified() const;
+
+    record_channel& channel_;
+    source& source_;
+    const options& opts_;
+    deadline& activity_;
+    std::string& peer_left_;
+    sha256 hash_;
+    sha256_digest digest_{};
+    std::uint64_t sent_ = 0;
+    bool done_sent_ = false;
+    bool write_failed_ = false;
+    std::optional<msg::verified> verified_;
+};
+
+}  // namespace ferry::sender

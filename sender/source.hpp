@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/net/asio.hpp"
+#include "common/transfer/hello.hpp"
+#include "common/transfer/message.hpp"
+#include "common/wire/bytes.hpp"
+
+namespace ferry::sender {
+
+// What a sender offers and streams. Today one implementation, a regular file (file_source);
+// trees of files, pipes and text come next, each with the transfer feature it needs.
+class source {
+  public:
+    virtual ~source() = default;
+
+    // The OFFER that describes it.
+    [[nodiscard]] virtual msg::offer offer() const = 0;
+    // The feature the receiver must announce to take it.
+    [[nodiscard]] virtual transfer::feature needs() const = 0;
+    // A name to show people (not yet made printable).
+    [[nodiscard]] virtual const std::string& name() const = 0;
+    [[nodiscard]] virtual std::uint64_t size() const = 0;
+    // Fills as much of `into` as there is left, without blocking the io thread; failure
+    // (local_io) if it cannot be read, or changed while being sent. One read at a time.
+    virtual awaitable<std::size_t> read_async(mutable_byte_span into) = 0;
+};
+
+}  // namespace ferry::sender
