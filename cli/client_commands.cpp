@@ -5,6 +5,7 @@
 #include "cli/embedded_relay.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/units.hpp"
+#include "sender/text_source.hpp"
 
 namespace ferry::cli {
 
@@ -21,7 +22,17 @@ std::optional<host_port> choose_relay(const std::string& flag, bool lan) {
 }
 
 void add_send_options(CLI::App& app, send_settings& s) {
-    app.add_option("file", s.opts.file, "The file to send")->required();
+    app.add_option("file", s.opts.file, "The file to send");
+    app.add_option("--text", s.text,
+                   "Send this text instead of a file ('-': read it from standard input), at "
+                   "most 64 KiB; the receiver prints it");
+    // A file, or --text: checked as CLI11 checks the rest, so the error reads like theirs.
+    app.callback([&s] {
+        if (s.text && !s.opts.file.empty()) {
+            throw CLI::ValidationError("give a file or --text, not both");
+        }
+        if (!s.text && s.opts.file.empty()) throw CLI::RequiredError("file");
+    });
     app.add_option("--relay", s.relay,
                    "Relay address: host:port, [v6]:port or tcp://host:port "
                    "(default: $FERRY_RELAY, else LAN mode)");
@@ -58,6 +69,7 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
 }
 
 void run_send(send_settings& s) {
+    if (s.text) s.opts.text = sender::text_to_send(*s.text);
     const auto relay = choose_relay(s.relay, s.lan);
     if (!s.limit_rate.empty()) s.opts.limit_rate = parse_size(s.limit_rate);
     if (relay) {

@@ -18,6 +18,7 @@ struct send_settings {
     sender::options opts;
     std::string relay;
     std::string limit_rate;
+    std::optional<std::string> text;
     bool lan = false;
     std::uint16_t lan_port = 0;
 };

@@ -18,6 +18,7 @@
 #include "receiver/accept_prompt.hpp"
 #include "receiver/cut_off.hpp"
 #include "receiver/safe_file.hpp"
+#include "receiver/text_sink.hpp"
 
 namespace ferry::receiver {
 
@@ -45,6 +46,10 @@ std::string for_the_sender(const failure& f) {
 
 std::string question_for(const msg::offer& offered, const std::string& name,
                          const std::filesystem::path& dir) {
+    if (offered.kind == static_cast<std::uint8_t>(msg::offer_kind::text)) {
+        return fmt::format("Receive a text ({}), to be shown here? Accept?",
+                           plural(offered.size, "byte"));
+    }
     const auto shown_name = printable(offered.name);
     if (name != offered.name) {
         return fmt::format("Receive '{}' ({}) into {} as '{}' ('{}' exists)? Accept?", shown_name,
@@ -66,14 +71,17 @@ awaitable<void> receive_session::run() {
     auto out = co_await open_sink();
     const msg::message accept = msg::accept{};
     co_await send_message(channel_, accept);
-    if (!opts_.quiet) {
+    if (!opts_.quiet && !is_text()) {
         fmt::print(stderr, "Receiving '{}' ({}) into {}\n", printable(name_),
                    format_size(offer_.size), dir_text(opts_.output_dir));
     }
     std::optional<failure> local;
     try {
         const auto saved = co_await receive_data(*out);
-        if (!opts_.quiet) {
+        if (opts_.quiet) co_return;
+        if (is_text()) {
+            fmt::print(stderr, "Text received, SHA-256 verified.\n");
+        } else {
             fmt::print("Saved {}{}, SHA-256 verified.\n", dir_text(opts_.output_dir),
                        printable(saved));
         }
@@ -95,7 +103,12 @@ awaitable<void> receive_session::read_offer() {
     offer_ = *offered;
 }
 
+bool receive_session::is_text() const {
+    return offer_.kind == static_cast<std::uint8_t>(msg::offer_kind::text);
+}
+
 awaitable<void> receive_session::check_offer() {
+    if (is_text()) co_return;  // no name, no file; its size is bounded by the codec
     const auto shown_name = printable(offer_.name);
     if (auto why = unsafe_name_reason(offer_.name)) {
         co_await refuse(msg::reason::bad_name, *why);
@@ -119,10 +132,13 @@ awaitable<void> receive_session::decide() {
     if (opts_.yes) co_return;
     if (isatty(STDIN_FILENO) == 0) {
         co_await refuse(msg::reason::not_interactive, "");
-        throw failure(exit_code::peer,
-                      fmt::format("refused '{}' ({}): there is no terminal to ask on; "
-                                  "add --yes to accept without asking",
-                                  printable(offer_.name), format_size(offer_.size)));
+        throw failure(
+            exit_code::peer,
+            fmt::format("refused {}: there is no terminal to ask on; "
+                        "add --yes to accept without asking",
+                        is_text() ? fmt::format("a text ({})", plural(offer_.size, "byte"))
+                                  : fmt::format("'{}' ({})", printable(offer_.name),
+                                                format_size(offer_.size))));
     }
     // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
     activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
@@ -144,6 +160,7 @@ awaitable<void> receive_session::decide() {
 
 awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
     std::optional<failure> local;
+    if (is_text()) co_return std::make_unique<text_sink>();
     try {
         co_return std::make_unique<safe_file>(opts_.output_dir);
     } catch (const failure& f) {
@@ -155,7 +172,8 @@ awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
 }
 
 awaitable<std::string> receive_session::receive_data(sink& out) {
-    progress_bar bar(printable(name_), offer_.size, !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    progress_bar bar(printable(name_), offer_.size,
+                     !opts_.quiet && !is_text() && isatty(STDERR_FILENO) != 0);
     try {
         for (;;) {
             const auto payload = co_await channel_.receive();

@@ -35,6 +35,7 @@ class receive_session {
     awaitable<std::string> receive_data(sink& out);
     awaitable<std::string> on_done(sink& out, const msg::done& d);
     awaitable<void> refuse(msg::reason why, std::string_view text);
+    [[nodiscard]] bool is_text() const;
 
     record_channel& channel_;
     const options& opts_;

@@ -13,6 +13,7 @@
 
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "common/ui/units.hpp"
 #include "sender/background_reader.hpp"
 
 namespace ferry::sender {
@@ -137,6 +138,10 @@ void file_source::changed() const {
                   fmt::format("{} changed while it was being sent; nothing was saved on the other "
                               "side, send it again",
                               printable(name_)));
+}
+
+std::string file_source::describe() const {
+    return fmt::format("'{}' ({})", printable(name_), format_size(size_));
 }
 
 }  // namespace ferry::sender

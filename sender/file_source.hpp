@@ -37,6 +37,7 @@ class file_source final : public source {
     }
     [[nodiscard]] std::uint64_t size() const override { return size_; }
     [[nodiscard]] const std::string& name() const override { return name_; }
+    [[nodiscard]] std::string describe() const override;
 
     // Fills as much of `into` as the file has left, blocking until it is read; failure(local_io)
     // if it cannot be read or changed while being sent.

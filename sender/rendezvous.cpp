@@ -51,8 +51,7 @@ void show_code(const options& opts, const source& what, const code& c) {
     if (opts.quiet) {
         fmt::print("{}\n", c.text());
     } else {
-        fmt::print("Sending '{}' ({}). Code: {}\n", printable(what.name()),
-                   format_size(what.size()), c.text());
+        fmt::print("Sending {}. Code: {}\n", what.describe(), c.text());
         if (opts.lan) {
             show_lan_hints(opts, c);
         } else {

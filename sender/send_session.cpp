@@ -27,8 +27,8 @@ failure receiver_stopped(const msg::abort& a) {
                                a.text.empty() ? "" : ": ", printable(a.text)));
 }
 
-failure receiver_refused(const msg::refuse& r) {
-    return failure(exit_code::peer, fmt::format("the receiver refused the file: {}{}{}",
+failure receiver_refused(const msg::refuse& r, std::string_view what) {
+    return failure(exit_code::peer, fmt::format("the receiver refused {}: {}{}{}", what,
                                                 msg::describe(r.why), r.text.empty() ? "" : " (",
                                                 r.text.empty() ? "" : printable(r.text) + ")"));
 }
@@ -45,8 +45,8 @@ awaitable<void> send_session::run() {
     co_await exchange_data();
     check_verified();
     if (!opts_.quiet) {
-        fmt::print("Sent '{}' ({}); verified by the receiver (SHA-256 {}).\n",
-                   printable(source_.name()), format_size(source_.size()), to_hex(digest_));
+        fmt::print("Sent {}; verified by the receiver (SHA-256 {}).\n", source_.describe(),
+                   to_hex(digest_));
     }
 }
 
@@ -65,7 +65,10 @@ awaitable<void> send_session::expect_accept() {
         auto next = co_await receive_message(channel_);  // named: the GCC 12 note
         answer = std::move(next);
     }
-    if (const auto* r = std::get_if<msg::refuse>(&answer)) throw receiver_refused(*r);
+    if (const auto* r = std::get_if<msg::refuse>(&answer)) {
+        const bool text = source_.offer().kind == static_cast<std::uint8_t>(msg::offer_kind::text);
+        throw receiver_refused(*r, text ? "the text" : "the file");
+    }
     if (!std::holds_alternative<msg::accept>(answer)) {
         throw wire_error("the receiver answered the offer with something unexpected");
     }

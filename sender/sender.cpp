@@ -16,6 +16,7 @@
 #include "sender/file_source.hpp"
 #include "sender/rendezvous.hpp"
 #include "sender/send_session.hpp"
+#include "sender/text_source.hpp"
 
 namespace ferry::sender {
 
@@ -58,6 +59,11 @@ awaitable<void> run_explained(const options& opts, source& what, deadline& activ
 }  // namespace
 
 void send(const options& opts) {
+    if (opts.text) {
+        text_source text(*opts.text);
+        run_client([&](deadline& activity) { return run_explained(opts, text, activity); });
+        return;
+    }
     file_source file(opts.file);
     // Every receiver refuses such a name: say so now, not after the code has been passed on.
     if (const auto why = unsafe_name_reason(file.name())) {

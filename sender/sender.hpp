@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/net/address.hpp"
@@ -11,6 +12,7 @@ namespace ferry::sender {
 
 struct options {
     std::filesystem::path file;
+    std::optional<std::string> text;  // --text: send this text instead of a file
     host_port relay;
     int code_words = 2;
     bool quiet = false;            // print the code alone, then errors only
@@ -21,7 +23,8 @@ struct options {
     std::uint16_t lan_port = 0;
 };
 
-// Sends one file. Throws failure on every error; returns once the receiver has verified it.
+// Sends one file, or the text. Throws failure on every error; returns once the receiver has
+// verified it.
 void send(const options& opts);
 
 }  // namespace ferry::sender

@@ -21,8 +21,10 @@ class source {
     [[nodiscard]] virtual msg::offer offer() const = 0;
     // The feature the receiver must announce to take it.
     [[nodiscard]] virtual transfer::feature needs() const = 0;
-    // A name to show people (not yet made printable).
+    // A name to show people (not yet made printable), the progress bar's label.
     [[nodiscard]] virtual const std::string& name() const = 0;
+    // What it is, for "Sending ..." and "Sent ...": "'report.pdf' (12.4 MiB)", printable.
+    [[nodiscard]] virtual std::string describe() const = 0;
     [[nodiscard]] virtual std::uint64_t size() const = 0;
     // Fills as much of `into` as there is left, without blocking the io thread; failure
     // (local_io) if it cannot be read, or changed while being sent. One read at a time.

@@ -264,12 +264,11 @@ std::array<std::uint8_t, spake2_message_size> spake2::my_message() const {
     return state_->message;
 }
 
-spake2_keys spake2::finish(std::span<const std::uint8_t> peer_message) {
-    if (!state_) fail("use of moved-from object");
-    auto& s = *state_;
-    if (s.finished) fail("finish() already called");
-    const EC_GROUP* group = s.group.get();
+namespace {
 
+// The peer's message as a point: the right size and form, on the curve, not the identity.
+ec_point_ptr parse_peer_point(const EC_GROUP* group, std::span<const std::uint8_t> peer_message,
+                              BN_CTX* ctx) {
     if (peer_message.size() != spake2_message_size) {
         fail("peer message must be " + std::to_string(spake2_message_size) + " bytes, got " +
              std::to_string(peer_message.size()));
@@ -277,50 +276,50 @@ spake2_keys spake2::finish(std::span<const std::uint8_t> peer_message) {
     if (peer_message[0] != POINT_CONVERSION_UNCOMPRESSED) {
         fail("peer message is not an uncompressed point");
     }
-
-    auto ctx = new_bn_ctx();
     auto peer = new_point(group);
-    if (EC_POINT_oct2point(group, peer.get(), peer_message.data(), peer_message.size(),
-                           ctx.get()) != 1) {
+    if (EC_POINT_oct2point(group, peer.get(), peer_message.data(), peer_message.size(), ctx) != 1) {
         fail("peer message is not a valid P-256 point");
     }
-    if (EC_POINT_is_on_curve(group, peer.get(), ctx.get()) != 1) {
-        fail("peer point is not on the curve");
-    }
-    if (EC_POINT_is_at_infinity(group, peer.get()) == 1) {
-        fail("peer point is the identity");
-    }
+    if (EC_POINT_is_on_curve(group, peer.get(), ctx) != 1) fail("peer point is not on the curve");
+    if (EC_POINT_is_at_infinity(group, peer.get()) == 1) fail("peer point is the identity");
+    return peer;
+}
 
-    // K = h*x*(pB - w*N) for A, h*y*(pA - w*M) for B; h = 1 for P-256.
+// K = h*x*(pB - w*N) for A, h*y*(pA - w*M) for B; h = 1 for P-256.
+ec_point_ptr shared_point(const EC_GROUP* group, EC_POINT* peer, spake2_role role, const BIGNUM* w,
+                          const BIGNUM* scalar, BN_CTX* ctx) {
     auto peer_blind = decode_constant(
-        group, s.role == spake2_role::a ? spake2_n_compressed : spake2_m_compressed, ctx.get());
-    auto unblind = multiply(group, peer_blind.get(), s.w.get(), ctx.get());
-    check(EC_POINT_invert(group, unblind.get(), ctx.get()), "EC_POINT_invert");
-    check(EC_POINT_add(group, peer.get(), peer.get(), unblind.get(), ctx.get()), "EC_POINT_add");
-    if (EC_POINT_is_at_infinity(group, peer.get()) == 1) {
+        group, role == spake2_role::a ? spake2_n_compressed : spake2_m_compressed, ctx);
+    auto unblind = multiply(group, peer_blind.get(), w, ctx);
+    check(EC_POINT_invert(group, unblind.get(), ctx), "EC_POINT_invert");
+    check(EC_POINT_add(group, peer, peer, unblind.get(), ctx), "EC_POINT_add");
+    if (EC_POINT_is_at_infinity(group, peer) == 1) {
         fail("peer point minus the blinding term is the identity");
     }
-    auto k = multiply(group, peer.get(), s.scalar.get(), ctx.get());
-    if (EC_POINT_is_at_infinity(group, k.get()) == 1) {
-        fail("shared point K is the identity");
-    }
+    auto k = multiply(group, peer, scalar, ctx);
+    if (EC_POINT_is_at_infinity(group, k.get()) == 1) fail("shared point K is the identity");
+    return k;
+}
 
-    spake2_keys keys{};
-    keys.k = encode_point(group, k.get(), ctx.get());
+struct transcript_parts {
+    std::string_view identity_a;
+    std::string_view identity_b;
+    std::span<const std::uint8_t> p_a;
+    std::span<const std::uint8_t> p_b;
+    std::span<const std::uint8_t> w_bytes;
+};
 
-    const bool is_a = s.role == spake2_role::a;
-    const std::span<const std::uint8_t> own = s.message;
-    const auto p_a = is_a ? own : peer_message;
-    const auto p_b = is_a ? peer_message : own;
+// TT from keys.k and the parts, and from TT Ke, Ka, the confirmation keys and both MACs.
+void derive_keys(spake2_keys& keys, const transcript_parts& parts) {
     auto& tt = keys.transcript;
-    tt.reserve(6 * 8 + s.identity_a.size() + s.identity_b.size() + 3 * spake2_message_size +
+    tt.reserve(6 * 8 + parts.identity_a.size() + parts.identity_b.size() + 3 * spake2_message_size +
                spake2_scalar_size);
-    append_with_length(tt, as_bytes(s.identity_a));
-    append_with_length(tt, as_bytes(s.identity_b));
-    append_with_length(tt, p_a);
-    append_with_length(tt, p_b);
+    append_with_length(tt, as_bytes(parts.identity_a));
+    append_with_length(tt, as_bytes(parts.identity_b));
+    append_with_length(tt, parts.p_a);
+    append_with_length(tt, parts.p_b);
     append_with_length(tt, keys.k);
-    append_with_length(tt, s.w_bytes);
+    append_with_length(tt, parts.w_bytes);
 
     std::array<std::uint8_t, hash_size> hash{};
     cleanse_guard hash_guard{hash};
@@ -340,7 +339,25 @@ spake2_keys spake2::finish(std::span<const std::uint8_t> peer_message) {
 
     keys.mac_a = hmac_sha256(keys.kc_a, tt);
     keys.mac_b = hmac_sha256(keys.kc_b, tt);
+}
 
+}  // namespace
+
+spake2_keys spake2::finish(std::span<const std::uint8_t> peer_message) {
+    if (!state_) fail("use of moved-from object");
+    auto& s = *state_;
+    if (s.finished) fail("finish() already called");
+    const EC_GROUP* group = s.group.get();
+    auto ctx = new_bn_ctx();
+    auto peer = parse_peer_point(group, peer_message, ctx.get());
+    auto k = shared_point(group, peer.get(), s.role, s.w.get(), s.scalar.get(), ctx.get());
+
+    spake2_keys keys{};
+    keys.k = encode_point(group, k.get(), ctx.get());
+    const bool is_a = s.role == spake2_role::a;
+    const std::span<const std::uint8_t> own = s.message;
+    derive_keys(keys, transcript_parts{s.identity_a, s.identity_b, is_a ? own : peer_message,
+                                       is_a ? peer_message : own, s.w_bytes});
     s.finished = true;
     s.forget_secrets();
     return keys;

@@ -19,6 +19,7 @@ struct feature_text {
 
 constexpr feature_text feature_texts[] = {
     {feature::single_file, "receive a single file", "0.2"},
+    {feature::text, "receive a text", "0.2"},
 };
 
 const char* role_text(peer_role peer) {
@@ -32,7 +33,8 @@ std::uint64_t bit(feature f) {
 }  // namespace
 
 msg::hello our_hello() {
-    return msg::hello{protocol_version, bit(feature::single_file), FERRY_VERSION};
+    return msg::hello{protocol_version, bit(feature::single_file) | bit(feature::text),
+                      FERRY_VERSION};
 }
 
 awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer) {

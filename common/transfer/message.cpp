@@ -87,12 +87,22 @@ message decode(byte_span payload) {
         case type::offer: {
             offer o;
             o.kind = c.u8("offer kind");
-            if (o.kind != 0) throw wire_error(fmt::format("unsupported offer kind {}", o.kind));
+            const auto kind = static_cast<offer_kind>(o.kind);
+            if (kind != offer_kind::file && kind != offer_kind::text) {
+                throw wire_error(fmt::format("unsupported offer kind {}", o.kind));
+            }
             o.size = c.u64("offer size");
             const auto len = c.u16("offer name length");
             if (len > max_name_bytes) throw wire_error("offered name is too long");
             o.name = std::string(as_chars(c.take(len, "offer name")));
             c.finish("offer");
+            if (kind == offer_kind::text && o.size > max_text_offer) {
+                throw wire_error(fmt::format("a text offer of {} bytes is over the limit of {}",
+                                             o.size, max_text_offer));
+            }
+            if (kind == offer_kind::text && !o.name.empty()) {
+                throw wire_error("a text offer carries a name");
+            }
             return o;
         }
         case type::accept:

@@ -41,8 +41,15 @@ enum class reason : std::uint8_t {
     protocol = 8,
 };
 
+// What an OFFER offers. (1 is kept for a stream of unknown size.)
+enum class offer_kind : std::uint8_t {
+    file = 0,  // one regular file: size and name
+    text = 2,  // a short text for the receiver's screen: size, no name
+};
+inline constexpr std::uint64_t max_text_offer = 64 * 1024;
+
 struct offer {
-    std::uint8_t kind = 0;  // 0: one regular file
+    std::uint8_t kind = 0;  // an offer_kind
     std::uint64_t size = 0;
     std::string name;
 };

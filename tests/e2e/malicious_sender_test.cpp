@@ -289,6 +289,16 @@ TEST_CASE("a sender without HELLO (ferry 0.1) is told apart from a hostile one",
     CHECK(out.entries().empty());
 }
 
+TEST_CASE("a text offer past 64 KiB or with a name is a protocol error", "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    const auto offer = GENERATE(msg::offer{2, 64 * 1024 + 1, ""}, msg::offer{2, 5, "a.txt"});
+    std::string errors;
+    CHECK(receive_from(relay, out.path, evil_plan{{offer}, {}}, errors) == exit_protocol);
+    INFO(errors);
+    CHECK(out.entries().empty());
+}
+
 TEST_CASE("an unexpected message in the middle of the data is a protocol error and saves nothing",
           "[malicious][e2e]") {
     relay_fixture relay;

@@ -28,6 +28,7 @@ TEST_CASE("transfer messages round-trip", "[message]") {
         msg::abort{msg::reason::local_io, "disk full"},
         msg::keepalive{},
         msg::hello{2, 0x0102030405060708ULL, "0.2.0"},
+        msg::offer{2, 11, ""},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);
@@ -38,9 +39,12 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
-    // HELLO as docs/protocol.md shows it: version 2, features 1, "0.2.0".
-    CHECK(msg::encode(msg::hello{2, 1, "0.2.0"}) ==
-          std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 1, 5, '0', '.', '2', '.', '0'});
+    // HELLO as docs/protocol.md shows it: version 2, features 0x5, "0.2.0".
+    CHECK(msg::encode(msg::hello{2, 5, "0.2.0"}) ==
+          std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 5, 5, '0', '.', '2', '.', '0'});
+    // A text offer of 11 bytes: kind 2, no name.
+    CHECK(msg::encode(msg::offer{2, 11, ""}) ==
+          std::vector<std::uint8_t>{1, 2, 0, 0, 0, 0, 0, 0, 0, 11, 0, 0});
     std::vector<std::uint8_t> long_software{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 1, 33};
     long_software.resize(long_software.size() + 33, 'v');
     CHECK_THROWS_WITH(msg::decode(long_software), Catch::Contains("too long"));
@@ -108,4 +112,17 @@ TEST_CASE("garbage is refused cleanly and whatever decodes encodes back the same
     // Both paths were taken: the junk is neither all valid nor all refused at the first byte.
     CHECK(decoded > 100);
     CHECK(refused > 100);
+}
+
+TEST_CASE("text offers carry no name and at most 64 KiB", "[message]") {
+    CHECK(std::get<msg::offer>(msg::decode(msg::encode(msg::offer{2, 65536, ""}))).size == 65536);
+    CHECK_THROWS_WITH(msg::decode(msg::encode(msg::offer{2, 65537, ""})),
+                      Catch::Contains("over the limit"));
+    CHECK_THROWS_WITH(msg::decode(msg::encode(msg::offer{2, 5, "a.txt"})),
+                      Catch::Contains("carries a name"));
+    // Kind 1 (a stream) is kept for later; 3 and up mean nothing yet.
+    for (const std::uint8_t kind : {1, 3, 255}) {
+        CHECK_THROWS_WITH(msg::decode(msg::encode(msg::offer{kind, 5, "a"})),
+                          Catch::Contains("unsupported offer kind"));
+    }
 }

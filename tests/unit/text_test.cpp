@@ -4,6 +4,7 @@
 
 #include "common/ui/text.hpp"
 #include "common/ui/utf8.hpp"
+#include "receiver/text_sink.hpp"
 #include "tests/unit/utf8_encode.hpp"
 
 using namespace ferry;
@@ -109,4 +110,14 @@ TEST_CASE("format characters are Unicode category Cf", "[utf8]") {
     }
     CHECK(utf8::is_bidi_control(0x202e));
     CHECK_FALSE(utf8::is_bidi_control(0x200b));
+}
+
+TEST_CASE("a received text is shown on a terminal with controls escaped, lines kept", "[text]") {
+    using ferry::receiver::text_for_terminal;
+    CHECK(text_for_terminal("plain") == "plain\n");
+    CHECK(text_for_terminal("two\nlines\n") == "two\nlines\n");
+    CHECK(text_for_terminal("") == "\n");
+    const auto shown = text_for_terminal("\x1b[2Jred\u202e");
+    CHECK(shown.find('\x1b') == std::string::npos);
+    CHECK_THAT(shown, Catch::Contains("\\x1b[2Jred\\u{202e}"));
 }
