@@ -22,7 +22,7 @@ std::optional<host_port> choose_relay(const std::string& flag, bool lan) {
 }
 
 void add_send_options(CLI::App& app, send_settings& s) {
-    app.add_option("file", s.opts.file, "The file to send");
+    app.add_option("file", s.opts.file, "The file to send ('-': standard input, as a stream)");
     app.add_option("--text", s.text,
                    "Send this text instead of a file ('-': read it from standard input), at "
                    "most 64 KiB; the receiver prints it");
@@ -53,6 +53,9 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
     app.add_option("code", s.code_parts, "The code, e.g. 7-crossover-clockwork")->required();
     app.add_option("--relay", s.relay, "Relay address (default: $FERRY_RELAY, else LAN mode)");
     app.add_option("-o,--output", s.opts.output_dir, "Folder to save into (default: .)");
+    app.add_flag("--stdout", s.opts.to_stdout,
+                 "Write the file's (or stream's) bytes to standard output instead of a folder "
+                 "(also: -o -)");
     app.add_flag("-y,--yes", s.opts.yes,
                  "Accept without asking; save as 'name (1).ext' if the name exists");
     app.add_flag("-q,--quiet", s.opts.quiet, "Print errors only");
@@ -88,6 +91,7 @@ void run_receive(receive_settings& s) {
     const auto relay = choose_relay(s.relay, s.lan);
     if (relay) s.opts.relay = *relay;
     s.opts.lan = !relay;
+    if (s.opts.output_dir == "-") s.opts.to_stdout = true;
     s.opts.lan_timeout = parse_duration(s.lan_timeout);
     s.opts.prompt.answer_within = parse_duration(s.accept_timeout);
     s.opts.prompt.keepalive_every = parse_duration(s.keepalive_interval);

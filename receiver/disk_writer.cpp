@@ -37,6 +37,7 @@ disk_writer::disk_writer(int fd, std::string shown_dir, mode m)
         b.reset(static_cast<std::uint8_t*>(std::aligned_alloc(direct_alignment, block_size)));
         if (!b) throw std::bad_alloc();
     }
+    sequential_ = m == mode::sequential;
     direct_ = m == mode::automatic && set_direct(fd_, true);
     try {
         thread_ = std::thread([this] { run(); });
@@ -135,7 +136,8 @@ void disk_writer::run() {
 int disk_writer::write_out(const std::uint8_t* data, std::size_t length, std::uint64_t offset) {
     const auto start = offset;
     while (length > 0) {
-        const auto n = ::pwrite(fd_, data, length, static_cast<off_t>(offset));
+        const auto n = sequential_ ? ::write(fd_, data, length)
+                                   : ::pwrite(fd_, data, length, static_cast<off_t>(offset));
         if (n < 0) {
             const int err = errno;
             if (err == EINTR) continue;
@@ -152,7 +154,7 @@ int disk_writer::write_out(const std::uint8_t* data, std::size_t length, std::ui
         length -= static_cast<std::size_t>(n);
         offset += static_cast<std::uint64_t>(n);
     }
-    if (!direct_ && offset > start) {
+    if (!direct_ && !sequential_ && offset > start) {
         // Advisory: start writing these pages back now, so that the final fdatasync() waits for
         // the last block only. A failure shows up again, and is reported, at fdatasync().
         ::sync_file_range(fd_, static_cast<off_t>(start), static_cast<off_t>(offset - start),

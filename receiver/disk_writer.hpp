@@ -26,7 +26,9 @@ namespace ferry::receiver {
 class disk_writer {
   public:
     static constexpr std::size_t block_size = std::size_t{4} << 20U;
-    enum class mode { automatic, buffered };
+    // automatic: O_DIRECT where it can; buffered: never; sequential: plain write(2) in order,
+    // for a descriptor without offsets (standard output, a pipe).
+    enum class mode { automatic, buffered, sequential };
 
     // `fd` stays owned by the caller and must outlive this object. `shown_dir` names the folder
     // in error messages.
@@ -66,6 +68,7 @@ class disk_writer {
     // Changed only by whoever writes while the other side waits (the thread, or finish() when
     // the thread is idle); the mutex hand-over orders the accesses.
     bool direct_ = false;
+    bool sequential_ = false;
     std::array<block, 2> blocks_;
     std::size_t current_ = 0;  // the block the caller fills
     std::size_t filled_ = 0;

@@ -18,6 +18,7 @@
 #include "receiver/accept_prompt.hpp"
 #include "receiver/cut_off.hpp"
 #include "receiver/safe_file.hpp"
+#include "receiver/stdout_sink.hpp"
 #include "receiver/text_sink.hpp"
 
 namespace ferry::receiver {
@@ -45,18 +46,20 @@ std::string for_the_sender(const failure& f) {
 }
 
 std::string question_for(const msg::offer& offered, const std::string& name,
-                         const std::filesystem::path& dir) {
-    if (offered.kind == static_cast<std::uint8_t>(msg::offer_kind::text)) {
+                         const std::string& where) {
+    const auto kind = static_cast<msg::offer_kind>(offered.kind);
+    if (kind == msg::offer_kind::text) {
         return fmt::format("Receive a text ({}), to be shown here? Accept?",
                            plural(offered.size, "byte"));
     }
     const auto shown_name = printable(offered.name);
+    const auto size =
+        kind == msg::offer_kind::stream ? std::string("size unknown") : format_size(offered.size);
     if (name != offered.name) {
         return fmt::format("Receive '{}' ({}) into {} as '{}' ('{}' exists)? Accept?", shown_name,
-                           format_size(offered.size), dir_text(dir), printable(name), shown_name);
+                           size, where, printable(name), shown_name);
     }
-    return fmt::format("Receive '{}' ({}) into {}? Accept?", shown_name, format_size(offered.size),
-                       dir_text(dir));
+    return fmt::format("Receive '{}' ({}) into {}? Accept?", shown_name, size, where);
 }
 
 }  // namespace
@@ -73,7 +76,7 @@ awaitable<void> receive_session::run() {
     co_await send_message(channel_, accept);
     if (!opts_.quiet && !is_text()) {
         fmt::print(stderr, "Receiving '{}' ({}) into {}\n", printable(name_),
-                   format_size(offer_.size), dir_text(opts_.output_dir));
+                   is_stream() ? std::string("size unknown") : format_size(offer_.size), where());
     }
     std::optional<failure> local;
     try {
@@ -81,6 +84,9 @@ awaitable<void> receive_session::run() {
         if (opts_.quiet) co_return;
         if (is_text()) {
             fmt::print(stderr, "Text received, SHA-256 verified.\n");
+        } else if (opts_.to_stdout) {
+            fmt::print(stderr, "Wrote {} to standard output, SHA-256 verified.\n",
+                       format_size(received_));
         } else {
             fmt::print("Saved {}{}, SHA-256 verified.\n", dir_text(opts_.output_dir),
                        printable(saved));
@@ -107,6 +113,14 @@ bool receive_session::is_text() const {
     return offer_.kind == static_cast<std::uint8_t>(msg::offer_kind::text);
 }
 
+bool receive_session::is_stream() const {
+    return offer_.kind == static_cast<std::uint8_t>(msg::offer_kind::stream);
+}
+
+std::string receive_session::where() const {
+    return opts_.to_stdout ? std::string("standard output") : dir_text(opts_.output_dir);
+}
+
 awaitable<void> receive_session::check_offer() {
     if (is_text()) co_return;  // no name, no file; its size is bounded by the codec
     const auto shown_name = printable(offer_.name);
@@ -115,6 +129,12 @@ awaitable<void> receive_session::check_offer() {
         throw failure(exit_code::network,
                       fmt::format("refused the file '{}': {}", shown_name, *why));
     }
+    if (opts_.to_stdout) {
+        name_ = offer_.name;  // only shown: nothing is named
+        co_return;
+    }
+    name_ = first_free_name(opts_.output_dir, offer_.name);
+    if (is_stream()) co_return;  // its size is not known: a full disk stops it cleanly (exit 7)
     const auto space = free_space(opts_.output_dir);
     if (offer_.size > space || space - offer_.size < free_space_margin) {
         const auto text =
@@ -125,7 +145,6 @@ awaitable<void> receive_session::check_offer() {
                                   dir_text(opts_.output_dir), shown_name, format_size(offer_.size),
                                   format_size(space)));
     }
-    name_ = first_free_name(opts_.output_dir, offer_.name);
 }
 
 awaitable<void> receive_session::decide() {
@@ -143,7 +162,7 @@ awaitable<void> receive_session::decide() {
     // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
     activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
     accept_prompt prompt(channel_, opts_.prompt);
-    const auto said = co_await prompt.ask(question_for(offer_, name_, opts_.output_dir));
+    const auto said = co_await prompt.ask(question_for(offer_, name_, where()));
     activity_.enter(phases::data);
     if (said == answer::no_answer) {
         const auto waited = format_duration(opts_.prompt.answer_within);
@@ -161,6 +180,7 @@ awaitable<void> receive_session::decide() {
 awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
     std::optional<failure> local;
     if (is_text()) co_return std::make_unique<text_sink>();
+    if (opts_.to_stdout) co_return std::make_unique<stdout_sink>();
     try {
         co_return std::make_unique<safe_file>(opts_.output_dir);
     } catch (const failure& f) {
@@ -172,7 +192,7 @@ awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
 }
 
 awaitable<std::string> receive_session::receive_data(sink& out) {
-    progress_bar bar(printable(name_), offer_.size,
+    progress_bar bar(printable(name_), is_stream() ? unknown_total : offer_.size,
                      !opts_.quiet && !is_text() && isatty(STDERR_FILENO) != 0);
     try {
         for (;;) {
@@ -180,7 +200,7 @@ awaitable<std::string> receive_session::receive_data(sink& out) {
             if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
                 // The hot path: no allocation; hashing and disk writes run on the sink's thread.
                 const auto bytes = payload.subspan(1);
-                if (bytes.empty() || bytes.size() > offer_.size - received_) {
+                if (bytes.empty() || (!is_stream() && bytes.size() > offer_.size - received_)) {
                     throw wire_error("the sender sent more bytes than it offered");
                 }
                 out.write(bytes);
@@ -203,13 +223,15 @@ awaitable<std::string> receive_session::receive_data(sink& out) {
     } catch (const connection_closed& e) {
         // Only the sender's authenticated DONE ends the stream, so nothing is kept; whether the
         // sender left or the relay was lost is worked out by the caller.
-        throw cut_off(e, fmt::format("after {} of {}; nothing was saved", format_size(received_),
-                                     format_size(offer_.size)));
+        const auto of = is_stream() ? std::string("a stream") : format_size(offer_.size);
+        const auto kept =
+            opts_.to_stdout ? "what standard output got is incomplete" : "nothing was saved";
+        throw cut_off(e, fmt::format("after {} of {}; {}", format_size(received_), of, kept));
     }
 }
 
 awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {
-    if (received_ != offer_.size) {
+    if (!is_stream() && received_ != offer_.size) {
         throw wire_error(
             fmt::format("the sender finished after {} of {} bytes", received_, offer_.size));
     }

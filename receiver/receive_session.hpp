@@ -36,6 +36,8 @@ class receive_session {
     awaitable<std::string> on_done(sink& out, const msg::done& d);
     awaitable<void> refuse(msg::reason why, std::string_view text);
     [[nodiscard]] bool is_text() const;
+    [[nodiscard]] bool is_stream() const;
+    [[nodiscard]] std::string where() const;  // "./" or "standard output"
 
     record_channel& channel_;
     const options& opts_;

@@ -78,7 +78,7 @@ void check_output_folder(const std::filesystem::path& dir) {
 
 void receive(const options& opts) {
     const auto c = parse_code(opts.code);
-    check_output_folder(opts.output_dir);
+    if (!opts.to_stdout) check_output_folder(opts.output_dir);
     run_client([&](deadline& activity) { return run_explained(opts, c, activity); });
 }
 

@@ -13,9 +13,10 @@ struct options {
     std::string code;  // as typed
     host_port relay;
     std::filesystem::path output_dir = ".";
-    bool yes = false;    // accept without asking, number the name if it exists
-    bool quiet = false;  // errors only
-    bool lan = false;    // find the sender by its LAN announcement instead of using `relay`
+    bool yes = false;        // accept without asking, number the name if it exists
+    bool to_stdout = false;  // --stdout / -o -: a file's or a stream's bytes to standard output
+    bool quiet = false;      // errors only
+    bool lan = false;        // find the sender by its LAN announcement instead of using `relay`
     std::chrono::milliseconds lan_timeout{5000};
     prompt_limits prompt;  // the Accept? question: its time limit and keepalive interval
 };

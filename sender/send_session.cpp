@@ -95,17 +95,19 @@ awaitable<void> send_session::exchange_data() {
 
 awaitable<void> send_session::stream() {
     // Both start with the data: the rate and the pace count from the first byte.
-    progress_bar bar(printable(source_.name()), source_.size(),
+    progress_bar bar(printable(source_.name()),
+                     source_.known_size() ? source_.size() : unknown_total,
                      !opts_.quiet && isatty(STDERR_FILENO) != 0);
     rate_limiter limiter(opts_.limit_rate);
     const auto buffer = channel_.prepare();
     const auto chunk = buffer.subspan(1, data_chunk_size);
     try {
-        while (sent_ < source_.size()) {
+        for (;;) {
             // Read straight into the record buffer, hash, send: no copy, no allocation. The
             // record is encrypted in place, so the type byte is written again each time.
             buffer[0] = static_cast<std::uint8_t>(msg::type::data);
             const auto n = co_await source_.read_async(chunk);
+            if (n == 0) break;  // the end (a file checks at its last byte that it is whole)
             hash_.update(chunk.first(n));
             co_await channel_.send(1 + n);
             sent_ += n;

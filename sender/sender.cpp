@@ -16,6 +16,7 @@
 #include "sender/file_source.hpp"
 #include "sender/rendezvous.hpp"
 #include "sender/send_session.hpp"
+#include "sender/stdin_source.hpp"
 #include "sender/text_source.hpp"
 
 namespace ferry::sender {
@@ -62,6 +63,11 @@ void send(const options& opts) {
     if (opts.text) {
         text_source text(*opts.text);
         run_client([&](deadline& activity) { return run_explained(opts, text, activity); });
+        return;
+    }
+    if (opts.file == "-") {
+        stdin_source in;
+        run_client([&](deadline& activity) { return run_explained(opts, in, activity); });
         return;
     }
     file_source file(opts.file);

@@ -26,8 +26,10 @@ class source {
     // What it is, for "Sending ..." and "Sent ...": "'report.pdf' (12.4 MiB)", printable.
     [[nodiscard]] virtual std::string describe() const = 0;
     [[nodiscard]] virtual std::uint64_t size() const = 0;
-    // Fills as much of `into` as there is left, without blocking the io thread; failure
-    // (local_io) if it cannot be read, or changed while being sent. One read at a time.
+    // False for a stream (standard input): size() is 0 and read_async() says when it ends.
+    [[nodiscard]] virtual bool known_size() const { return true; }
+    // Fills as much of `into` as there is left (0: the end), without blocking the io thread;
+    // failure (local_io) if it cannot be read, or changed while being sent. One read at a time.
     virtual awaitable<std::size_t> read_async(mutable_byte_span into) = 0;
 };
 

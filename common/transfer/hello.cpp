@@ -19,6 +19,7 @@ struct feature_text {
 
 constexpr feature_text feature_texts[] = {
     {feature::single_file, "receive a single file", "0.2"},
+    {feature::stream, "receive a stream of unknown size", "0.2"},
     {feature::text, "receive a text", "0.2"},
 };
 
@@ -33,7 +34,8 @@ std::uint64_t bit(feature f) {
 }  // namespace
 
 msg::hello our_hello() {
-    return msg::hello{protocol_version, bit(feature::single_file) | bit(feature::text),
+    return msg::hello{protocol_version,
+                      bit(feature::single_file) | bit(feature::stream) | bit(feature::text),
                       FERRY_VERSION};
 }
 

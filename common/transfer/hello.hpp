@@ -16,7 +16,8 @@ inline constexpr std::uint8_t protocol_version = 2;  // ferry 0.2; 0.1 had no HE
 
 enum class feature : std::uint64_t {
     single_file = 1U << 0,  // OFFER kind 0: one regular file
-    text = 1U << 2,         // OFFER kind 2: a short text (bit 1 is kept for streams)
+    stream = 1U << 1,       // OFFER kind 1: bytes of unknown length
+    text = 1U << 2,         // OFFER kind 2: a short text
 };
 
 // What this build speaks.

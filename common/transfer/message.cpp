@@ -88,7 +88,8 @@ message decode(byte_span payload) {
             offer o;
             o.kind = c.u8("offer kind");
             const auto kind = static_cast<offer_kind>(o.kind);
-            if (kind != offer_kind::file && kind != offer_kind::text) {
+            if (kind != offer_kind::file && kind != offer_kind::stream &&
+                kind != offer_kind::text) {
                 throw wire_error(fmt::format("unsupported offer kind {}", o.kind));
             }
             o.size = c.u64("offer size");
@@ -102,6 +103,9 @@ message decode(byte_span payload) {
             }
             if (kind == offer_kind::text && !o.name.empty()) {
                 throw wire_error("a text offer carries a name");
+            }
+            if (kind == offer_kind::stream && o.size != 0) {
+                throw wire_error("a stream offer has no size (it must be 0)");
             }
             return o;
         }

@@ -41,10 +41,11 @@ enum class reason : std::uint8_t {
     protocol = 8,
 };
 
-// What an OFFER offers. (1 is kept for a stream of unknown size.)
+// What an OFFER offers.
 enum class offer_kind : std::uint8_t {
-    file = 0,  // one regular file: size and name
-    text = 2,  // a short text for the receiver's screen: size, no name
+    file = 0,    // one regular file: size and name
+    stream = 1,  // bytes of unknown length (ferry send -): size 0, a name to save them under
+    text = 2,    // a short text for the receiver's screen: size, no name
 };
 inline constexpr std::uint64_t max_text_offer = 64 * 1024;
 

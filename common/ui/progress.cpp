@@ -69,6 +69,19 @@ struct line_parts {
 
 std::string render_progress(std::string_view label, std::uint64_t done, std::uint64_t total,
                             double bytes_per_second, std::size_t width) {
+    if (total == unknown_total) {
+        const std::size_t room = width > 0 ? width - 1 : 0;
+        const auto figures =
+            fmt::format("{}  {}", format_size(done), format_rate(bytes_per_second));
+        const auto columns = utf8::length(figures);
+        if (!label.empty() && columns + label_gap + min_label <= room) {
+            const auto rest = room - columns - label_gap;
+            const auto shown =
+                utf8::length(label) <= rest ? std::string(label) : shortened(label, rest);
+            return shown + std::string(label_gap, ' ') + figures;
+        }
+        return columns <= room ? figures : format_size(done);
+    }
     const double fraction =
         total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
     std::string eta = "--:--";

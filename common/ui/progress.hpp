@@ -15,6 +15,9 @@ namespace ferry {
 // and the sizes are, then the bar shrinks. Columns are counted in code points.
 std::string render_progress(std::string_view label, std::uint64_t done, std::uint64_t total,
                             double bytes_per_second, std::size_t width);
+// A total not known in advance (a stream): the line shows the bytes so far and the rate, no bar
+// and no ETA.
+inline constexpr std::uint64_t unknown_total = ~std::uint64_t{0};
 
 // Process-wide: the stream on which a status line (drawn over with \r, not yet ended by a
 // newline) is open. A message printed there must first end that line, or it is glued to it.

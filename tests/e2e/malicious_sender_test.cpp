@@ -149,9 +149,9 @@ class evil_sender {
 // Runs the plan against a real receiver (--yes) into `out`; returns its exit code, with its
 // stderr in `errors`.
 int receive_from(const relay_fixture& relay, const fs::path& out, evil_plan plan,
-                 std::string& errors) {
+                 std::string& errors, const std::vector<std::string>& receiver_args = {"--yes"}) {
     evil_sender evil(relay.port(), std::move(plan));
-    auto r = start_receiver(relay.address(), evil.code(), out);
+    auto r = start_receiver(relay.address(), evil.code(), out, receiver_args);
     const auto code = r->wait();
     errors = r->error_output();
     evil.finish();
@@ -297,6 +297,16 @@ TEST_CASE("a text offer past 64 KiB or with a name is a protocol error", "[malic
     CHECK(receive_from(relay, out.path, evil_plan{{offer}, {}}, errors) == exit_protocol);
     INFO(errors);
     CHECK(out.entries().empty());
+}
+
+TEST_CASE("a stream whose DONE hash is wrong ends --stdout with exit 6", "[malicious][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    evil_plan plan{{msg::offer{1, 0, "s"}}, {data_bytes{1000}, msg::done{hash_of_x(999)}}};
+    std::string errors;
+    CHECK(receive_from(relay, out.path, plan, errors, {"--yes", "--stdout"}) == 6);
+    INFO(errors);
+    CHECK_THAT(errors, Catch::Contains("SHA-256"));
 }
 
 TEST_CASE("an unexpected message in the middle of the data is a protocol error and saves nothing",

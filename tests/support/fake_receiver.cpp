@@ -6,6 +6,8 @@
 #include "common/net/relay_client.hpp"
 #include "common/session/code.hpp"
 #include "common/session/session.hpp"
+#include "common/transfer/message_channel.hpp"
+#include "common/wire/wire_error.hpp"
 
 namespace ferry::test {
 
@@ -33,6 +35,25 @@ void run_fake_receiver(std::uint16_t relay_port, const std::string& code_text,
                    [&](std::exception_ptr e) { error = e; });
     io.run();
     if (error) std::rethrow_exception(error);
+}
+
+bool receiver_announcing(std::uint16_t relay_port, const std::string& code_text,
+                         std::uint64_t features) {
+    bool offered = false;
+    run_fake_receiver(relay_port, code_text, [&](record_channel& channel) -> awaitable<void> {
+        const msg::message hello = msg::hello{2, features, "9.9.9"};
+        co_await send_message(channel, hello);
+        try {
+            for (;;) {
+                const auto m = co_await receive_message(channel);
+                if (!std::holds_alternative<msg::offer>(m)) continue;
+                offered = true;  // then leaves: the sender sees the receiver go
+                co_return;
+            }
+        } catch (const connection_closed&) {
+        }
+    });
+    return offered;
 }
 
 }  // namespace ferry::test

@@ -15,4 +15,9 @@ namespace ferry::test {
 void run_fake_receiver(std::uint16_t relay_port, const std::string& code_text,
                        const std::function<awaitable<void>(record_channel&)>& play);
 
+// A receiver whose HELLO announces `features` (software "9.9.9"), then reads until the sender
+// closes, or until an OFFER comes (then it closes); true if one did (the sender went ahead).
+bool receiver_announcing(std::uint16_t relay_port, const std::string& code_text,
+                         std::uint64_t features);
+
 }  // namespace ferry::test

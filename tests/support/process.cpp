@@ -55,6 +55,11 @@ process::process(const std::vector<std::string>& args, const std::vector<std::st
         }
         ::fcntl(terminal_, F_SETFD, FD_CLOEXEC);
         terminal = slave;
+    } else if (in == input::pipe) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+        terminal = fds[0];
+        terminal_ = fds[1];
     }
     int out[2];
     int err[2];
@@ -149,8 +154,13 @@ bool process::wait_for_error_text(std::string_view text, std::chrono::millisecon
     return true;
 }
 
+void process::close_input() {
+    if (terminal_ >= 0) ::close(terminal_);
+    terminal_ = -1;
+}
+
 void process::type(std::string_view text) {
-    if (terminal_ < 0) throw std::logic_error("type(): the child has no terminal");
+    if (terminal_ < 0) throw std::logic_error("type(): the child has no terminal or pipe");
     if (::write(terminal_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
         throw std::runtime_error("writing to the child's terminal failed");
     }
@@ -212,6 +222,22 @@ std::string process::error_output() {
     err_buffer_ += rest;
     err_log_ += rest;
     return err_log_;
+}
+
+std::string process::read_output_to_end(std::chrono::milliseconds timeout) {
+    const auto until = deadline_in(timeout);
+    std::string got = std::move(out_buffer_);
+    out_buffer_.clear();
+    char buf[65536];
+    for (;;) {
+        const auto left = milliseconds_until(until);
+        if (left <= 0) return got;
+        pollfd p{out_, POLLIN, 0};
+        if (::poll(&p, 1, left) <= 0) continue;
+        const auto n = ::read(out_, buf, sizeof buf);
+        if (n <= 0) return got;
+        got.append(buf, static_cast<std::size_t>(n));
+    }
 }
 
 std::string process::output() {

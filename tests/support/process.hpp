@@ -10,8 +10,9 @@
 
 namespace ferry::test {
 
-// Where a child's stdin comes from: /dev/null, or a pseudo-terminal the test types into.
-enum class input { none, terminal };
+// Where a child's stdin comes from: /dev/null, a pseudo-terminal the test types into, or a pipe
+// the test writes into (and closes).
+enum class input { none, terminal, pipe };
 
 // A child process with its stdout and stderr on pipes and stdin from /dev/null or a pty.
 class process {
@@ -34,8 +35,10 @@ class process {
     // in time. What it read stays for the line readers.
     bool wait_for_error_text(std::string_view text,
                              std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    // Types on the child's terminal (input::terminal only), as a person would.
+    // Types on the child's terminal (input::terminal), or writes into its pipe (input::pipe).
     void type(std::string_view text);
+    // Closes the pipe into the child's stdin: its end of input (input::pipe).
+    void close_input();
     // Exit code (128 + signal if killed); kills it and returns -1 on timeout.
     int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
     [[nodiscard]] bool running();
@@ -44,6 +47,9 @@ class process {
     // Everything written to stderr so far, lines already read included (call after wait()).
     std::string error_output();
     std::string output();  // the rest of stdout
+    // All of stdout until the child closes it, read as it comes (so that a child writing much
+    // never blocks on a full pipe); what came so far if the time is up.
+    std::string read_output_to_end(std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
     using clock = std::chrono::steady_clock;
 
@@ -58,7 +64,7 @@ class process {
     int pidfd_ = -1;  // readable once the child has exited
     int out_ = -1;
     int err_ = -1;
-    int terminal_ = -1;  // the pty's master side, with input::terminal
+    int terminal_ = -1;  // the pty's master side, or the pipe's write end
     std::string out_buffer_;
     std::string err_buffer_;
     std::string err_log_;  // all of stderr read so far

@@ -39,9 +39,9 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
-    // HELLO as docs/protocol.md shows it: version 2, features 0x5, "0.2.0".
-    CHECK(msg::encode(msg::hello{2, 5, "0.2.0"}) ==
-          std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 5, 5, '0', '.', '2', '.', '0'});
+    // HELLO as docs/protocol.md shows it: version 2, features 0x7, "0.2.0".
+    CHECK(msg::encode(msg::hello{2, 7, "0.2.0"}) ==
+          std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 7, 5, '0', '.', '2', '.', '0'});
     // A text offer of 11 bytes: kind 2, no name.
     CHECK(msg::encode(msg::offer{2, 11, ""}) ==
           std::vector<std::uint8_t>{1, 2, 0, 0, 0, 0, 0, 0, 0, 11, 0, 0});
@@ -114,14 +114,18 @@ TEST_CASE("garbage is refused cleanly and whatever decodes encodes back the same
     CHECK(refused > 100);
 }
 
-TEST_CASE("text offers carry no name and at most 64 KiB", "[message]") {
+TEST_CASE("text offers carry no name and at most 64 KiB, streams no size", "[message]") {
     CHECK(std::get<msg::offer>(msg::decode(msg::encode(msg::offer{2, 65536, ""}))).size == 65536);
     CHECK_THROWS_WITH(msg::decode(msg::encode(msg::offer{2, 65537, ""})),
                       Catch::Contains("over the limit"));
     CHECK_THROWS_WITH(msg::decode(msg::encode(msg::offer{2, 5, "a.txt"})),
                       Catch::Contains("carries a name"));
-    // Kind 1 (a stream) is kept for later; 3 and up mean nothing yet.
-    for (const std::uint8_t kind : {1, 3, 255}) {
+    // A stream (kind 1) has no size; 3 and up mean nothing yet.
+    CHECK(std::get<msg::offer>(msg::decode(msg::encode(msg::offer{1, 0, "stdin"}))).name ==
+          "stdin");
+    CHECK_THROWS_WITH(msg::decode(msg::encode(msg::offer{1, 5, "stdin"})),
+                      Catch::Contains("no size"));
+    for (const std::uint8_t kind : {3, 4, 255}) {
         CHECK_THROWS_WITH(msg::decode(msg::encode(msg::offer{kind, 5, "a"})),
                           Catch::Contains("unsupported offer kind"));
     }

@@ -195,3 +195,9 @@ TEST_CASE("the bar takes the terminal's real width, even a narrow one", "[progre
     std::fclose(out);
     ::close(master);
 }
+
+TEST_CASE("a stream's progress shows bytes and rate, no bar and no ETA", "[progress]") {
+    const auto line = render_progress("stdin", 5 * 1024 * 1024, unknown_total, 1024.0 * 1024, 80);
+    CHECK(line == "stdin  5.00 MiB  1.00 MiB/s");
+    CHECK(render_progress("stdin", 5 * 1024 * 1024, unknown_total, 1024.0 * 1024, 20).size() < 20);
+}
