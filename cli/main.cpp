@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
     // Past a file size limit (ulimit -f) a write fails with EFBIG, which ferry reports like any
     // other disk error, instead of the process being killed.
     std::signal(SIGXFSZ, SIG_IGN);
+    // A consumer that closes the pipe of `ferry receive --stdout` is an EPIPE error reported
+    // (and told to the sender), not a silent death.
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         return run(argc, argv);
     } catch (const ferry::failure& f) {

@@ -1,5 +1,7 @@
 #include "receiver/accept_prompt.hpp"
 
+#include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +38,9 @@ accept_prompt::accept_prompt(record_channel& channel, prompt_limits limits)
     : channel_(channel), limits_(limits) {}
 
 awaitable<answer> accept_prompt::ask(const std::string& question) {
+    // What was typed before the question (an Enter pressed while the keys were exchanged) is
+    // not its answer: dropped before the question shows.
+    ::tcflush(STDIN_FILENO, TCIFLUSH);
     fmt::print(stderr, "{} [y/N] ", question);
     std::fflush(stderr);
     open_status_line(stderr);  // Ctrl-C or an error ends this line before its message
@@ -89,6 +94,10 @@ awaitable<void> accept_prompt::tick(clock::duration d) {
 }
 
 bool accept_prompt::read_terminal(int fd) {
+    // Readable a moment ago; another reader of the same terminal (a pager on our stdout) may
+    // have taken the bytes since: never block the io thread on a read that has nothing.
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) != 1) return false;
     char buffer[256];
     const auto n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
@@ -96,9 +105,15 @@ bool accept_prompt::read_terminal(int fd) {
         input_ended_ = true;  // Ctrl-D, or the terminal went away
         return true;
     }
-    line_.append(buffer, static_cast<std::size_t>(n));
-    if (line_.size() > max_answer_bytes) line_.clear();
-    return line_.find('\n') != std::string::npos;
+    const std::string_view got(buffer, static_cast<std::size_t>(n));
+    const bool ended = got.find('\n') != std::string_view::npos;
+    // A line too long to be a yes is a no, but its Enter still ends the question.
+    if (line_.size() + got.size() > max_answer_bytes) {
+        line_ = ended ? "\n" : "";
+    } else {
+        line_ += got;
+    }
+    return ended;
 }
 
 // The sender says nothing until it has the answer: whatever comes now ends the question.

@@ -1,6 +1,7 @@
 #include "receiver/disk_writer.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -141,6 +142,12 @@ int disk_writer::write_out(const std::uint8_t* data, std::size_t length, std::ui
         if (n < 0) {
             const int err = errno;
             if (err == EINTR) continue;
+            if (err == EAGAIN && sequential_) {
+                // Standard output inherited non-blocking: wait until it takes more.
+                pollfd p{fd_, POLLOUT, 0};
+                ::poll(&p, 1, -1);
+                continue;
+            }
             // Refused direct (this filesystem's alignment, or a short write that left the rest
             // misaligned): the same bytes as a plain write.
             if (err == EINVAL && direct_ && set_direct(fd_, false)) {

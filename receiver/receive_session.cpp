@@ -45,6 +45,19 @@ std::string for_the_sender(const failure& f) {
     return fmt::format("the receiver could not write the file: {}", text.substr(colon + 2));
 }
 
+// "a text (12 bytes)", "'stdin' (size unknown)", "'report.pdf' (12.4 MiB)".
+std::string describe_offer(const msg::offer& offered) {
+    switch (static_cast<msg::offer_kind>(offered.kind)) {
+        case msg::offer_kind::text:
+            return fmt::format("a text ({})", plural(offered.size, "byte"));
+        case msg::offer_kind::stream:
+            return fmt::format("'{}' (size unknown)", printable(offered.name));
+        case msg::offer_kind::file:
+            break;
+    }
+    return fmt::format("'{}' ({})", printable(offered.name), format_size(offered.size));
+}
+
 std::string question_for(const msg::offer& offered, const std::string& name,
                          const std::string& where) {
     const auto kind = static_cast<msg::offer_kind>(offered.kind);
@@ -151,13 +164,9 @@ awaitable<void> receive_session::decide() {
     if (opts_.yes) co_return;
     if (isatty(STDIN_FILENO) == 0) {
         co_await refuse(msg::reason::not_interactive, "");
-        throw failure(
-            exit_code::peer,
-            fmt::format("refused {}: there is no terminal to ask on; "
-                        "add --yes to accept without asking",
-                        is_text() ? fmt::format("a text ({})", plural(offer_.size, "byte"))
-                                  : fmt::format("'{}' ({})", printable(offer_.name),
-                                                format_size(offer_.size))));
+        throw failure(exit_code::peer, fmt::format("refused {}: there is no terminal to ask on; "
+                                                   "add --yes to accept without asking",
+                                                   describe_offer(offer_)));
     }
     // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
     activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
@@ -239,10 +248,11 @@ awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {
     const msg::message verified = msg::verified{mine};
     if (mine != d.sha256) {
         co_await send_message(channel_, verified);
-        throw failure(exit_code::integrity,
-                      fmt::format("the file arrived damaged: SHA-256 {} expected, {} received; "
-                                  "nothing was saved",
-                                  to_hex(d.sha256), to_hex(mine)));
+        const auto* what = is_text()         ? "the text arrived damaged; it was not shown"
+                           : opts_.to_stdout ? "what standard output got is damaged: discard it"
+                                             : "the file arrived damaged; nothing was saved";
+        throw failure(exit_code::integrity, fmt::format("{} (SHA-256 {} expected, {} received)",
+                                                        what, to_hex(d.sha256), to_hex(mine)));
     }
     auto saved = out.commit(offer_.name);
     co_await send_message(channel_, verified);

@@ -95,9 +95,9 @@ awaitable<void> send_session::exchange_data() {
 
 awaitable<void> send_session::stream() {
     // Both start with the data: the rate and the pace count from the first byte.
-    progress_bar bar(printable(source_.name()),
-                     source_.known_size() ? source_.size() : unknown_total,
-                     !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    progress_bar bar(
+        printable(source_.name()), source_.known_size() ? source_.size() : unknown_total,
+        !opts_.quiet && source_.needs() != transfer::feature::text && isatty(STDERR_FILENO) != 0);
     rate_limiter limiter(opts_.limit_rate);
     const auto buffer = channel_.prepare();
     const auto chunk = buffer.subspan(1, data_chunk_size);

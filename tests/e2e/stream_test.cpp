@@ -1,6 +1,8 @@
 // Pipes: ferry send - (standard input, size unknown) and ferry receive --stdout.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -115,4 +117,34 @@ TEST_CASE("a receiver that cannot take a stream is named", "[stream][e2e]") {
     CHECK(s.proc->wait() == 5);
     CHECK_THAT(s.proc->error_output(),
                Catch::Contains("which cannot receive a stream of unknown size"));
+}
+
+TEST_CASE("Ctrl-C stops a sender whose standard input is idle", "[stream][e2e]") {
+    relay_fixture relay;
+    temp_dir out;
+    // Nothing is written and the input stays open: the sender waits on a silent producer.
+    process s({ferry_binary(), "send", "-q", "--relay", relay.address(), "-"}, {}, input::pipe);
+    const auto code = s.read_line(30s);
+    REQUIRE(!code.empty());
+    auto r = start_receiver(relay.address(), code, out.path);
+    REQUIRE(!r->wait_for_error_line("Receiving", 30s).empty());
+    s.kill(SIGINT);
+    CHECK(s.wait(20s) == 130);
+    CHECK(r->wait(30s) == 5);
+    CHECK(out.entries().empty());
+}
+
+TEST_CASE("a consumer that closes standard output stops the receiver and tells the sender",
+          "[stream][e2e]") {
+    relay_fixture relay;
+    temp_dir in;
+    make_file(in.path / "big.bin", 32 * 1024 * 1024, 2);
+    auto s = start_sender(relay.address(), in.path / "big.bin");
+    REQUIRE(!s.code.empty());
+    process r({ferry_binary(), "receive", "--relay", relay.address(), "--yes", "--stdout", s.code});
+    r.close_output();  // like `| head -c 0`
+    CHECK(r.wait(60s) == 7);
+    CHECK_THAT(r.error_output(), Catch::Contains("standard output"));
+    CHECK(s.proc->wait(60s) == 5);
+    CHECK_THAT(s.proc->error_output(), Catch::Contains("the receiver stopped"));
 }

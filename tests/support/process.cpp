@@ -154,6 +154,11 @@ bool process::wait_for_error_text(std::string_view text, std::chrono::millisecon
     return true;
 }
 
+void process::close_output() {
+    if (out_ >= 0) ::close(out_);
+    out_ = -1;
+}
+
 void process::close_input() {
     if (terminal_ >= 0) ::close(terminal_);
     terminal_ = -1;

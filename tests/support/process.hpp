@@ -39,6 +39,8 @@ class process {
     void type(std::string_view text);
     // Closes the pipe into the child's stdin: its end of input (input::pipe).
     void close_input();
+    // Stops reading the child's stdout: its next write there fails with EPIPE.
+    void close_output();
     // Exit code (128 + signal if killed); kills it and returns -1 on timeout.
     int wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
     [[nodiscard]] bool running();
