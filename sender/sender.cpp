@@ -57,6 +57,13 @@ awaitable<void> run_explained(const options& opts, source& what, deadline& activ
     throw explained;
 }
 
+// Standard input's source lives in this coroutine: its descriptor belongs to the client's
+// io_context and must go before it does.
+awaitable<void> send_stdin(const options& opts, deadline& activity) {
+    stdin_source in;
+    co_await run_explained(opts, in, activity);
+}
+
 }  // namespace
 
 void send(const options& opts) {
@@ -66,8 +73,7 @@ void send(const options& opts) {
         return;
     }
     if (opts.file == "-") {
-        stdin_source in;
-        run_client([&](deadline& activity) { return run_explained(opts, in, activity); });
+        run_client([&](deadline& activity) { return send_stdin(opts, activity); });
         return;
     }
     file_source file(opts.file);

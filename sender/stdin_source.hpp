@@ -15,7 +15,8 @@ namespace ferry::sender {
 // until its end. A pipe, FIFO or terminal is read through the io_context (a duplicate of the
 // descriptor), so that Ctrl-C, the watchdog or the receiver's ABORT cancel a read that waits for
 // a slow producer; a regular file (`< file`), which epoll cannot wait on and which never waits
-// long, is read by a thread of its own. Either way straight into the record buffer.
+// long, is read by a thread of its own. Either way straight into the record buffer. It must be
+// destroyed before the io_context it reads with (make it inside the client's coroutine).
 class stdin_source final : public source {
   public:
     stdin_source();
