@@ -16,6 +16,7 @@
 
 #include "common/wire/relay_frame.hpp"
 #include "tests/support/helpers.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace ferry;
 using namespace ferry::test;
@@ -83,11 +84,13 @@ told count(const std::vector<std::string>& lines, const std::string& own,
 // Waits (bounded) until the lines tell of `n` events.
 told wait_for_events(capture_sink& sink, std::uint64_t n, const std::string& own,
                      const std::string& subject) {
-    auto t = count(sink.lines(), own, subject);
-    for (int i = 0; i < 200 && t.events < n; ++i) {
-        std::this_thread::sleep_for(50ms);
-        t = count(sink.lines(), own, subject);
-    }
+    told t;
+    wait_until(
+        [&] {
+            t = count(sink.lines(), own, subject);
+            return t.events >= n;
+        },
+        10s);
     return t;
 }
 

@@ -8,6 +8,7 @@
 #include "common/wire/relay_frame.hpp"
 #include "relay/signal_stopper.hpp"
 #include "tests/support/helpers.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace ferry;
 using namespace ferry::test;
@@ -27,11 +28,7 @@ bool accepts(std::uint16_t port) {
 
 // Waits (bounded) until the relay no longer accepts: it has begun to stop.
 bool wait_until_closed(std::uint16_t port) {
-    for (int i = 0; i < 500; ++i) {
-        if (!accepts(port)) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return wait_until([&] { return !accepts(port); }, 10s);
 }
 
 }  // namespace

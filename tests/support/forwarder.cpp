@@ -1,5 +1,7 @@
 #include "tests/support/forwarder.hpp"
 
+#include "tests/support/loopback.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -31,27 +33,11 @@ bool write_all(int fd, const char* data, std::size_t n) {
     return true;
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
-
 }  // namespace
 
 forwarder::forwarder(std::uint16_t upstream_port, tamper t, std::size_t record)
     : upstream_port_(upstream_port), tamper_(t), record_(record) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    auto addr = loopback(0);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 64) != 0) {
-        throw std::runtime_error("forwarder: cannot listen");
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listener_ = listen_on_loopback(port_, "forwarder");
     acceptor_ = std::thread([this] { accept_loop(); });
 }
 
@@ -89,11 +75,9 @@ void forwarder::accept_loop() {
     while (!stopping_) {
         const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
         if (client < 0) return;
-        const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        auto addr = loopback(upstream_port_);
-        if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        const int upstream = connect_to_loopback(upstream_port_);
+        if (upstream < 0) {
             ::close(client);
-            ::close(upstream);
             continue;
         }
         std::lock_guard lock(mutex_);

@@ -1,5 +1,7 @@
 #include "tests/support/resetting_forwarder.hpp"
 
+#include "tests/support/loopback.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,14 +17,6 @@
 namespace ferry::test {
 
 namespace {
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
 
 // SO_LINGER 0 makes close() send RST instead of FIN and drop whatever was not sent yet.
 void hard_reset(int& fd) {
@@ -75,16 +69,8 @@ resetting_forwarder::resetting_forwarder(std::uint16_t upstream_port, std::uint6
                                          side reset)
     : upstream_port_(upstream_port), after_(after), which_(reset) {
     stop_event_ = ::eventfd(0, EFD_CLOEXEC);
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    auto addr = loopback(0);
-    if (stop_event_ < 0 ||
-        ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 64) != 0) {
-        throw std::runtime_error("resetting_forwarder: cannot listen");
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    if (stop_event_ < 0) throw std::runtime_error("resetting_forwarder: no eventfd");
+    listener_ = listen_on_loopback(port_, "resetting_forwarder");
     acceptor_ = std::thread([this] { accept_loop(); });
 }
 
@@ -118,11 +104,9 @@ void resetting_forwarder::accept_loop() {
     for (;;) {
         const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
         if (client < 0) return;
-        const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        auto addr = loopback(upstream_port_);
-        if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        const int upstream = connect_to_loopback(upstream_port_);
+        if (upstream < 0) {
             ::close(client);
-            ::close(upstream);
             continue;
         }
         threads_.emplace_back([this, client, upstream] { pump(client, upstream); });
