@@ -21,6 +21,7 @@ constexpr feature_text feature_texts[] = {
     {feature::single_file, "receive a single file", "0.2"},
     {feature::stream, "receive a stream of unknown size", "0.2"},
     {feature::text, "receive a text", "0.2"},
+    {feature::tree, "receive several files or folders", "0.3"},
 };
 
 const char* role_text(peer_role peer) {
@@ -35,7 +36,8 @@ std::uint64_t bit(feature f) {
 
 msg::hello our_hello() {
     return msg::hello{protocol_version,
-                      bit(feature::single_file) | bit(feature::stream) | bit(feature::text),
+                      bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
+                          bit(feature::tree),
                       FERRY_VERSION};
 }
 

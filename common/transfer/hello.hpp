@@ -18,6 +18,7 @@ enum class feature : std::uint64_t {
     single_file = 1U << 0,  // OFFER kind 0: one regular file
     stream = 1U << 1,       // OFFER kind 1: bytes of unknown length
     text = 1U << 2,         // OFFER kind 2: a short text
+    tree = 1U << 3,         // OFFER kind 3: files, folders and symlinks, ENTRY and FILE_END
 };
 
 // What this build speaks.

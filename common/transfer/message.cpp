@@ -24,6 +24,7 @@ class cursor {
     }
     std::uint8_t u8(const char* what) { return take(1, what)[0]; }
     std::uint16_t u16(const char* what) { return get_u16(take(2, what).data()); }
+    std::uint32_t u32(const char* what) { return get_u32(take(4, what).data()); }
     std::uint64_t u64(const char* what) { return get_u64(take(8, what).data()); }
     void finish(const char* what) const {
         if (pos_ != bytes_.size()) {
@@ -39,7 +40,7 @@ class cursor {
 
 reason to_reason(std::uint8_t v) {
     if (v < static_cast<std::uint8_t>(reason::declined) ||
-        v > static_cast<std::uint8_t>(reason::protocol)) {
+        v > static_cast<std::uint8_t>(reason::unsupported)) {
         throw wire_error(fmt::format("unknown reason code {}", v));
     }
     return static_cast<reason>(v);
@@ -56,6 +57,115 @@ void put_text(std::vector<std::uint8_t>& out, const std::string& text) {
     out.push_back(static_cast<std::uint8_t>(n >> 8));
     out.push_back(static_cast<std::uint8_t>(n));
     out.insert(out.end(), text.begin(), text.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
+    out.resize(out.size() + 2);
+    put_u16(out.data() + out.size() - 2, v);
+}
+void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    out.resize(out.size() + 4);
+    put_u32(out.data() + out.size() - 4, v);
+}
+void put64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    out.resize(out.size() + 8);
+    put_u64(out.data() + out.size() - 8, v);
+}
+
+// length u16 | bytes, at most `max` bytes (the encoder's callers stay within it).
+void put_string(std::vector<std::uint8_t>& out, const std::string& s, std::size_t max) {
+    const auto n = std::min(s.size(), max);
+    put16(out, static_cast<std::uint16_t>(n));
+    out.insert(out.end(), s.begin(), s.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+std::string string_field(cursor& c, std::size_t max, const char* what) {
+    const auto len = c.u16(what);
+    if (len > max) throw wire_error(fmt::format("{} is too long ({} bytes)", what, len));
+    return std::string(as_chars(c.take(len, what)));
+}
+
+entry_type to_entry_type(std::uint8_t v, const char* what) {
+    if (v > static_cast<std::uint8_t>(entry_type::symlink)) {
+        throw wire_error(fmt::format("unknown {} type {}", what, v));
+    }
+    return static_cast<entry_type>(v);
+}
+
+// A tree offer's totals and items, after the common fields; the sums must add up.
+void decode_tree(cursor& c, offer& o) {
+    o.files = c.u32("offer file count");
+    o.folders = c.u32("offer folder count");
+    o.symlinks = c.u32("offer symlink count");
+    const auto count = c.u16("offer item count");
+    if (count == 0 || count > max_offer_items) {
+        throw wire_error(fmt::format("a tree offer of {} items (1 to {})", count, max_offer_items));
+    }
+    if (std::uint64_t{o.files} + o.folders + o.symlinks > max_tree_entries) {
+        throw wire_error(fmt::format("a tree offer of over {} entries", max_tree_entries));
+    }
+    std::uint64_t files = 0;
+    std::uint64_t size = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        offer_item item;
+        item.type = to_entry_type(c.u8("offer item type"), "offer item");
+        item.files = c.u32("offer item file count");
+        item.size = c.u64("offer item size");
+        item.name = string_field(c, max_name_bytes, "offer item name");
+        if (item.type == entry_type::symlink) throw wire_error("a top-level item is a symlink");
+        if (item.type == entry_type::file && item.files != 1) {
+            throw wire_error("a top-level file counts other than 1 file");
+        }
+        files += item.files;
+        size += item.size;
+        if (size < item.size) throw wire_error("the offered sizes overflow");
+        o.items.push_back(std::move(item));
+    }
+    if (files != o.files || size != o.size) {
+        throw wire_error("a tree offer's items do not add up to its totals");
+    }
+}
+
+offer decode_offer(cursor& c) {
+    offer o;
+    o.kind = c.u8("offer kind");
+    const auto kind = static_cast<offer_kind>(o.kind);
+    if (o.kind > static_cast<std::uint8_t>(offer_kind::tree)) {
+        throw wire_error(fmt::format("unsupported offer kind {}", o.kind));
+    }
+    o.size = c.u64("offer size");
+    o.name = string_field(c, max_name_bytes, "offered name");
+    if (kind == offer_kind::tree) decode_tree(c, o);
+    c.finish("offer");
+    if (kind == offer_kind::text && o.size > max_text_offer) {
+        throw wire_error(fmt::format("a text offer of {} bytes is over the limit of {}", o.size,
+                                     max_text_offer));
+    }
+    if ((kind == offer_kind::text || kind == offer_kind::tree) && !o.name.empty()) {
+        throw wire_error("a text or tree offer carries a name");
+    }
+    if (kind == offer_kind::stream && o.size != 0) {
+        throw wire_error("a stream offer has no size (it must be 0)");
+    }
+    return o;
+}
+
+entry decode_entry(cursor& c) {
+    entry e;
+    e.type = to_entry_type(c.u8("entry type"), "entry");
+    e.mode = c.u16("entry mode");
+    e.mtime_ns = static_cast<std::int64_t>(c.u64("entry mtime"));
+    e.size = c.u64("entry size");
+    e.path = string_field(c, max_path_bytes, "entry path");
+    e.target = string_field(c, max_path_bytes, "entry link target");
+    c.finish("entry");
+    if (e.mode > 07777) throw wire_error(fmt::format("entry mode {:o} is not a mode", e.mode));
+    if (e.path.empty()) throw wire_error("an entry has an empty path");
+    if (e.type != entry_type::file && e.size != 0) throw wire_error("a folder or link has a size");
+    if ((e.type == entry_type::symlink) == e.target.empty()) {
+        throw wire_error("a link target comes with symlinks only, and every symlink has one");
+    }
+    return e;
 }
 
 // refuse and abort: reason u8 | text length u16 | text.
@@ -84,31 +194,8 @@ message decode(byte_span payload) {
     cursor c(payload);
     const auto t = c.u8("message type");
     switch (static_cast<type>(t)) {
-        case type::offer: {
-            offer o;
-            o.kind = c.u8("offer kind");
-            const auto kind = static_cast<offer_kind>(o.kind);
-            if (kind != offer_kind::file && kind != offer_kind::stream &&
-                kind != offer_kind::text) {
-                throw wire_error(fmt::format("unsupported offer kind {}", o.kind));
-            }
-            o.size = c.u64("offer size");
-            const auto len = c.u16("offer name length");
-            if (len > max_name_bytes) throw wire_error("offered name is too long");
-            o.name = std::string(as_chars(c.take(len, "offer name")));
-            c.finish("offer");
-            if (kind == offer_kind::text && o.size > max_text_offer) {
-                throw wire_error(fmt::format("a text offer of {} bytes is over the limit of {}",
-                                             o.size, max_text_offer));
-            }
-            if (kind == offer_kind::text && !o.name.empty()) {
-                throw wire_error("a text offer carries a name");
-            }
-            if (kind == offer_kind::stream && o.size != 0) {
-                throw wire_error("a stream offer has no size (it must be 0)");
-            }
-            return o;
-        }
+        case type::offer:
+            return decode_offer(c);
         case type::accept:
             c.finish("accept");
             return accept{};
@@ -138,6 +225,10 @@ message decode(byte_span payload) {
             c.finish("hello");
             return h;
         }
+        case type::entry:
+            return decode_entry(c);
+        case type::file_end:
+            return with_digest<file_end>(c, "file end");
     }
     throw wire_error(fmt::format("unknown message type 0x{:02x}", t));
 }
@@ -149,12 +240,34 @@ std::vector<std::uint8_t> encode(const message& m) {
         void operator()(const offer& o) const {
             out.push_back(static_cast<std::uint8_t>(type::offer));
             out.push_back(o.kind);
-            out.resize(out.size() + 8);
-            put_u64(out.data() + out.size() - 8, o.size);
-            const auto n = std::min(o.name.size(), max_name_bytes);
-            out.push_back(static_cast<std::uint8_t>(n >> 8));
-            out.push_back(static_cast<std::uint8_t>(n));
-            out.insert(out.end(), o.name.begin(), o.name.begin() + static_cast<std::ptrdiff_t>(n));
+            put64(out, o.size);
+            put_string(out, o.name, max_name_bytes);
+            if (o.kind != static_cast<std::uint8_t>(offer_kind::tree)) return;
+            put32(out, o.files);
+            put32(out, o.folders);
+            put32(out, o.symlinks);
+            const auto count = std::min(o.items.size(), max_offer_items);
+            put16(out, static_cast<std::uint16_t>(count));
+            for (std::size_t i = 0; i < count; ++i) {
+                const auto& item = o.items[i];
+                out.push_back(static_cast<std::uint8_t>(item.type));
+                put32(out, item.files);
+                put64(out, item.size);
+                put_string(out, item.name, max_name_bytes);
+            }
+        }
+        void operator()(const entry& e) const {
+            out.push_back(static_cast<std::uint8_t>(type::entry));
+            out.push_back(static_cast<std::uint8_t>(e.type));
+            put16(out, e.mode);
+            put64(out, static_cast<std::uint64_t>(e.mtime_ns));
+            put64(out, e.size);
+            put_string(out, e.path, max_path_bytes);
+            put_string(out, e.target, max_path_bytes);
+        }
+        void operator()(const file_end& f) const {
+            out.push_back(static_cast<std::uint8_t>(type::file_end));
+            out.insert(out.end(), f.sha256.begin(), f.sha256.end());
         }
         void operator()(const accept&) const {
             out.push_back(static_cast<std::uint8_t>(type::accept));
@@ -218,6 +331,8 @@ const char* describe(reason r) {
             return "cancelled";
         case reason::protocol:
             return "a protocol error";
+        case reason::unsupported:
+            return "the receiver cannot take this here";
     }
     return "unknown reason";
 }

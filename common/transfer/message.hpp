@@ -27,6 +27,8 @@ enum class type : std::uint8_t {
     verified = 0x06,
     abort = 0x07,
     keepalive = 0x08,  // receiver, while its person decides: keeps the relay's idle limit away
+    entry = 0x09,      // a tree offer's next file, folder or symlink
+    file_end = 0x0a,   // after a tree file's data: its SHA-256
     hello = 0x10,      // each side's first record: transfer protocol version and features
 };
 
@@ -39,6 +41,7 @@ enum class reason : std::uint8_t {
     local_io = 6,
     cancelled = 7,
     protocol = 8,
+    unsupported = 9,  // the receiver cannot take this kind of offer here (a folder to stdout)
 };
 
 // What an OFFER offers.
@@ -46,13 +49,36 @@ enum class offer_kind : std::uint8_t {
     file = 0,    // one regular file: size and name
     stream = 1,  // bytes of unknown length (ferry send -): size 0, a name to save them under
     text = 2,    // a short text for the receiver's screen: size, no name
+    tree = 3,    // files, folders and symlinks (ENTRY records): totals and the top-level items
 };
 inline constexpr std::uint64_t max_text_offer = 64 * 1024;
+
+// What a tree ENTRY is.
+enum class entry_type : std::uint8_t { file = 0, folder = 1, symlink = 2 };
+
+// The limits of a tree offer; the receiver refuses anything beyond them.
+inline constexpr std::size_t max_offer_items = 4096;  // top-level items of one offer
+inline constexpr std::uint32_t max_tree_entries = 1'000'000;
+inline constexpr std::size_t max_path_bytes = 4096;
+inline constexpr std::size_t max_path_depth = 256;
+
+// One top-level item of a tree offer: what the receiver's question names.
+struct offer_item {
+    entry_type type = entry_type::file;
+    std::uint32_t files = 0;  // regular files in it (1 for a file)
+    std::uint64_t size = 0;   // bytes in its files
+    std::string name;
+};
 
 struct offer {
     std::uint8_t kind = 0;  // an offer_kind
     std::uint64_t size = 0;
-    std::string name;
+    std::string name;  // empty for a tree
+    // A tree's totals and items (empty otherwise): the receiver checks them at DONE.
+    std::uint32_t files = 0;
+    std::uint32_t folders = 0;
+    std::uint32_t symlinks = 0;
+    std::vector<offer_item> items;
 };
 struct accept {};
 struct refuse {
@@ -73,6 +99,18 @@ struct abort {
     std::string text;
 };
 struct keepalive {};
+// The header of one tree entry; a file's DATA records and FILE_END follow it.
+struct entry {
+    entry_type type = entry_type::file;
+    std::uint16_t mode = 0;  // permission bits as sent (0..07777); the receiver uses only x
+    std::int64_t mtime_ns = 0;  // modification time, nanoseconds since 1970 (UTC)
+    std::uint64_t size = 0;     // a file's bytes; 0 otherwise
+    std::string path;           // relative, '/'-separated, its first component a top-level item
+    std::string target;         // a symlink's target; empty otherwise
+};
+struct file_end {
+    digest sha256{};
+};
 inline constexpr std::size_t max_software_bytes = 32;
 struct hello {
     std::uint8_t version = 0;    // the transfer protocol version, 2 since ferry 0.2
@@ -80,7 +118,8 @@ struct hello {
     std::string software;        // "0.2.0": for messages only
 };
 
-using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello>;
+using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello,
+                             entry, file_end>;
 
 // Decodes one record payload; throws wire_error with a clear message on anything malformed.
 message decode(byte_span payload);
