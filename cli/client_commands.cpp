@@ -22,16 +22,17 @@ std::optional<host_port> choose_relay(const std::string& flag, bool lan) {
 }
 
 void add_send_options(CLI::App& app, send_settings& s) {
-    app.add_option("file", s.opts.file, "The file to send ('-': standard input, as a stream)");
+    app.add_option("paths", s.opts.paths,
+                   "Files and folders to send, any mix ('-' alone: standard input, as a stream)");
     app.add_option("--text", s.text,
                    "Send this text instead of a file ('-': read it from standard input), at "
                    "most 64 KiB; the receiver prints it");
     // A file, or --text: checked as CLI11 checks the rest, so the error reads like theirs.
     app.callback([&s] {
-        if (s.text && !s.opts.file.empty()) {
-            throw CLI::ValidationError("give a file or --text, not both");
+        if (s.text && !s.opts.paths.empty()) {
+            throw CLI::ValidationError("give files or --text, not both");
         }
-        if (!s.text && s.opts.file.empty()) throw CLI::RequiredError("file");
+        if (!s.text && s.opts.paths.empty()) throw CLI::RequiredError("paths");
     });
     app.add_option("--relay", s.relay,
                    "Relay address: host:port, [v6]:port or tcp://host:port "

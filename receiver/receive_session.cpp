@@ -10,6 +10,7 @@
 #include "common/net/race.hpp"
 #include "common/transfer/message_channel.hpp"
 #include "common/transfer/safe_name.hpp"
+#include "common/transfer/tree_summary.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
 #include "common/ui/text.hpp"
@@ -20,6 +21,7 @@
 #include "receiver/safe_file.hpp"
 #include "receiver/stdout_sink.hpp"
 #include "receiver/text_sink.hpp"
+#include "receiver/tree_transfer.hpp"
 
 namespace ferry::receiver {
 
@@ -52,6 +54,9 @@ std::string describe_offer(const msg::offer& offered) {
             return fmt::format("a text ({})", plural(offered.size, "byte"));
         case msg::offer_kind::stream:
             return fmt::format("'{}' (size unknown)", printable(offered.name));
+        case msg::offer_kind::tree:
+            return fmt::format("{} ({})", transfer::items_label(offered),
+                               transfer::tree_totals(offered));
         case msg::offer_kind::file:
             break;
     }
@@ -84,6 +89,11 @@ awaitable<void> receive_session::run() {
     co_await read_offer();
     co_await check_offer();
     co_await decide();
+    if (is_tree()) {
+        co_await open_staging();
+        co_await receive_tree();
+        co_return;
+    }
     auto out = co_await open_sink();
     const msg::message accept = msg::accept{};
     co_await send_message(channel_, accept);
@@ -122,6 +132,10 @@ awaitable<void> receive_session::read_offer() {
     offer_ = *offered;
 }
 
+bool receive_session::is_tree() const {
+    return offer_.kind == static_cast<std::uint8_t>(msg::offer_kind::tree);
+}
+
 bool receive_session::is_text() const {
     return offer_.kind == static_cast<std::uint8_t>(msg::offer_kind::text);
 }
@@ -135,7 +149,11 @@ std::string receive_session::where() const {
 }
 
 awaitable<void> receive_session::check_offer() {
-    if (is_text()) co_return;  // no name, no file; its size is bounded by the codec
+    if (is_text()) co_return;
+    if (is_tree()) {
+        co_await check_tree_offer();
+        co_return;
+    }  // no name, no file; its size is bounded by the codec
     const auto shown_name = printable(offer_.name);
     if (auto why = unsafe_name_reason(offer_.name)) {
         co_await refuse(msg::reason::bad_name, *why);
@@ -171,7 +189,9 @@ awaitable<void> receive_session::decide() {
     // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
     activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
     accept_prompt prompt(channel_, opts_.prompt);
-    const auto said = co_await prompt.ask(question_for(offer_, name_, where()));
+    const auto question =
+        is_tree() ? tree_question(offer_, names_, where()) : question_for(offer_, name_, where());
+    const auto said = co_await prompt.ask(question);
     activity_.enter(phases::data);
     if (said == answer::no_answer) {
         const auto waited = format_duration(opts_.prompt.answer_within);
@@ -257,6 +277,93 @@ awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {
     auto saved = out.commit(offer_.name);
     co_await send_message(channel_, verified);
     co_return saved;
+}
+
+awaitable<void> receive_session::check_tree_offer() {
+    const auto what =
+        fmt::format("{} ({})", transfer::items_label(offer_), transfer::tree_totals(offer_));
+    if (opts_.to_stdout) {
+        co_await refuse(msg::reason::unsupported, "files and folders cannot go to standard output");
+        throw failure(exit_code::usage,
+                      fmt::format("refused {}: files and folders cannot be written to standard "
+                                  "output; receive them into a folder (-o DIR, without --stdout)",
+                                  what));
+    }
+    for (const auto& item : offer_.items) {
+        if (auto why = unsafe_name_reason(item.name)) {
+            const auto text = fmt::format("'{}': {}", printable(item.name), *why);
+            co_await refuse(msg::reason::bad_name, text);
+            throw failure(exit_code::network, fmt::format("refused {}: {}", what, text));
+        }
+        names_.push_back(first_free_item_name(opts_.output_dir, item.name, item.type));
+    }
+    std::optional<failure> no_room;
+    try {
+        check_tree_space(opts_.output_dir, offer_);
+    } catch (const failure& f) {
+        no_room = f;
+    }
+    if (no_room) {
+        const auto text = for_the_sender(*no_room);
+        co_await refuse(msg::reason::no_space, text);
+        throw *no_room;
+    }
+}
+
+awaitable<void> receive_session::open_staging() {
+    std::optional<failure> local;
+    try {
+        staging_ = std::make_unique<staging_tree>(opts_.output_dir);
+    } catch (const failure& f) {
+        local = f;
+    }
+    if (local) {
+        const auto text = for_the_sender(*local);
+        co_await refuse(msg::reason::local_io, text);
+        throw *local;
+    }
+}
+
+// Any failure of the receiver's own is told to the sender (an ABORT) before it ends the
+// command; the staging folder goes with it.
+awaitable<void> receive_session::receive_tree() {
+    const msg::message accept = msg::accept{};
+    co_await send_message(channel_, accept);
+    if (!opts_.quiet) {
+        fmt::print(stderr, "Receiving {}: {} into {}\n", transfer::items_label(offer_),
+                   transfer::tree_totals(offer_), where());
+    }
+    std::optional<failure> stopped;
+    try {
+        tree_transfer transfer(channel_, opts_, offer_, *staging_);
+        const auto names = co_await transfer.run();
+        staging_.reset();
+        if (!opts_.quiet) print_saved(names);
+        co_return;
+    } catch (const failure& f) {
+        if (f.code() == exit_code::peer) throw;  // the sender stopped: nothing to tell it
+        stopped = f;
+    }
+    staging_.reset();  // removes what was received before the sender hears of it
+    const auto why =
+        stopped->code() == exit_code::local_io ? msg::reason::local_io : msg::reason::protocol;
+    const auto text =
+        why == msg::reason::local_io ? for_the_sender(*stopped) : std::string(stopped->what());
+    const msg::message abort = msg::abort{why, text};
+    co_await race(send_message(channel_, abort), sleep_for(2s));
+    throw *stopped;
+}
+
+void receive_session::print_saved(const std::vector<std::string>& names) const {
+    std::string shown;
+    for (std::size_t i = 0; i < names.size() && i < 3; ++i) {
+        const bool folder = offer_.items[i].type == msg::entry_type::folder;
+        shown += fmt::format("{}{}{}", i == 0 ? "" : ", ", printable(names[i]), folder ? "/" : "");
+    }
+    if (names.size() > 3) shown += fmt::format(" and {} more", grouped(names.size() - 3));
+    fmt::print("Saved {} into {} ({}: {}), every file SHA-256 verified.\n",
+               plural(names.size(), "item"), dir_text(opts_.output_dir), shown,
+               transfer::tree_totals(offer_));
 }
 
 // GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers

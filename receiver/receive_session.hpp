@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/net/asio.hpp"
 #include "common/net/deadline.hpp"
@@ -11,6 +12,7 @@
 #include "common/transfer/message.hpp"
 #include "receiver/receiver.hpp"
 #include "receiver/sink.hpp"
+#include "receiver/staging_tree.hpp"
 
 namespace ferry::receiver {
 
@@ -35,6 +37,12 @@ class receive_session {
     awaitable<std::string> receive_data(sink& out);
     awaitable<std::string> on_done(sink& out, const msg::done& d);
     awaitable<void> refuse(msg::reason why, std::string_view text);
+    // A tree offer: its names, a folder to write into, the free space; then the transfer.
+    awaitable<void> check_tree_offer();
+    awaitable<void> open_staging();
+    awaitable<void> receive_tree();
+    void print_saved(const std::vector<std::string>& names) const;
+    [[nodiscard]] bool is_tree() const;
     [[nodiscard]] bool is_text() const;
     [[nodiscard]] bool is_stream() const;
     [[nodiscard]] std::string where() const;  // "./" or "standard output"
@@ -43,7 +51,9 @@ class receive_session {
     const options& opts_;
     deadline& activity_;
     msg::offer offer_;
-    std::string name_;  // the offered name, or the first free name after it
+    std::string name_;                // the offered name, or the first free name after it
+    std::vector<std::string> names_;  // a tree's: where each item goes, as far as known now
+    std::unique_ptr<staging_tree> staging_;
     std::uint64_t received_ = 0;
 };
 

@@ -13,13 +13,15 @@
 #include "common/ui/units.hpp"
 #include "common/wire/record_format.hpp"
 #include "common/wire/wire_error.hpp"
-#include "sender/rate_limiter.hpp"
 
 namespace ferry::sender {
 
 namespace {
 
 using namespace std::chrono_literals;
+
+// Records read ahead, twice: 4 MiB of memory whatever the number of files.
+constexpr std::size_t tree_batch_size = std::size_t{2} << 20U;
 
 failure receiver_stopped(const msg::abort& a) {
     return failure(exit_code::peer,
@@ -31,6 +33,19 @@ failure receiver_refused(const msg::refuse& r, std::string_view what) {
     return failure(exit_code::peer, fmt::format("the receiver refused {}: {}{}{}", what,
                                                 msg::describe(r.why), r.text.empty() ? "" : " (",
                                                 r.text.empty() ? "" : printable(r.text) + ")"));
+}
+
+// "the file", "the text", "the folder", "the files".
+const char* what_is_offered(const msg::offer& o) {
+    switch (static_cast<msg::offer_kind>(o.kind)) {
+        case msg::offer_kind::text:
+            return "the text";
+        case msg::offer_kind::tree:
+            return o.items.size() == 1 && o.items[0].type == msg::entry_type::folder ? "the folder"
+                                                                                     : "the files";
+        default:
+            return "the file";
+    }
 }
 
 }  // namespace
@@ -66,8 +81,7 @@ awaitable<void> send_session::expect_accept() {
         answer = std::move(next);
     }
     if (const auto* r = std::get_if<msg::refuse>(&answer)) {
-        const bool text = source_.offer().kind == static_cast<std::uint8_t>(msg::offer_kind::text);
-        throw receiver_refused(*r, text ? "the text" : "the file");
+        throw receiver_refused(*r, what_is_offered(source_.offer()));
     }
     if (!std::holds_alternative<msg::accept>(answer)) {
         throw wire_error("the receiver answered the offer with something unexpected");
@@ -94,28 +108,12 @@ awaitable<void> send_session::exchange_data() {
 }
 
 awaitable<void> send_session::stream() {
-    // Both start with the data: the rate and the pace count from the first byte.
-    progress_bar bar(
-        printable(source_.name()), source_.known_size() ? source_.size() : unknown_total,
-        !opts_.quiet && source_.needs() != transfer::feature::text && isatty(STDERR_FILENO) != 0);
-    rate_limiter limiter(opts_.limit_rate);
-    const auto buffer = channel_.prepare();
-    const auto chunk = buffer.subspan(1, data_chunk_size);
     try {
-        for (;;) {
-            // Read straight into the record buffer, hash, send: no copy, no allocation. The
-            // record is encrypted in place, so the type byte is written again each time.
-            buffer[0] = static_cast<std::uint8_t>(msg::type::data);
-            const auto n = co_await source_.read_async(chunk);
-            if (n == 0) break;  // the end (a file checks at its last byte that it is whole)
-            hash_.update(chunk.first(n));
-            co_await channel_.send(1 + n);
-            sent_ += n;
-            bar.update(sent_);
-            co_await limiter.pace(sent_);
+        if (auto* tree = source_.as_tree()) {
+            co_await stream_tree(*tree);
+        } else {
+            co_await stream_bytes();
         }
-        bar.finish();
-        digest_ = hash_.finish();
         const msg::message done = msg::done{digest_};
         co_await send_message(channel_, done);
         done_sent_ = true;
@@ -123,6 +121,80 @@ awaitable<void> send_session::stream() {
         // The receiver's last words (an ABORT) may be waiting to be read: listen() reads them,
         // or the end of the connection, which comes promptly after a failed write.
         write_failed_ = true;
+    }
+}
+
+awaitable<void> send_session::stream_bytes() {
+    // Both start with the data: the rate and the pace count from the first byte.
+    progress_bar bar(
+        printable(source_.name()), source_.known_size() ? source_.size() : unknown_total,
+        !opts_.quiet && source_.needs() != transfer::feature::text && isatty(STDERR_FILENO) != 0);
+    rate_limiter limiter(opts_.limit_rate);
+    const auto buffer = channel_.prepare();
+    const auto chunk = buffer.subspan(1, data_chunk_size);
+    for (;;) {
+        // Read straight into the record buffer, hash, send: no copy, no allocation. The
+        // record is encrypted in place, so the type byte is written again each time.
+        buffer[0] = static_cast<std::uint8_t>(msg::type::data);
+        const auto n = co_await source_.read_async(chunk);
+        if (n == 0) break;  // the end (a file checks at its last byte that it is whole)
+        hash_.update(chunk.first(n));
+        co_await channel_.send(1 + n);
+        sent_ += n;
+        bar.update(sent_);
+        co_await limiter.pace(sent_);
+    }
+    bar.finish();
+    digest_ = hash_.finish();
+}
+
+// The files are read and hashed on the source's thread, batch after batch, while the io thread
+// seals and sends the batch before; DONE carries the SHA-256 of the files' digests in order.
+awaitable<void> send_session::stream_tree(tree_source& tree) {
+    progress_bar bar(source_.name(), source_.size(), !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    rate_limiter limiter(opts_.limit_rate);
+    files_total_ = tree.plan().offer.files;
+    for (auto& b : batches_)
+        b.resize(tree_batch_size);
+    std::size_t current = 0;
+    co_await fill_batch(tree, current);
+    while (filled_[current] > 0) {
+        co_await both(send_batch(current, bar, limiter), fill_batch(tree, 1 - current));
+        current = 1 - current;
+    }
+    co_await channel_.flush();
+    bar.finish();
+    digest_ = hash_.finish();
+}
+
+awaitable<void> send_session::fill_batch(tree_source& tree, std::size_t which) {
+    filled_[which] = co_await tree.read_records(batches_[which]);
+}
+
+// Each record of the batch into the channel; small ones leave in one write together.
+awaitable<void> send_session::send_batch(std::size_t which, progress_bar& bar,
+                                         rate_limiter& limiter) {
+    const auto batch = byte_span(batches_[which]).first(filled_[which]);
+    for (std::size_t at = 0; at < batch.size();) {
+        const auto length = get_u32(batch.data() + at);
+        const auto payload = batch.subspan(at + 4, length);
+        at += 4 + length;
+        const auto kind = static_cast<msg::type>(payload[0]);
+        if (kind == msg::type::data) {
+            sent_ += length - 1;
+        } else if (kind == msg::type::file_end) {
+            hash_.update(payload.subspan(1));
+            ++files_sent_;
+        } else if (bar.due()) {
+            const auto e = std::get<msg::entry>(msg::decode(payload));
+            bar.relabel(printable(e.path),
+                        fmt::format("{}/{} files", grouped(files_sent_), grouped(files_total_)));
+        }
+        const auto room = channel_.prepare();
+        std::copy(payload.begin(), payload.end(), room.begin());
+        co_await channel_.send(length, true);
+        bar.update(sent_);
+        if (kind == msg::type::data) co_await limiter.pace(sent_);
     }
 }
 

@@ -1,16 +1,21 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/crypto/sha256.hpp"
 #include "common/net/asio.hpp"
 #include "common/net/deadline.hpp"
 #include "common/session/record_channel.hpp"
 #include "common/transfer/message.hpp"
+#include "common/ui/progress.hpp"
+#include "sender/rate_limiter.hpp"
 #include "sender/sender.hpp"
 #include "sender/source.hpp"
+#include "sender/tree_source.hpp"
 
 namespace ferry::sender {
 
@@ -32,6 +37,11 @@ class send_session {
     awaitable<void> exchange_data();
     // Reads, hashes and sends the source, then DONE.
     awaitable<void> stream();
+    awaitable<void> stream_bytes();
+    // A tree: batches of records read on the source's thread while the previous one is sent.
+    awaitable<void> stream_tree(tree_source& tree);
+    awaitable<void> fill_batch(tree_source& tree, std::size_t which);
+    awaitable<void> send_batch(std::size_t which, progress_bar& bar, rate_limiter& limiter);
     // Reads the receiver's one answer to the data: VERIFIED, or an ABORT whenever it comes.
     awaitable<void> listen();
     void check_verified() const;
@@ -47,6 +57,12 @@ class send_session {
     bool done_sent_ = false;
     bool write_failed_ = false;
     std::optional<msg::verified> verified_;
+    // A tree's: two batches of records (one filled while the other is sent), their lengths,
+    // the hash of the files' digests, and files sent.
+    std::array<std::vector<std::uint8_t>, 2> batches_;
+    std::array<std::size_t, 2> filled_{};
+    std::uint64_t files_sent_ = 0;
+    std::uint32_t files_total_ = 0;
 };
 
 }  // namespace ferry::sender

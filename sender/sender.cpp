@@ -1,5 +1,7 @@
 #include "sender/sender.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -18,6 +20,8 @@
 #include "sender/send_session.hpp"
 #include "sender/stdin_source.hpp"
 #include "sender/text_source.hpp"
+#include "sender/tree_plan.hpp"
+#include "sender/tree_source.hpp"
 
 namespace ferry::sender {
 
@@ -64,6 +68,17 @@ awaitable<void> send_stdin(const options& opts, deadline& activity) {
     co_await run_explained(opts, in, activity);
 }
 
+// Files and folders: walked (stat only) before the code is shown, then streamed.
+void send_tree(const options& opts) {
+    auto plan = plan_tree(opts.paths);
+    if (!opts.quiet) {
+        for (const auto& notice : plan.notices)
+            fmt::print(stderr, "ferry: {}\n", notice);
+    }
+    tree_source tree(std::move(plan));
+    run_client([&](deadline& activity) { return run_explained(opts, tree, activity); });
+}
+
 }  // namespace
 
 void send(const options& opts) {
@@ -72,11 +87,20 @@ void send(const options& opts) {
         run_client([&](deadline& activity) { return run_explained(opts, text, activity); });
         return;
     }
-    if (opts.file == "-") {
+    const auto& paths = opts.paths;
+    if (paths.size() == 1 && paths[0] == "-") {
         run_client([&](deadline& activity) { return send_stdin(opts, activity); });
         return;
     }
-    file_source file(opts.file);
+    if (std::find(paths.begin(), paths.end(), "-") != paths.end()) {
+        throw failure(exit_code::usage, "'-' (standard input) is sent on its own, not with files");
+    }
+    std::error_code ec;
+    if (paths.size() != 1 || !std::filesystem::is_regular_file(paths[0], ec)) {
+        send_tree(opts);
+        return;
+    }
+    file_source file(paths[0]);
     // Every receiver refuses such a name: say so now, not after the code has been passed on.
     if (const auto why = unsafe_name_reason(file.name())) {
         throw failure(exit_code::usage, fmt::format("cannot send '{}': {}; rename the file first",

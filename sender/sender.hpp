@@ -5,13 +5,15 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/net/address.hpp"
 
 namespace ferry::sender {
 
 struct options {
-    std::filesystem::path file;
+    // What to send: one file, '-' (standard input), or any mix of files and folders.
+    std::vector<std::filesystem::path> paths;
     std::optional<std::string> text;  // --text: send this text instead of a file
     host_port relay;
     int code_words = 2;
@@ -23,8 +25,8 @@ struct options {
     std::uint16_t lan_port = 0;
 };
 
-// Sends one file, or the text. Throws failure on every error; returns once the receiver has
-// verified it.
+// Sends the file, files and folders, standard input or the text. Throws failure on every error;
+// returns once the receiver has verified it.
 void send(const options& opts);
 
 }  // namespace ferry::sender

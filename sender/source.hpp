@@ -11,8 +11,11 @@
 
 namespace ferry::sender {
 
-// What a sender offers and streams. Today one implementation, a regular file (file_source);
-// trees of files, pipes and text come next, each with the transfer feature it needs.
+class tree_source;
+
+// What a sender offers and streams: a regular file (file_source), standard input
+// (stdin_source), a text (text_source), or files and folders (tree_source, which streams whole
+// records instead of bytes: as_tree()).
 class source {
   public:
     virtual ~source() = default;
@@ -31,6 +34,8 @@ class source {
     // Fills as much of `into` as there is left (0: the end), without blocking the io thread;
     // failure (local_io) if it cannot be read, or changed while being sent. One read at a time.
     virtual awaitable<std::size_t> read_async(mutable_byte_span into) = 0;
+    // Itself if it is a tree, sent record by record.
+    virtual tree_source* as_tree() { return nullptr; }
 };
 
 }  // namespace ferry::sender

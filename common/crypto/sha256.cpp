@@ -31,6 +31,12 @@ sha256_digest sha256::finish() {
     return out;
 }
 
+void sha256::reset() {
+    if (EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+        throw failure(exit_code::internal, "OpenSSL could not set up SHA-256");
+    }
+}
+
 std::string to_hex(byte_span bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;

@@ -19,6 +19,8 @@ class sha256 {
     sha256();
     void update(byte_span bytes);
     sha256_digest finish();
+    // Starts again, for the next message, without allocating (a tree's next file).
+    void reset();
 
   private:
     struct deleter {

@@ -13,7 +13,7 @@ namespace ferry {
 record_channel::record_channel(tcp::socket& socket, deadline& activity)
     : socket_(socket),
       deadline_(activity),
-      out_(record_format::header_size + max_record_body),
+      out_(hold_limit + record_format::header_size + max_record_body),
       in_(max_record_body) {}
 
 void record_channel::encrypt(const record_key& send_key, const record_key& receive_key) {
@@ -22,22 +22,31 @@ void record_channel::encrypt(const record_key& send_key, const record_key& recei
 }
 
 mutable_byte_span record_channel::prepare() {
-    return {out_.data() + record_format::header_size, max_record_payload};
+    return {out_.data() + pending_ + record_format::header_size, max_record_payload};
 }
 
-awaitable<void> record_channel::send(std::size_t n) {
+awaitable<void> record_channel::send(std::size_t n, bool hold) {
     if (n == 0 || n > max_record_payload) throw wire_error("record size out of range");
     const auto body = sealer_ ? n + record_tag_size : n;
-    put_u32(out_.data(), static_cast<std::uint32_t>(body));
+    const auto frame = std::span(out_).subspan(pending_);
+    put_u32(frame.data(), static_cast<std::uint32_t>(body));
     if (sealer_) {
-        const auto frame = std::span(out_);
         sealer_->seal(frame.first(record_format::header_size),
                       frame.subspan(record_format::header_size, n),
                       frame.subspan(record_format::header_size + n).first<record_tag_size>());
     }
-    auto [ec, written] = co_await asio::async_write(
-        socket_, asio::buffer(out_.data(), record_format::header_size + body),
-        asio::experimental::as_tuple(use_awaitable));
+    pending_ += record_format::header_size + body;
+    // What is held stays below hold_limit, so that prepare() always has a whole record's room.
+    if (hold && pending_ <= hold_limit) co_return;
+    co_await flush();
+}
+
+awaitable<void> record_channel::flush() {
+    if (pending_ == 0) co_return;
+    const auto length = pending_;
+    pending_ = 0;  // whatever happens: a failed write ends the channel
+    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(out_.data(), length),
+                                                    asio::experimental::as_tuple(use_awaitable));
     if (ec) {
         if (ec == asio::error::operation_aborted) throw std::system_error(ec);
         throw connection_closed("the connection closed",

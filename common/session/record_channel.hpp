@@ -26,8 +26,13 @@ class record_channel {
 
     // Room for the payload of the next record to send (max_record_payload bytes).
     mutable_byte_span prepare();
-    // Sends the first n bytes of prepare() as one record.
-    awaitable<void> send(std::size_t n);
+    // Sends the first n bytes of prepare() as one record. With `hold`, a record may wait in the
+    // buffer (up to hold_limit bytes of them) and go out in one write with the next record sent
+    // without it, or at flush(): small records (a tree's small files) then cost one write for
+    // many. A caller that holds must flush() before it waits for anything else.
+    awaitable<void> send(std::size_t n, bool hold = false);
+    awaitable<void> flush();
+    static constexpr std::size_t hold_limit = 256 * 1024;
     // The next record's payload; valid until the next receive().
     awaitable<byte_span> receive();
 
@@ -39,6 +44,7 @@ class record_channel {
     tcp::socket& socket_;
     deadline& deadline_;
     std::vector<std::uint8_t> out_;
+    std::size_t pending_ = 0;  // bytes of sealed records held in out_, not yet written
     frame_reader<record_format> in_;
     std::unique_ptr<record_cipher> sealer_;
     std::unique_ptr<record_cipher> opener_;

@@ -35,10 +35,10 @@ std::uint64_t bit(feature f) {
 }  // namespace
 
 msg::hello our_hello() {
-    return msg::hello{protocol_version,
-                      bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
-                          bit(feature::tree),
-                      FERRY_VERSION};
+    return msg::hello{
+        protocol_version,
+        bit(feature::single_file) | bit(feature::stream) | bit(feature::text) | bit(feature::tree),
+        FERRY_VERSION};
 }
 
 awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -71,6 +72,9 @@ struct offer_item {
 };
 
 struct offer {
+    offer() = default;
+    offer(std::uint8_t k, std::uint64_t s, std::string n) : kind(k), size(s), name(std::move(n)) {}
+
     std::uint8_t kind = 0;  // an offer_kind
     std::uint64_t size = 0;
     std::string name;  // empty for a tree
@@ -102,7 +106,7 @@ struct keepalive {};
 // The header of one tree entry; a file's DATA records and FILE_END follow it.
 struct entry {
     entry_type type = entry_type::file;
-    std::uint16_t mode = 0;  // permission bits as sent (0..07777); the receiver uses only x
+    std::uint16_t mode = 0;     // permission bits as sent (0..07777); the receiver uses only x
     std::int64_t mtime_ns = 0;  // modification time, nanoseconds since 1970 (UTC)
     std::uint64_t size = 0;     // a file's bytes; 0 otherwise
     std::string path;           // relative, '/'-separated, its first component a top-level item

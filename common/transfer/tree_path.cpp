@@ -27,7 +27,8 @@ std::optional<std::string> unsafe_path_reason(std::string_view path) {
     std::size_t start = 0;
     for (;;) {
         const auto slash = path.find('/', start);
-        const auto part = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+        const auto part =
+            path.substr(start, slash == std::string_view::npos ? slash : slash - start);
         if (part.empty()) return "the path has an empty component";
         if (auto why = unsafe_name_reason(part)) return fmt::format("a path component: {}", *why);
         if (slash == std::string_view::npos) return std::nullopt;
@@ -53,7 +54,8 @@ std::optional<std::string> unsafe_link_reason(std::string_view path, std::string
             if (++ups > above) return "the link points outside the folder it is in";
         } else if (!part.empty() || slash == std::string_view::npos) {
             // An empty part is a doubled or trailing '/': harmless, except as the whole target.
-            if (auto why = unsafe_name_reason(part)) return fmt::format("the link target: {}", *why);
+            if (auto why = unsafe_name_reason(part))
+                return fmt::format("the link target: {}", *why);
             names = true;
         }
         if (slash == std::string_view::npos) break;

@@ -143,6 +143,15 @@ void progress_bar::update(std::uint64_t done) {
     draw(done);
 }
 
+bool progress_bar::due() const {
+    return enabled_ && (!drawn_ || clock::now() - last_draw_ >= std::chrono::milliseconds(100));
+}
+
+void progress_bar::relabel(std::string label, std::string suffix) {
+    label_ = std::move(label);
+    suffix_ = std::move(suffix);
+}
+
 void progress_bar::finish() {
     if (!enabled_) return;
     draw(done_);
@@ -156,8 +165,12 @@ double progress_bar::average_rate() const {
 
 void progress_bar::draw(std::uint64_t done) {
     drawn_ = true;
-    const auto line = render_progress(label_, done, total_, average_rate(), terminal_width(out_));
-    fmt::print(out_, "\r{}\x1b[K", line);
+    const auto width = terminal_width(out_);
+    // The suffix only when the figures keep room enough beside it.
+    const auto suffix =
+        suffix_.empty() || suffix_.size() + 2 + 40 > width ? std::string() : "  " + suffix_;
+    const auto line = render_progress(label_, done, total_, average_rate(), width - suffix.size());
+    fmt::print(out_, "\r{}{}\x1b[K", line, suffix);
     std::fflush(out_);
     open_status_line(out_);
 }

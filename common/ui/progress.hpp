@@ -38,6 +38,11 @@ class progress_bar {
     progress_bar(const progress_bar&) = delete;
     progress_bar& operator=(const progress_bar&) = delete;
     void update(std::uint64_t done);
+    // Whether the next update() draws: a caller with a label that changes often (the file of a
+    // tree being sent) makes it only then.
+    [[nodiscard]] bool due() const;
+    // A new label, and a text after the figures ("517/1,204 files"); drawn at the next update().
+    void relabel(std::string label, std::string suffix);
     void finish();                              // draws the last state and ends the line
     [[nodiscard]] double average_rate() const;  // bytes per second since the start
 
@@ -45,6 +50,7 @@ class progress_bar {
     void draw(std::uint64_t done);
 
     std::string label_;
+    std::string suffix_;
     std::uint64_t total_;
     bool enabled_;
     std::FILE* out_;

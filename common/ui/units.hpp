@@ -18,10 +18,18 @@ std::string format_rate(double bytes_per_second);          // "512.0 MiB/s"
 std::string format_eta(std::chrono::seconds remaining);    // "0:03", "1:02:03"
 std::string format_duration(std::chrono::milliseconds d);  // "1.23 s", "4 min 03 s"
 
-// A count and its noun: plural(1, "word") is "1 word", plural(2, "word") "2 words". Inline, so
-// that the wire parsers can use it without the rest of this library.
+// A count with thousands separators: "1,204". Inline, like plural().
+inline std::string grouped(std::uint64_t n) {
+    auto digits = std::to_string(n);
+    for (auto i = digits.size(); i > 3; i -= 3)
+        digits.insert(i - 3, 1, ',');
+    return digits;
+}
+
+// A count and its noun: plural(1, "word") is "1 word", plural(1204, "file") "1,204 files".
+// Inline, so that the wire parsers can use it without the rest of this library.
 inline std::string plural(std::uint64_t n, std::string_view noun) {
-    return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+    return grouped(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
 }
 
 }  // namespace ferry

@@ -361,9 +361,11 @@ TEST_CASE("usage errors exit 2 with a message and help and version exit 0", "[cl
     CHECK(bad_words.wait() == 2);
     process missing({ferry_binary(), "send", "--relay", "127.0.0.1:1", "/nonexistent/file"});
     CHECK(missing.wait() == 7);
-    CHECK_THAT(missing.error_output(), Catch::Contains("cannot open"));
-    process dir({ferry_binary(), "send", "--relay", "127.0.0.1:1", "/tmp"});
-    CHECK(dir.wait() == 2);
+    CHECK_THAT(missing.error_output(), Catch::Contains("cannot send /nonexistent/file: No such"));
+    process stdin_and_file(
+        {ferry_binary(), "send", "--relay", "127.0.0.1:1", "-", "/etc/hostname"});
+    CHECK(stdin_and_file.wait() == 2);
+    CHECK_THAT(stdin_and_file.error_output(), Catch::Contains("on its own"));
     process bad_relay({ferry_binary(), "send", "--relay", "host:99999", "/etc/hostname"});
     CHECK(bad_relay.wait() == 2);
     process both({ferry_binary(), "send", "--lan", "--relay", "127.0.0.1:1", "/etc/hostname"});
@@ -377,7 +379,7 @@ TEST_CASE("sending a FIFO or a leading-dash code is refused at once", "[cli][e2e
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     process s({ferry_binary(), "send", "--relay", "127.0.0.1:1", fifo.string()});
     CHECK(s.wait(10s) == 2);
-    CHECK_THAT(s.error_output(), Catch::Contains("not a regular file"));
+    CHECK_THAT(s.error_output(), Catch::Contains("it is not a file or folder"));
     process r(
         {ferry_binary(), "receive", "--relay", "127.0.0.1:1", "--", "-7-crossover-clockwork"});
     CHECK(r.wait(10s) == 2);

@@ -83,4 +83,9 @@ TEST_CASE("counts take the plural only when they are not one", "[units]") {
     CHECK(plural(0, "word") == "0 words");
     CHECK(plural(1, "word") == "1 word");
     CHECK(plural(2, "byte") == "2 bytes");
+    CHECK(plural(1204, "file") == "1,204 files");
+    CHECK(grouped(0) == "0");
+    CHECK(grouped(999) == "999");
+    CHECK(grouped(1000) == "1,000");
+    CHECK(grouped(1234567) == "1,234,567");
 }

@@ -1,0 +1,159 @@
+#include "receiver/tree_transfer.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "common/transfer/message_channel.hpp"
+#include "common/transfer/tree_summary.hpp"
+#include "common/ui/exit_code.hpp"
+#include "common/ui/progress.hpp"
+#include "common/ui/text.hpp"
+#include "common/ui/units.hpp"
+#include "common/wire/wire_error.hpp"
+#include "receiver/cut_off.hpp"
+#include "receiver/tree_checker.hpp"
+#include "receiver/tree_writer.hpp"
+
+namespace ferry::receiver {
+
+namespace {
+
+constexpr std::size_t max_items_asked = 10;
+constexpr std::uint64_t block_per_entry = 4096;
+constexpr std::uint64_t free_space_margin = 1024 * 1024;
+
+void print_notice(const std::string& notice) {
+    end_status_line();
+    fmt::print(stderr, "ferry: {}\n", notice);
+}
+
+}  // namespace
+
+std::string tree_question(const msg::offer& offer, const std::vector<std::string>& names,
+                          const std::string& where) {
+    std::string list;
+    for (std::size_t i = 0; i < offer.items.size() && i < max_items_asked; ++i) {
+        const auto& item = offer.items[i];
+        list += (i == 0 ? "" : ", ") + transfer::item_text(item, item.name);
+        if (names[i] != item.name) {
+            list += fmt::format(" as '{}{}'", printable(names[i]),
+                                item.type == msg::entry_type::folder ? "/" : "");
+        }
+    }
+    if (offer.items.size() > max_items_asked) {
+        list += fmt::format(" and {} more", grouped(offer.items.size() - max_items_asked));
+    }
+    return fmt::format("Receive {}: {} \u2014 {} into {}? Accept?",
+                       plural(offer.items.size(), "item"), list, transfer::tree_totals(offer),
+                       where);
+}
+
+void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer) {
+    struct statvfs st {};
+    const auto shown = printable(dir.string());
+    if (::statvfs(dir.c_str(), &st) != 0) {
+        throw failure(exit_code::local_io, fmt::format("cannot check the free space in {}: {}",
+                                                       shown, std::strerror(errno)));
+    }
+    const std::uint64_t entries = std::uint64_t{offer.files} + offer.folders + offer.symlinks;
+    const auto space = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    const auto needed = offer.size + entries * block_per_entry + free_space_margin;
+    if (offer.size > space || needed > space) {
+        throw failure(exit_code::local_io,
+                      fmt::format("not enough free space in {}: {} needed, {} free", shown,
+                                  format_size(needed), format_size(space)));
+    }
+    if (st.f_files != 0 && entries > st.f_favail) {
+        throw failure(exit_code::local_io,
+                      fmt::format("not enough free inodes in {} for {}: {} free", shown,
+                                  plural(entries, "entry"), grouped(st.f_favail)));
+    }
+}
+
+tree_transfer::tree_transfer(record_channel& channel, const options& opts, const msg::offer& offer,
+                             staging_tree& staging)
+    : channel_(channel), opts_(opts), offer_(offer), staging_(staging) {}
+
+awaitable<std::vector<std::string>> tree_transfer::run() {
+    try {
+        co_await receive_records();
+    } catch (const connection_closed& e) {
+        // Only the sender's authenticated DONE ends a tree: nothing is kept.
+        throw cut_off(e, fmt::format("after {} of {}; nothing was saved", format_size(received_),
+                                     format_size(offer_.size)));
+    }
+    auto names = co_await on_done();
+    co_return names;
+}
+
+awaitable<void> tree_transfer::receive_records() {
+    tree_checker check(offer_);
+    tree_writer writer(staging_);
+    progress_bar bar(transfer::items_label(offer_), offer_.size,
+                     !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    for (;;) {
+        const auto payload = co_await channel_.receive();
+        if (payload.empty()) throw wire_error("an empty record");
+        const auto kind = static_cast<msg::type>(payload[0]);
+        if (kind == msg::type::data) {  // the hot path: checked, copied, on to the writer
+            check.on_data(payload.size() - 1);
+            writer.post(payload);
+            received_ += payload.size() - 1;
+            bar.update(received_);
+            continue;
+        }
+        const auto m = msg::decode(payload);
+        if (const auto* e = std::get_if<msg::entry>(&m)) {
+            if (check.on_entry(*e) == tree_checker::verdict::skip) {
+                if (!opts_.quiet) print_notice(check.notice());
+                continue;
+            }
+            writer.post(payload);
+            if (bar.due()) {
+                bar.relabel(
+                    printable(e->path),
+                    fmt::format("{}/{} files", grouped(check.files_done()), grouped(offer_.files)));
+            }
+        } else if (const auto* f = std::get_if<msg::file_end>(&m)) {
+            check.on_file_end();
+            digests_.update(f->sha256);
+            writer.post(payload);
+        } else if (const auto* a = std::get_if<msg::abort>(&m)) {
+            throw failure(exit_code::peer,
+                          fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
+                                      a->text.empty() ? "" : ": ", printable(a->text)));
+        } else if (const auto* d = std::get_if<msg::done>(&m)) {
+            check.on_done();
+            writer.finish();
+            bar.finish();
+            done_ = *d;
+            co_return;
+        } else {
+            throw wire_error("unexpected message during the transfer");
+        }
+    }
+}
+
+awaitable<std::vector<std::string>> tree_transfer::on_done() {
+    const auto mine = digests_.finish();
+    const msg::message verified = msg::verified{mine};
+    if (mine != done_.sha256) {
+        co_await send_message(channel_, verified);
+        throw failure(exit_code::integrity,
+                      fmt::format("the files' digests do not match the sender's (SHA-256 {} "
+                                  "expected, {} received); nothing was saved",
+                                  to_hex(done_.sha256), to_hex(mine)));
+    }
+    staging_.sync();
+    auto names = staging_.commit(offer_.items);
+    co_await send_message(channel_, verified);
+    co_return names;
+}
+
+}  // namespace ferry::receiver

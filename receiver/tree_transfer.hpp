@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/crypto/sha256.hpp"
+#include "common/net/asio.hpp"
+#include "common/session/record_channel.hpp"
+#include "common/transfer/message.hpp"
+#include "receiver/receiver.hpp"
+#include "receiver/staging_tree.hpp"
+
+namespace ferry::receiver {
+
+// The question for a tree offer: "Receive 3 items: report.pdf, photos/ (1,202 files, 3.1 GiB)
+// as 'photos (1)/', notes.txt — 3.2 GiB into ./? Accept?"; `names` are where each item goes.
+std::string tree_question(const msg::offer& offer, const std::vector<std::string>& names,
+                          const std::string& where);
+
+// Throws failure(local_io) unless `dir` has room for the offer: its bytes, a block for each
+// entry and a margin, and an inode for each entry where the filesystem counts them.
+void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer);
+
+// The data phase of a tree offer, once accepted: every record checked (tree_checker) and
+// applied below the staging folder (tree_writer, on its own thread), then at DONE the totals
+// and digests checked, the data made durable, the items given their final names and VERIFIED
+// sent. Returns the final names. Any failure leaves nothing at a final name.
+class tree_transfer {
+  public:
+    tree_transfer(record_channel& channel, const options& opts, const msg::offer& offer,
+                  staging_tree& staging);
+
+    awaitable<std::vector<std::string>> run();
+
+  private:
+    awaitable<void> receive_records();
+    awaitable<std::vector<std::string>> on_done();
+
+    record_channel& channel_;
+    const options& opts_;
+    const msg::offer& offer_;
+    staging_tree& staging_;
+    std::uint64_t received_ = 0;
+    sha256 digests_;  // of the FILE_END digests, in order
+    msg::done done_;
+};
+
+}  // namespace ferry::receiver
