@@ -343,6 +343,8 @@ awaitable<void> receive_session::receive_tree() {
     } catch (const failure& f) {
         if (f.code() == exit_code::peer) throw;  // the sender stopped: nothing to tell it
         stopped = f;
+    } catch (const wire_error& e) {  // a record the codec refuses
+        stopped = failure(exit_code::network, fmt::format("protocol error: {}", e.what()));
     }
     staging_.reset();  // removes what was received before the sender hears of it
     const auto why =

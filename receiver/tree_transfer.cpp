@@ -63,8 +63,11 @@ void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer)
     }
     const std::uint64_t entries = std::uint64_t{offer.files} + offer.folders + offer.symlinks;
     const auto space = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
-    const auto needed = offer.size + entries * block_per_entry + free_space_margin;
-    if (offer.size > space || needed > space) {
+    // Saturating: an offered size near 2^64 must not wrap around to a small need.
+    const auto overhead = entries * block_per_entry + free_space_margin;
+    const auto needed =
+        offer.size > ~std::uint64_t{0} - overhead ? ~std::uint64_t{0} : offer.size + overhead;
+    if (needed > space) {
         throw failure(exit_code::local_io,
                       fmt::format("not enough free space in {}: {} needed, {} free", shown,
                                   format_size(needed), format_size(space)));
@@ -72,7 +75,7 @@ void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer)
     if (st.f_files != 0 && entries > st.f_favail) {
         throw failure(exit_code::local_io,
                       fmt::format("not enough free inodes in {} for {}: {} free", shown,
-                                  plural(entries, "entry"), grouped(st.f_favail)));
+                                  plural(entries, "entry", "entries"), grouped(st.f_favail)));
     }
 }
 

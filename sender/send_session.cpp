@@ -59,7 +59,10 @@ awaitable<void> send_session::run() {
     co_await expect_accept();
     co_await exchange_data();
     check_verified();
-    if (!opts_.quiet) {
+    if (opts_.quiet) co_return;
+    if (source_.as_tree() != nullptr) {
+        fmt::print("Sent {}; every file SHA-256 verified by the receiver.\n", source_.describe());
+    } else {
         fmt::print("Sent {}; verified by the receiver (SHA-256 {}).\n", source_.describe(),
                    to_hex(digest_));
     }
@@ -162,13 +165,25 @@ awaitable<void> send_session::stream_tree(tree_source& tree) {
         co_await both(send_batch(current, bar, limiter), fill_batch(tree, 1 - current));
         current = 1 - current;
     }
+    if (read_failure_) {
+        co_await channel_.flush();
+        std::rethrow_exception(read_failure_);
+    }
     co_await channel_.flush();
     bar.finish();
     digest_ = hash_.finish();
 }
 
+// A file that cannot be read fails the next batch, not the one being sent: that one goes out
+// whole (a write cancelled half-way would leave a torn record before the ABORT), then stream_tree
+// throws.
 awaitable<void> send_session::fill_batch(tree_source& tree, std::size_t which) {
-    filled_[which] = co_await tree.read_records(batches_[which]);
+    try {
+        filled_[which] = co_await tree.read_records(batches_[which]);
+    } catch (const failure&) {
+        filled_[which] = 0;
+        read_failure_ = std::current_exception();
+    }
 }
 
 // Each record of the batch into the channel; small ones leave in one write together.

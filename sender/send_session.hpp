@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,7 @@ class send_session {
     std::array<std::size_t, 2> filled_{};
     std::uint64_t files_sent_ = 0;
     std::uint32_t files_total_ = 0;
+    std::exception_ptr read_failure_;  // of the batch being filled
 };
 
 }  // namespace ferry::sender

@@ -118,7 +118,7 @@ void walker::add(const std::string& wire, const struct stat& st, std::uint32_t i
     if (plan_.entries.size() >= msg::max_tree_entries) {
         throw failure(exit_code::usage,
                       fmt::format("more than {} files and folders: send them in parts",
-                                  plural(msg::max_tree_entries, "entry")));
+                                  grouped(msg::max_tree_entries)));
     }
     planned_entry e;
     e.mode = static_cast<std::uint16_t>(st.st_mode & 0777);
@@ -243,8 +243,9 @@ void walker::check() const {
     if (problems_.size() > max_problems_shown) {
         list += fmt::format("; and {} more", problems_.size() - max_problems_shown);
     }
-    throw failure(unreadable_ ? exit_code::local_io : exit_code::usage,
-                  fmt::format("cannot send {}: {}", plural(problems_.size(), "entry"), list));
+    throw failure(
+        unreadable_ ? exit_code::local_io : exit_code::usage,
+        fmt::format("cannot send {}: {}", plural(problems_.size(), "entry", "entries"), list));
 }
 
 }  // namespace

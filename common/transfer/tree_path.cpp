@@ -53,7 +53,7 @@ std::optional<std::string> unsafe_link_reason(std::string_view path, std::string
             if (names) return "the link target has '..' after a name";
             if (++ups > above) return "the link points outside the folder it is in";
         } else if (!part.empty() || slash == std::string_view::npos) {
-            // An empty part is a doubled or trailing '/': harmless, except as the whole target.
+            // An empty part in the middle is a doubled '/', harmless; a trailing '/' is refused.
             if (auto why = unsafe_name_reason(part))
                 return fmt::format("the link target: {}", *why);
             names = true;

@@ -31,5 +31,9 @@ inline std::string grouped(std::uint64_t n) {
 inline std::string plural(std::uint64_t n, std::string_view noun) {
     return grouped(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
 }
+// The same for a noun whose plural is not noun + "s": plural(2, "entry", "entries").
+inline std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+    return grouped(n) + " " + std::string(n == 1 ? one : many);
+}
 
 }  // namespace ferry

@@ -2,18 +2,12 @@
 // made safe, and nothing may be written outside the target folder.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <future>
-#include <optional>
-#include <variant>
+#include <string>
+#include <vector>
 
 #include "common/crypto/sha256.hpp"
-#include "common/net/relay_client.hpp"
-#include "common/session/code.hpp"
-#include "common/session/session.hpp"
-#include "common/transfer/hello.hpp"
 #include "common/transfer/message.hpp"
-#include "common/transfer/message_channel.hpp"
+#include "tests/support/evil_sender.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;
@@ -22,141 +16,6 @@ using namespace ferry::test;
 namespace {
 
 constexpr int exit_protocol = 3;  // README: "... or protocol error"
-
-// What the hostile sender sends, in order: a message as it is, or a DATA record of `size`
-// file bytes (each 'x').
-struct data_bytes {
-    std::size_t size;
-};
-using step = std::variant<msg::message, data_bytes>;
-
-// The SHA-256 of n bytes 'x': what a DONE after data_bytes steps of n bytes in all claims.
-msg::digest hash_of_x(std::size_t n) {
-    sha256 h;
-    const std::vector<std::uint8_t> x(n, 'x');
-    h.update(x);
-    return h.finish();
-}
-
-// What the hostile sender does once the session is keyed: `opening` (normally one OFFER), then,
-// if the receiver accepts, `after_accept`, and then it reads one more answer.
-struct evil_plan {
-    std::vector<step> opening;
-    std::vector<step> after_accept;
-    bool hello = true;  // false: no HELLO exchange first, as ferry 0.1 did
-};
-
-struct evil_result {
-    // "accept", "refuse: <reason>" or "unexpected", then ", verified" or ", no confirmation";
-    // with ", error: ..." (or only "error: ...") when the connection ended first.
-    std::string answer;
-};
-
-// Speaks the real protocol through the relay, but says what its plan says.
-class evil_sender {
-  public:
-    evil_sender(std::uint16_t relay_port, evil_plan plan) : plan_(std::move(plan)) {
-        std::promise<std::string> code_promise;
-        auto code_future = code_promise.get_future();
-        thread_ = std::thread([this, relay_port, p = std::move(code_promise)]() mutable {
-            asio::io_context io;
-            asio::co_spawn(io, run(relay_port, p), [this](std::exception_ptr e) {
-                if (e) {
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (const std::exception& ex) {
-                        if (!result_.answer.empty()) result_.answer += ", ";
-                        result_.answer += std::string("error: ") + ex.what();
-                    }
-                }
-            });
-            io.run();
-        });
-        code_ = code_future.get();
-    }
-    // Offers `name` and `size`; done_hash: for a 0-byte offer, what to claim as its SHA-256
-    // once accepted.
-    evil_sender(std::uint16_t relay_port, std::string name, std::uint64_t size,
-                std::optional<msg::digest> done_hash = std::nullopt)
-        : evil_sender(relay_port, plan_for(std::move(name), size, done_hash)) {}
-    ~evil_sender() {
-        if (thread_.joinable()) thread_.join();
-    }
-    const std::string& code() const { return code_; }
-    evil_result finish() {
-        thread_.join();
-        return result_;
-    }
-
-  private:
-    static evil_plan plan_for(std::string name, std::uint64_t size,
-                              std::optional<msg::digest> done_hash) {
-        evil_plan plan{{msg::offer{0, size, std::move(name)}}, {}};
-        if (done_hash) plan.after_accept.emplace_back(msg::done{*done_hash});
-        return plan;
-    }
-
-    static awaitable<void> play(record_channel& channel, const std::vector<step>& steps) {
-        for (const auto& s : steps) {
-            if (const auto* d = std::get_if<data_bytes>(&s)) {
-                auto room = channel.prepare();
-                room[0] = static_cast<std::uint8_t>(msg::type::data);
-                std::fill_n(room.begin() + 1, d->size, std::uint8_t{'x'});
-                co_await channel.send(1 + d->size);
-            } else {
-                co_await send_message(channel, std::get<msg::message>(s));
-            }
-        }
-    }
-
-    awaitable<void> run(std::uint16_t port, std::promise<std::string>& code_promise) {
-        deadline activity;
-        activity.set(std::chrono::seconds(30));
-        const host_port relay{"127.0.0.1", port};  // named: see the GCC 12 note in relay/server.cpp
-        auto socket = co_await connect_relay(relay, std::chrono::seconds(5));
-        const auto nameplate = co_await allocate_nameplate(socket);
-        const auto c = generate_code(nameplate, 2);
-        code_promise.set_value(c.text());
-        co_await wait_paired(socket);
-        auto channel = co_await open_session(socket, activity, session_role::sender, c);
-        if (plan_.hello) {
-            co_await transfer::exchange_hello(*channel, transfer::peer_role::receiver);
-        }
-        co_await play(*channel, plan_.opening);
-        const auto answer = co_await receive_message(*channel);
-        if (const auto* r = std::get_if<msg::refuse>(&answer)) {
-            result_.answer = std::string("refuse: ") + msg::describe(r->why);
-            co_return;
-        }
-        if (!std::holds_alternative<msg::accept>(answer)) {
-            result_.answer = "unexpected";
-            co_return;
-        }
-        result_.answer = "accept";
-        if (plan_.after_accept.empty()) co_return;
-        co_await play(*channel, plan_.after_accept);
-        const auto confirmed = co_await receive_message(*channel);
-        result_.answer +=
-            std::holds_alternative<msg::verified>(confirmed) ? ", verified" : ", no confirmation";
-    }
-
-    evil_plan plan_;
-    std::string code_;
-    evil_result result_;
-    std::thread thread_;
-};
-
-// Runs the plan against a real receiver (--yes) into `out`; returns its exit code, with its
-// stderr in `errors`.
-int receive_from(const relay_fixture& relay, const fs::path& out, evil_plan plan,
-                 std::string& errors, const std::vector<std::string>& receiver_args = {"--yes"}) {
-    evil_sender evil(relay.port(), std::move(plan));
-    auto r = start_receiver(relay.address(), evil.code(), out, receiver_args);
-    const auto code = r->wait();
-    errors = r->error_output();
-    evil.finish();
-    return code;
-}
 
 }  // namespace
 

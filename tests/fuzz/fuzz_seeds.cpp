@@ -5,10 +5,12 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/transfer/message.hpp"
 #include "common/wire/relay_frame.hpp"
+#include "common/wire/wire_error.hpp"
 #include "tests/fuzz/record_stream.hpp"
 
 namespace {
@@ -33,17 +35,43 @@ bytes data_message(std::size_t n) {
     return b;
 }
 
+// A tree offer: a file "a.txt" of 5 bytes and a folder "d" holding a file of 3 bytes, an empty
+// file and a symlink.
+msg::offer tree_offer() {
+    msg::offer o{static_cast<std::uint8_t>(msg::offer_kind::tree), 8, ""};
+    o.files = 3;
+    o.folders = 1;
+    o.symlinks = 1;
+    o.items = {{msg::entry_type::file, 1, 5, "a.txt"}, {msg::entry_type::folder, 2, 3, "d"}};
+    return o;
+}
+
+bytes entry(msg::entry_type type, std::uint64_t size, std::string path, std::string target = {}) {
+    const std::uint16_t mode = type == msg::entry_type::file ? 0644 : 0755;
+    return msg::encode(msg::entry{type, mode, 1'700'000'000'000'000'000, size, std::move(path),
+                                  std::move(target)});
+}
+
 // Message sequences a receiver may see, each one seed.
 std::vector<std::vector<bytes>> conversations() {
     msg::digest d{};
     d.fill(0x5e);
+    msg::digest e{};
+    e.fill(0xe3);
     const auto offer = msg::encode(msg::offer{0, 300, "report.pdf"});
+    const auto file_end = msg::encode(msg::file_end{e});
     return {
         {offer, data_message(200), data_message(100), msg::encode(msg::done{d})},
         {offer, data_message(300), msg::encode(msg::abort{msg::reason::local_io, "disk full"})},
         {msg::encode(msg::offer{0, 0, "empty.txt"}), msg::encode(msg::done{d})},
         {msg::encode(msg::accept{}), msg::encode(msg::verified{d})},
         {msg::encode(msg::refuse{msg::reason::no_space, "1 MiB free"})},
+        // A tree, in walk order: each entry, a file's DATA (none when it is empty) and FILE_END.
+        {msg::encode(tree_offer()), entry(msg::entry_type::file, 5, "a.txt"), data_message(5),
+         file_end, entry(msg::entry_type::folder, 0, "d"), entry(msg::entry_type::file, 3, "d/b"),
+         data_message(3), file_end, entry(msg::entry_type::file, 0, "d/empty"), file_end,
+         entry(msg::entry_type::symlink, 0, "d/l", "b"), msg::encode(msg::done{d})},
+        {msg::encode(msg::refuse{msg::reason::unsupported, "a folder cannot go to stdout"})},
     };
 }
 
@@ -87,10 +115,23 @@ void relay_frame_seeds(const fs::path& dir) {
     write_seed(dir, "all-in-pieces-of-3", 2, all);
 }
 
-void message_seeds(const fs::path& dir) {
+// Every message seed must be one the decoder takes and encodes back to the same bytes (the
+// fuzz_message oracle), or the fuzzer would start from inputs it refuses at once.
+bool check_message(const bytes& m) {
+    try {
+        if (msg::encode(msg::decode(m)) == m) return true;
+        std::cerr << "fuzz_seeds: a message seed does not encode back the same\n";
+    } catch (const ferry::wire_error& e) {
+        std::cerr << "fuzz_seeds: a message seed is refused: " << e.what() << "\n";
+    }
+    return false;
+}
+
+bool message_seeds(const fs::path& dir) {
     int n = 0;
     for (const auto& c : conversations()) {
         for (const auto& m : c) {
+            if (!check_message(m)) return false;
             // fuzz_message takes the message itself: no selector byte.
             fs::create_directories(dir);
             std::ofstream out(dir / ("message-" + std::to_string(n++)), std::ios::binary);
@@ -98,6 +139,7 @@ void message_seeds(const fs::path& dir) {
                       static_cast<std::streamsize>(m.size()));
         }
     }
+    return true;
 }
 
 }  // namespace
@@ -110,6 +152,5 @@ int main(int argc, char* argv[]) {
     const fs::path dir = argv[1];
     record_seeds(dir / "fuzz_record");
     relay_frame_seeds(dir / "fuzz_relay_hello");
-    message_seeds(dir / "fuzz_message");
-    return 0;
+    return message_seeds(dir / "fuzz_message") ? 0 : 1;
 }

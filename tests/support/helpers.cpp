@@ -109,6 +109,18 @@ sender_process start_sender(const std::string& relay, const fs::path& file,
     return s;
 }
 
+sender_process start_sender(const std::string& relay, const std::vector<fs::path>& paths,
+                            const std::vector<std::string>& extra) {
+    std::vector<std::string> args{ferry_binary(), "send", "-q", "--relay", relay};
+    args.insert(args.end(), extra.begin(), extra.end());
+    for (const auto& p : paths)
+        args.push_back(p.string());
+    sender_process s;
+    s.proc = std::make_unique<process>(args);
+    s.code = s.proc->read_line();
+    return s;
+}
+
 std::unique_ptr<process> start_receiver(const std::string& relay, const std::string& code,
                                         const fs::path& out_dir,
                                         const std::vector<std::string>& extra) {

@@ -58,6 +58,10 @@ struct sender_process {
 };
 sender_process start_sender(const std::string& relay, const fs::path& file,
                             const std::vector<std::string>& extra = {});
+// The same with several paths, files and folders, sent together in this order (one regular
+// file alone is still the single-file transfer).
+sender_process start_sender(const std::string& relay, const std::vector<fs::path>& paths,
+                            const std::vector<std::string>& extra = {});
 std::unique_ptr<process> start_receiver(const std::string& relay, const std::string& code,
                                         const fs::path& out_dir,
                                         const std::vector<std::string>& extra = {"--yes"});

@@ -84,6 +84,8 @@ TEST_CASE("counts take the plural only when they are not one", "[units]") {
     CHECK(plural(1, "word") == "1 word");
     CHECK(plural(2, "byte") == "2 bytes");
     CHECK(plural(1204, "file") == "1,204 files");
+    CHECK(plural(2, "entry", "entries") == "2 entries");
+    CHECK(plural(1, "entry", "entries") == "1 entry");
     CHECK(grouped(0) == "0");
     CHECK(grouped(999) == "999");
     CHECK(grouped(1000) == "1,000");

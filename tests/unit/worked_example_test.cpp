@@ -2,6 +2,8 @@
 // document or the protocol changed and they must be brought back in line.
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "common/crypto/record_cipher.hpp"
 #include "common/crypto/sha256.hpp"
 #include "common/session/code.hpp"
@@ -55,11 +57,11 @@ TEST_CASE("the worked example of docs/protocol.md", "[session][example]") {
     // The first records the sender sends after confirmation: its HELLO (sequence 0), then the
     // OFFER of report.pdf, 12 bytes (sequence 1).
     record_cipher seal(keys.sender_to_receiver, record_cipher::mode::seal);
-    const auto hello = sealed_record(seal, msg::encode(msg::hello{2, 7, "0.2.0"}));
+    const auto hello = sealed_record(seal, msg::encode(msg::hello{2, 0xf, "0.3.0"}));
     const auto record = sealed_record(seal, msg::encode(msg::offer{0, 12, "report.pdf"}));
     // The example's HELLO is what this ferry says (but for the version text, which moves on).
     CHECK(transfer::our_hello().version == 2);
-    CHECK(transfer::our_hello().features == 7);
+    CHECK(transfer::our_hello().features == 0xf);
 
     CHECK(to_hex(w) == "37f933ac623224dd504baf7f3c31b33180fb537205f3455adf1b05d6158ca174");
     CHECK(to_hex(pa) ==
@@ -77,8 +79,44 @@ TEST_CASE("the worked example of docs/protocol.md", "[session][example]") {
     CHECK(to_hex(keys.receiver_to_sender) ==
           "5be33f6608ad251d7bd5eccd8244ff1c31a46f0c0650f9fd5b7e76c1bcea1bb8");
     CHECK(to_hex(hello) ==
-          "00000020de57aeac7b19bf98b956bfd8233a95c5ab356cfa5190a4f6515a44696c706d42");
+          "00000020de57aeac7b19bf98b95ebfd8233b95c5ca861a2165a2418b5b93c8e7166bc309");
     CHECK(to_hex(record) ==
           "00000026f01555ba3f9cce336f5160c990bab4c7a8cb1c5737b258dd107ee0a3"
           "4ca6cbb205f5ddbf30c9");
+}
+
+TEST_CASE("the tree example of docs/protocol.md", "[message][example]") {
+    // The hex lines of the document as they are, spaces and all.
+    const auto unspaced = [](std::string text) {
+        std::erase(text, ' ');
+        return text;
+    };
+    // An offer of a file "a.txt" of 5 bytes and a folder "d" holding one file of 3 bytes.
+    msg::offer offer{static_cast<std::uint8_t>(msg::offer_kind::tree), 8, ""};
+    offer.files = 2;
+    offer.folders = 1;
+    offer.symlinks = 0;
+    offer.items = {{msg::entry_type::file, 1, 5, "a.txt"}, {msg::entry_type::folder, 1, 3, "d"}};
+    CHECK(msg::encode(offer).size() == 62);
+    CHECK(to_hex(msg::encode(offer)) ==
+          unspaced("01 03 0000000000000008 0000 00000002 00000001 00000000 0002"
+                   "00 00000001 0000000000000005 0005 612e747874"
+                   "01 00000001 0000000000000003 0001 64"));
+
+    const msg::entry entry{msg::entry_type::file, 0644, 1'700'000'000'000'000'000, 3, "d/b", ""};
+    CHECK(msg::encode(entry).size() == 27);
+    CHECK(to_hex(msg::encode(entry)) ==
+          unspaced("09 00 01a4 17979cfe362a0000 0000000000000003 0003 642f62 0000"));
+
+    sha256 h;
+    const std::string abc = "abc";
+    h.update(as_bytes(abc));
+    const msg::file_end end{h.finish()};
+    CHECK(to_hex(msg::encode(end)) ==
+          unspaced("0a ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+
+    // Each decodes back to what was encoded.
+    for (const auto& m : {msg::message{offer}, msg::message{entry}, msg::message{end}}) {
+        CHECK(msg::encode(msg::decode(msg::encode(m))) == msg::encode(m));
+    }
 }
