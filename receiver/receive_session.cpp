@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
 #include <fmt/format.h>
@@ -290,7 +291,12 @@ awaitable<void> receive_session::check_tree_offer() {
                                   what));
     }
     for (const auto& item : offer_.items) {
-        if (auto why = unsafe_name_reason(item.name)) {
+        auto why = unsafe_name_reason(item.name);
+        if (!why && std::count_if(offer_.items.begin(), offer_.items.end(),
+                                  [&](const auto& i) { return i.name == item.name; }) > 1) {
+            why = "two items have this name";
+        }
+        if (why) {
             const auto text = fmt::format("'{}': {}", printable(item.name), *why);
             co_await refuse(msg::reason::bad_name, text);
             throw failure(exit_code::network, fmt::format("refused {}: {}", what, text));
@@ -304,7 +310,8 @@ awaitable<void> receive_session::check_tree_offer() {
         no_room = f;
     }
     if (no_room) {
-        const auto text = for_the_sender(*no_room);
+        const std::string_view all = no_room->what();  // "...: 1.2 GiB needed, 800 MiB free"
+        const auto text = std::string(all.substr(all.rfind(": ") + 2));
         co_await refuse(msg::reason::no_space, text);
         throw *no_room;
     }

@@ -24,6 +24,7 @@ namespace ferry::receiver {
 namespace {
 
 constexpr int max_numbered = 10'000;
+constexpr std::size_t remove_chunk = 4096;
 constexpr int open_folder = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 std::vector<std::string> components(const std::string& path) {
@@ -81,14 +82,44 @@ staging_tree::staging_tree(const std::filesystem::path& target_dir)
                                                            shown_, std::strerror(err)));
         }
         root_fd_ = ::openat(target_fd_, name_.c_str(), open_folder);
+        if (root_fd_ < 0) {
+            const int err = errno;
+            ::unlinkat(target_fd_, name_.c_str(), AT_REMOVEDIR);  // ours, and empty
+            ::close(target_fd_);
+            throw failure(exit_code::local_io, fmt::format("cannot create a folder in {}: {}",
+                                                           shown_, std::strerror(err)));
+        }
     }
     if (root_fd_ < 0) {
-        const int err = errno;
-        ::unlinkat(target_fd_, name_.c_str(), AT_REMOVEDIR);
         ::close(target_fd_);
         throw failure(exit_code::local_io,
-                      fmt::format("cannot create a folder in {}: {}", shown_, std::strerror(err)));
+                      fmt::format("cannot create a folder in {}: every name tried exists", shown_));
     }
+    check_no_replace();
+}
+
+// The final names are given with renameat2(RENAME_NOREPLACE), never a rename that could replace:
+// a filesystem without it is refused now, before the person accepts, not after the data came.
+void staging_tree::check_no_replace() {
+    int err = 0;
+    if (::mkdirat(root_fd_, "probe", 0700) != 0) {
+        err = errno;
+    } else if (::renameat2(root_fd_, "probe", root_fd_, "probe-renamed", RENAME_NOREPLACE) != 0) {
+        err = errno;
+        ::unlinkat(root_fd_, "probe", AT_REMOVEDIR);
+    } else {
+        ::unlinkat(root_fd_, "probe-renamed", AT_REMOVEDIR);
+    }
+    if (err == 0) return;
+    ::close(root_fd_);
+    root_fd_ = -1;
+    remove_below(target_fd_, name_);
+    ::close(target_fd_);
+    throw failure(
+        exit_code::local_io,
+        fmt::format("cannot receive folders into {}: its filesystem cannot rename without "
+                    "replacing (renameat2 RENAME_NOREPLACE: {})",
+                    shown_, std::strerror(err)));
 }
 
 staging_tree::~staging_tree() {
@@ -165,9 +196,6 @@ void staging_tree::close_file(int fd, const std::string& path, std::uint16_t mod
     }
     const std::array<timespec, 2> times{timespec{0, UTIME_OMIT}, to_timespec(mtime_ns)};
     if (err == 0 && ::futimens(fd, times.data()) != 0) err = errno;
-    // Writeback starts now, file by file, so that the one syncfs() at the end has little left
-    // to wait for (it does not wait here).
-    if (err == 0) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     if (::close(fd) != 0 && err == 0) err = errno;
     if (err != 0) fail(path, "finish the file", err);
 }
@@ -256,14 +284,24 @@ bool remove_below(int dir_fd, const std::string& name) {
         ::close(fd);
         return false;
     }
-    std::vector<std::string> names;  // first all, then remove: no readdir over a changing folder
-    while (const auto* d = ::readdir(dir.get())) {
-        const std::string_view n = d->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-    }
+    // Names in bounded chunks (a folder may hold a million), each read before any is removed so
+    // that readdir never runs over a changing folder; until a pass removes nothing.
     bool all = true;
-    for (const auto& n : names)
-        all = remove_below(::dirfd(dir.get()), n) && all;
+    for (bool removed = true; removed;) {
+        removed = false;
+        std::vector<std::string> names;
+        ::rewinddir(dir.get());
+        while (const auto* d = ::readdir(dir.get())) {
+            const std::string_view n = d->d_name;
+            if (n != "." && n != "..") names.emplace_back(n);
+            if (names.size() == remove_chunk) break;
+        }
+        for (const auto& n : names) {
+            const bool ok = remove_below(::dirfd(dir.get()), n);
+            removed = removed || ok;
+            all = all && ok;
+        }
+    }
     dir.reset();
     return ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) == 0 && all;
 }

@@ -51,6 +51,7 @@ class staging_tree {
     // component in `leaf`. The fds of the folders last walked stay open for the next entry.
     int parent_of(const std::string& path, std::string& leaf);
     void close_stack();
+    void check_no_replace();
     [[noreturn]] void fail(const std::string& path, const char* doing, int err) const;
     void undo(const std::vector<std::pair<std::string, std::string>>& moved);
 

@@ -25,6 +25,7 @@ namespace ferry::receiver {
 namespace {
 
 constexpr std::size_t max_items_asked = 10;
+constexpr std::uint64_t max_notices = 20;  // then a count: a hostile tree could send a million
 constexpr std::uint64_t block_per_entry = 4096;
 constexpr std::uint64_t free_space_margin = 1024 * 1024;
 
@@ -114,7 +115,7 @@ awaitable<void> tree_transfer::receive_records() {
         const auto m = msg::decode(payload);
         if (const auto* e = std::get_if<msg::entry>(&m)) {
             if (check.on_entry(*e) == tree_checker::verdict::skip) {
-                if (!opts_.quiet) print_notice(check.notice());
+                if (!opts_.quiet && ++skipped_ <= max_notices) print_notice(check.notice());
                 continue;
             }
             writer.post(payload);
@@ -135,6 +136,10 @@ awaitable<void> tree_transfer::receive_records() {
             check.on_done();
             writer.finish();
             bar.finish();
+            if (!opts_.quiet && skipped_ > max_notices) {
+                print_notice(
+                    fmt::format("skipped {} more symlinks", grouped(skipped_ - max_notices)));
+            }
             done_ = *d;
             co_return;
         } else {
@@ -155,7 +160,14 @@ awaitable<std::vector<std::string>> tree_transfer::on_done() {
     }
     staging_.sync();
     auto names = staging_.commit(offer_.items);
-    co_await send_message(channel_, verified);
+    try {
+        co_await send_message(channel_, verified);
+    } catch (const connection_closed&) {
+        // Saved and verified here; only the sender does not know it.
+        throw failure(exit_code::peer,
+                      "every file was saved and verified, but the sender went away before it "
+                      "could be told");
+    }
     co_return names;
 }
 

@@ -43,7 +43,8 @@ class tree_transfer {
     const msg::offer& offer_;
     staging_tree& staging_;
     std::uint64_t received_ = 0;
-    sha256 digests_;  // of the FILE_END digests, in order
+    std::uint64_t skipped_ = 0;  // symlinks not created
+    sha256 digests_;             // of the FILE_END digests, in order
     msg::done done_;
 };
 

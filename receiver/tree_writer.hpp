@@ -50,6 +50,7 @@ class tree_writer {
     void apply_record(byte_span payload);
     void start_entry(const msg::entry& e);
     void end_file(const msg::file_end& f);
+    void write_back();
 
     staging_tree& tree_;
     std::array<block, 2> blocks_;
@@ -59,6 +60,8 @@ class tree_writer {
     int fd_ = -1;
     msg::entry file_;
     sha256 hash_;
+    std::uint64_t written_ = 0;  // of the file
+    std::uint64_t flushed_ = 0;  // handed to writeback
 
     std::mutex mutex_;
     std::condition_variable changed_;

@@ -356,3 +356,21 @@ TEST_CASE("the writer applies records on its thread and catches a damaged file",
     }
     CHECK(dir.entries().empty());
 }
+
+TEST_CASE("a symlink named on the command line is followed, to a file as to a folder", "[tree]") {
+    temp_dir dir;
+    write_text(dir.path / "real.txt", "real");
+    fs::create_directories(dir.path / "real-dir");
+    write_text(dir.path / "real-dir" / "x", "x");
+    fs::create_symlink("real.txt", dir.path / "link.txt");
+    fs::create_symlink("real-dir", dir.path / "link-dir");
+    const auto plan = sender::plan_tree({dir.path / "link.txt", dir.path / "link-dir"});
+    CHECK(plan.offer.items[0].name == "link.txt");
+    CHECK(plan.offer.items[0].type == msg::entry_type::file);
+    CHECK(plan.offer.items[1].type == msg::entry_type::folder);
+    std::size_t data_bytes = 0;
+    for (const auto& r : all_records(plan)) {
+        if (r[0] == static_cast<std::uint8_t>(msg::type::data)) data_bytes += r.size() - 1;
+    }
+    CHECK(data_bytes == 5);
+}
