@@ -32,17 +32,20 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e) {
 }
 
 int run(int argc, char** argv) {
-    CLI::App app{"ferry: send a file to another computer with a short code"};
+    CLI::App app{
+        "ferry: send files, folders, a pipe or a text to another computer with a short code"};
     app.name("ferry");
     app.set_version_flag("--version", "ferry " FERRY_VERSION);
     app.require_subcommand(1);
 
     ferry::cli::send_settings send_opts;
-    auto* send = app.add_subcommand("send", "Send a file; prints the code to give the receiver");
+    auto* send = app.add_subcommand(
+        "send", "Send files and folders (or - or --text); prints the code to give the receiver");
     ferry::cli::add_send_options(*send, send_opts);
 
     ferry::cli::receive_settings recv_opts;
-    auto* receive = app.add_subcommand("receive", "Receive a file with the code the sender got");
+    auto* receive =
+        app.add_subcommand("receive", "Receive what the sender offers, with the code it got");
     ferry::cli::add_receive_options(*receive, recv_opts);
 
     ferry::cli::relay_settings relay_opts;

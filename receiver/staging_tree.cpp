@@ -172,10 +172,13 @@ void staging_tree::make_folder(const std::string& path) {
     if (::mkdirat(at, leaf.c_str(), 0777) != 0) fail(path, "create the folder", errno);
 }
 
-void staging_tree::make_symlink(const std::string& path, const std::string& target) {
+bool staging_tree::make_symlink(const std::string& path, const std::string& target) {
     std::string leaf;
     const int at = parent_of(path, leaf);
-    if (::symlinkat(target.c_str(), at, leaf.c_str()) != 0) fail(path, "create the link", errno);
+    if (::symlinkat(target.c_str(), at, leaf.c_str()) == 0) return true;
+    // vfat, exFAT and the like have no symlinks: the link is left out, not the whole tree.
+    if (errno == EPERM || errno == EOPNOTSUPP) return false;
+    fail(path, "create the link", errno);
 }
 
 int staging_tree::create_file(const std::string& path) {

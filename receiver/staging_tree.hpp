@@ -30,7 +30,8 @@ class staging_tree {
     staging_tree& operator=(const staging_tree&) = delete;
 
     void make_folder(const std::string& path);
-    void make_symlink(const std::string& path, const std::string& target);
+    // False when the filesystem has no symlinks (EPERM, EOPNOTSUPP): nothing was created.
+    bool make_symlink(const std::string& path, const std::string& target);
     // A new file, open for writing.
     int create_file(const std::string& path);
     // Gives the file its modification time and, if `mode` has any x bit, x where it has r

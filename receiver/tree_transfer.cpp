@@ -136,6 +136,11 @@ awaitable<void> tree_transfer::receive_records() {
             check.on_done();
             writer.finish();
             bar.finish();
+            if (!opts_.quiet && writer.links_left_out() > 0) {
+                print_notice(fmt::format("{} not created: the filesystem of {} has no symlinks",
+                                         plural(writer.links_left_out(), "symlink"),
+                                         printable(opts_.output_dir.string())));
+            }
             if (!opts_.quiet && skipped_ > max_notices) {
                 print_notice(
                     fmt::format("skipped {} more symlinks", grouped(skipped_ - max_notices)));

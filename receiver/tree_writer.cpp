@@ -133,7 +133,7 @@ void tree_writer::start_entry(const msg::entry& e) {
             tree_.make_folder(e.path);
             return;
         case msg::entry_type::symlink:
-            tree_.make_symlink(e.path, e.target);
+            if (!tree_.make_symlink(e.path, e.target)) ++links_left_out_;
             return;
         case msg::entry_type::file:
             fd_ = tree_.create_file(e.path);

@@ -36,6 +36,8 @@ class tree_writer {
     void post(byte_span payload);
     // Waits until every record posted has been applied.
     void finish();
+    // Symlinks the filesystem could not create; read after finish().
+    [[nodiscard]] std::uint64_t links_left_out() const { return links_left_out_; }
 
   private:
     struct block {
@@ -62,6 +64,7 @@ class tree_writer {
     sha256 hash_;
     std::uint64_t written_ = 0;  // of the file
     std::uint64_t flushed_ = 0;  // handed to writeback
+    std::uint64_t links_left_out_ = 0;
 
     std::mutex mutex_;
     std::condition_variable changed_;
