@@ -169,7 +169,7 @@ int staging_tree::parent_of(const std::string& path, std::string& leaf) {
 void staging_tree::make_folder(const std::string& path) {
     std::string leaf;
     const int at = parent_of(path, leaf);
-    if (::mkdirat(at, leaf.c_str(), 0777) != 0) fail(path, "create the folder", errno);
+    if (::mkdirat(at, leaf.c_str(), 0777) != 0) fail_at(at, leaf, path, "create the folder", errno);
 }
 
 bool staging_tree::make_symlink(const std::string& path, const std::string& target) {
@@ -178,7 +178,7 @@ bool staging_tree::make_symlink(const std::string& path, const std::string& targ
     if (::symlinkat(target.c_str(), at, leaf.c_str()) == 0) return true;
     // vfat, exFAT and the like have no symlinks: the link is left out, not the whole tree.
     if (errno == EPERM || errno == EOPNOTSUPP) return false;
-    fail(path, "create the link", errno);
+    fail_at(at, leaf, path, "create the link", errno);
 }
 
 int staging_tree::create_file(const std::string& path) {
@@ -186,7 +186,7 @@ int staging_tree::create_file(const std::string& path) {
     const int at = parent_of(path, leaf);
     const int fd =
         ::openat(at, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0) fail(path, "create the file", errno);
+    if (fd < 0) fail_at(at, leaf, path, "create the file", errno);
     return fd;
 }
 
@@ -251,6 +251,33 @@ void staging_tree::undo(const std::vector<std::pair<std::string, std::string>>& 
     for (const auto& [staged, final_name] : moved) {
         ::renameat2(target_fd_, final_name.c_str(), root_fd_, staged.c_str(), RENAME_NOREPLACE);
     }
+}
+
+// EEXIST where no entry of exactly that name is in the folder: a filesystem that ignores case
+// (vfat, exFAT, casefold ext4) took "README" and "Readme" for one name. Not the sender's fault.
+void staging_tree::fail_at(int at, const std::string& leaf, const std::string& path,
+                           const char* doing, int err) const {
+    if (err == EEXIST && !has_exactly(at, leaf)) {
+        throw failure(exit_code::local_io,
+                      fmt::format("cannot save '{}' in {}: its filesystem does not tell it from "
+                                  "another name that differs only in case; nothing was saved",
+                                  printable(path), shown_));
+    }
+    fail(path, doing, err);
+}
+
+bool has_exactly(int dir_fd, const std::string& name) {
+    const int fd = ::openat(dir_fd, ".", open_folder);
+    if (fd < 0) return true;  // cannot tell: the plain duplicate message
+    std::unique_ptr<DIR, dir_closer> dir(::fdopendir(fd));
+    if (!dir) {
+        ::close(fd);
+        return true;
+    }
+    while (const auto* d = ::readdir(dir.get())) {
+        if (name == d->d_name) return true;
+    }
+    return false;
 }
 
 void staging_tree::fail(const std::string& path, const char* doing, int err) const {

@@ -54,6 +54,8 @@ class staging_tree {
     void close_stack();
     void check_no_replace();
     [[noreturn]] void fail(const std::string& path, const char* doing, int err) const;
+    [[noreturn]] void fail_at(int at, const std::string& leaf, const std::string& path,
+                              const char* doing, int err) const;
     void undo(const std::vector<std::pair<std::string, std::string>>& moved);
 
     std::filesystem::path target_;
@@ -65,6 +67,10 @@ class staging_tree {
     std::vector<std::pair<std::string, int>> stack_;
     bool committed_ = false;
 };
+
+// Whether the folder `dir_fd` has an entry named exactly `name` (byte for byte, whatever the
+// filesystem thinks of case); true when it cannot tell.
+bool has_exactly(int dir_fd, const std::string& name);
 
 // Removes `name` in the folder `dir_fd`, and everything below it if it is a folder, without
 // following any symlink. Best effort: returns false if something could not be removed.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -28,6 +29,7 @@ namespace {
 constexpr int exit_usage = 2;
 constexpr int exit_peer = 5;
 constexpr int exit_local_io = 7;
+constexpr int exit_interrupted = 130;
 
 void append_text(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::app);
@@ -400,6 +402,33 @@ TEST_CASE("a file of the tree changed while it is sent fails on both sides, noth
     CHECK_THAT(receiver_errors, Catch::Contains("the sender stopped") &&
                                     Catch::Contains("dir/big.bin changed while it was being sent"));
     CHECK(out.entries().empty());
+}
+
+TEST_CASE("Ctrl-C during a tree leaves nothing on either side", "[tree][e2e]") {
+    const bool receiver_stopped = GENERATE(true, false);
+    INFO((receiver_stopped ? "Ctrl-C at the receiver" : "Ctrl-C at the sender"));
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto dir = in.path / "dir";
+    fs::create_directories(dir / "sub");
+    make_file(dir / "sub" / "a.txt", 1000, 1);
+    make_file(dir / "big.bin", std::uint64_t{64} << 20, 2);
+    auto s = start_sender(relay.address(), std::vector<fs::path>{dir}, {"--limit-rate", "8M"});
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(relay.address(), s.code, out.path);
+    // Files and folders exist below the staging folder: there is something to clean up.
+    REQUIRE(wait_until([&] { return staged_size(out.path, "dir/big.bin") >= (2U << 20U); }, 60s));
+    (receiver_stopped ? *r : *s.proc).kill(SIGINT);
+    if (receiver_stopped) {
+        CHECK(r->wait(60s) == exit_interrupted);
+        CHECK(s.proc->wait(60s) == exit_peer);
+    } else {
+        CHECK(s.proc->wait(60s) == exit_interrupted);
+        CHECK(r->wait(60s) == exit_peer);
+    }
+    INFO("receiver: " << r->error_output());
+    CHECK(out.entries().empty());  // no final name, no .ferry-* folder
 }
 
 TEST_CASE("unreadable entries are named before a code is shown", "[tree][e2e]") {

@@ -374,3 +374,14 @@ TEST_CASE("a symlink named on the command line is followed, to a file as to a fo
     }
     CHECK(data_bytes == 5);
 }
+
+TEST_CASE("a name is found byte for byte, whatever the filesystem thinks of case", "[tree]") {
+    temp_dir dir;
+    write_text(dir.path / "README", "r");
+    const int fd = ::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    CHECK(receiver::has_exactly(fd, "README"));
+    CHECK_FALSE(receiver::has_exactly(fd, "Readme"));
+    CHECK_FALSE(receiver::has_exactly(fd, "READM"));
+    ::close(fd);
+}
