@@ -5,18 +5,16 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
-#include "common/crypto/sha256.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
 #include "receiver/numbered_name.hpp"
+#include "receiver/random_name.hpp"
 
 namespace ferry::receiver {
 
@@ -26,17 +24,6 @@ constexpr int max_numbered = 10'000;
 
 [[noreturn]] void io_failure(const std::string& what, int err) {
     throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
-}
-
-std::string random_suffix() {
-    std::array<std::uint8_t, 8> r{};
-    if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) {
-        // Never a predictable name: another user could have prepared it in a shared folder.
-        throw failure(exit_code::internal,
-                      "cannot draw a random name for the file being received: the system's "
-                      "random number generator failed");
-    }
-    return to_hex(r);
 }
 
 }  // namespace
@@ -59,7 +46,7 @@ safe_file::safe_file(const std::filesystem::path& dir, mode m, disk_writer::mode
     }
     for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {  // no O_TMPFILE here
         try {
-            temp_name_ = ".ferry-" + random_suffix() + ".part";
+            temp_name_ = ".ferry-" + random_hex("the file being received") + ".part";
         } catch (...) {
             ::close(dir_fd_);  // the destructor does not run for a constructor that throws
             throw;

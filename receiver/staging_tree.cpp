@@ -12,12 +12,11 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
-#include "common/crypto/sha256.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
 #include "receiver/numbered_name.hpp"
+#include "receiver/random_name.hpp"
 
 namespace ferry::receiver {
 
@@ -36,16 +35,6 @@ std::vector<std::string> components(const std::string& path) {
         if (slash == std::string::npos) return out;
         start = slash + 1;
     }
-}
-
-std::string staging_name() {
-    std::array<std::uint8_t, 8> r{};
-    if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) {
-        throw failure(exit_code::internal,
-                      "cannot draw a random name for the staging folder: the system's random "
-                      "number generator failed");
-    }
-    return ".ferry-" + to_hex(r);
 }
 
 timespec to_timespec(std::int64_t ns) {
@@ -73,7 +62,7 @@ staging_tree::staging_tree(const std::filesystem::path& target_dir)
                       fmt::format("cannot open the folder {}: {}", shown_, std::strerror(errno)));
     }
     for (int attempt = 0; attempt < 16 && root_fd_ < 0; ++attempt) {
-        name_ = staging_name();
+        name_ = ".ferry-" + random_hex("the staging folder");
         if (::mkdirat(target_fd_, name_.c_str(), 0700) != 0) {
             if (errno == EEXIST) continue;
             const int err = errno;
