@@ -1,9 +1,14 @@
 #include "cli/client_commands.hpp"
 
+#include <charconv>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "cli/embedded_relay.hpp"
+#include "common/transfer/chunk_compression.hpp"
 #include "common/ui/exit_code.hpp"
+#include "common/ui/text.hpp"
 #include "common/ui/units.hpp"
 #include "sender/text_source.hpp"
 
@@ -19,6 +24,20 @@ std::optional<host_port> choose_relay(const std::string& flag, bool lan) {
         return parse_host_port(env);
     }
     return std::nullopt;
+}
+
+int parse_compress(const std::string& value) {
+    if (value == "auto") return sender::compress_auto;
+    if (value == "off") return sender::compress_off;
+    int level = 0;
+    const auto* end = value.data() + value.size();
+    const auto [ptr, ec] = std::from_chars(value.data(), end, level);
+    if (ec != std::errc() || ptr != end || level < 1 || level > transfer::max_compression_level) {
+        throw failure(exit_code::usage,
+                      fmt::format("--compress takes auto, off or a level from 1 to {}, not '{}'",
+                                  transfer::max_compression_level, printable(value)));
+    }
+    return level;
 }
 
 void add_send_options(CLI::App& app, send_settings& s) {
@@ -41,7 +60,10 @@ void add_send_options(CLI::App& app, send_settings& s) {
         ->check(CLI::Range(2, 8))
         ->default_val(2);
     app.add_option("--limit-rate", s.limit_rate,
-                   "Send at most this many bytes a second (e.g. 10M)");
+                   "Send at most this many bytes a second on the wire (e.g. 10M)");
+    app.add_option("--compress", s.compress,
+                   "zstd: auto (the default: files whose sample shrinks by 10 % or more), off, "
+                   "or a level 1-19 for every file");
     app.add_flag("-q,--quiet", s.opts.quiet, "Print only the code, then errors only");
     app.add_flag("--lan", s.lan,
                  "LAN mode even if FERRY_RELAY is set: run a relay here and announce it on the "
@@ -76,6 +98,7 @@ void run_send(send_settings& s) {
     if (s.text) s.opts.text = sender::text_to_send(*s.text);
     const auto relay = choose_relay(s.relay, s.lan);
     if (!s.limit_rate.empty()) s.opts.limit_rate = parse_size(s.limit_rate);
+    s.opts.compress = parse_compress(s.compress);
     if (relay) {
         s.opts.relay = *relay;
         sender::send(s.opts);

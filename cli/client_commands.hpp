@@ -18,6 +18,7 @@ struct send_settings {
     sender::options opts;
     std::string relay;
     std::string limit_rate;
+    std::string compress = "auto";
     std::optional<std::string> text;
     bool lan = false;
     std::uint16_t lan_port = 0;
@@ -38,6 +39,9 @@ void add_receive_options(CLI::App& app, receive_settings& s);
 // Each throws failure for every error, as the sides do.
 void run_send(send_settings& s);
 void run_receive(receive_settings& s);
+
+// --compress: "auto", "off" or a zstd level 1..19; failure(usage) otherwise.
+int parse_compress(const std::string& value);
 
 // Where to meet: --relay, else LAN mode if --lan, else $FERRY_RELAY, else LAN mode (nullopt).
 std::optional<host_port> choose_relay(const std::string& flag, bool lan);

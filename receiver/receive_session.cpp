@@ -19,6 +19,7 @@
 #include "common/wire/wire_error.hpp"
 #include "receiver/accept_prompt.hpp"
 #include "receiver/cut_off.hpp"
+#include "receiver/inflater.hpp"
 #include "receiver/safe_file.hpp"
 #include "receiver/stdout_sink.hpp"
 #include "receiver/text_sink.hpp"
@@ -224,17 +225,12 @@ awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
 awaitable<std::string> receive_session::receive_data(sink& out) {
     progress_bar bar(printable(name_), is_stream() ? unknown_total : offer_.size,
                      !opts_.quiet && !is_text() && isatty(STDERR_FILENO) != 0);
+    // Made at the first ZDATA; here, so that it stops before the sink it writes into goes.
+    std::unique_ptr<inflater> unpack;
     try {
         for (;;) {
             const auto payload = co_await channel_.receive();
-            if (!payload.empty() && payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
-                // The hot path: no allocation; hashing and disk writes run on the sink's thread.
-                const auto bytes = payload.subspan(1);
-                if (bytes.empty() || (!is_stream() && bytes.size() > offer_.size - received_)) {
-                    throw wire_error("the sender sent more bytes than it offered");
-                }
-                out.write(bytes);
-                received_ += bytes.size();
+            if (take_data(out, unpack, payload)) {
                 bar.update(received_);
                 continue;
             }
@@ -247,6 +243,7 @@ awaitable<std::string> receive_session::receive_data(sink& out) {
             const auto* d = std::get_if<msg::done>(&m);
             if (d == nullptr) throw wire_error("unexpected message during the transfer");
             bar.finish();
+            if (unpack) unpack->finish();
             auto saved = co_await on_done(out, *d);
             co_return saved;
         }
@@ -258,6 +255,34 @@ awaitable<std::string> receive_session::receive_data(sink& out) {
             opts_.to_stdout ? "what standard output got is incomplete" : "nothing was saved";
         throw cut_off(e, fmt::format("after {} of {}; {}", format_size(received_), of, kept));
     }
+}
+
+// The hot path: a DATA or ZDATA record, checked against the offer and passed on without
+// allocating; hashing, decompressing and disk writes run on other threads. False for anything
+// else.
+bool receive_session::take_data(sink& out, std::unique_ptr<inflater>& unpack, byte_span payload) {
+    if (payload.empty()) return false;
+    const auto kind = static_cast<msg::type>(payload[0]);
+    std::size_t n = 0;
+    if (kind == msg::type::data) {
+        n = payload.size() - 1;
+        if (n == 0) throw wire_error("empty data message");
+    } else if (kind == msg::type::zdata) {
+        n = std::get<msg::zdata>(msg::decode(payload)).raw_size;
+        if (!unpack) unpack = std::make_unique<inflater>(out);
+    } else {
+        return false;
+    }
+    if (!is_stream() && n > offer_.size - received_) {
+        throw wire_error("the sender sent more bytes than it offered");
+    }
+    if (unpack) {
+        unpack->post(payload);
+    } else {
+        out.write(payload.subspan(1));
+    }
+    received_ += n;
+    return true;
 }
 
 awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {

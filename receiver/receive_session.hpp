@@ -10,6 +10,7 @@
 #include "common/net/deadline.hpp"
 #include "common/session/record_channel.hpp"
 #include "common/transfer/message.hpp"
+#include "receiver/inflater.hpp"
 #include "receiver/receiver.hpp"
 #include "receiver/sink.hpp"
 #include "receiver/staging_tree.hpp"
@@ -32,9 +33,10 @@ class receive_session {
     awaitable<void> decide();
     // The sink, or a refusal the sender hears about (a folder we cannot write to).
     awaitable<std::unique_ptr<sink>> open_sink();
-    // Streams the DATA records into `out` until DONE; checks the hash, names the result,
+    // Streams the DATA and ZDATA records into `out` until DONE; checks the hash, names the result,
     // confirms. Returns the name it was saved under.
     awaitable<std::string> receive_data(sink& out);
+    bool take_data(sink& out, std::unique_ptr<inflater>& unpack, byte_span payload);
     awaitable<std::string> on_done(sink& out, const msg::done& d);
     awaitable<void> refuse(msg::reason why, std::string_view text);
     // A tree offer: its names, a folder to write into, the free space; then the transfer.

@@ -113,6 +113,13 @@ awaitable<void> tree_transfer::receive_records() {
             continue;
         }
         const auto m = msg::decode(payload);
+        if (const auto* z = std::get_if<msg::zdata>(&m)) {  // counted as what it holds
+            check.on_data(z->raw_size);
+            writer.post(payload);
+            received_ += z->raw_size;
+            bar.update(received_);
+            continue;
+        }
         if (const auto* e = std::get_if<msg::entry>(&m)) {
             if (check.on_entry(*e) == tree_checker::verdict::skip) {
                 if (!opts_.quiet && ++skipped_ <= max_notices) print_notice(check.notice());

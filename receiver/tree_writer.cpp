@@ -10,121 +10,59 @@
 
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "common/wire/record_format.hpp"
 
 namespace ferry::receiver {
 
 namespace {
 
-constexpr std::size_t length_size = 4;
 constexpr std::uint64_t early_writeback = std::uint64_t{1} << 20U;
 constexpr std::uint64_t writeback_step = std::uint64_t{8} << 20U;
 
 }  // namespace
 
-tree_writer::tree_writer(staging_tree& tree) : tree_(tree) {
-    for (auto& b : blocks_)
-        b.bytes.resize(block_size);
-    thread_ = std::thread([this] { run(); });
-}
+tree_writer::tree_writer(staging_tree& tree)
+    : tree_(tree),
+      unpacked_(data_chunk_size),
+      worker_(block_size, [this](byte_span payload) { apply_record(payload); }) {}
 
 tree_writer::~tree_writer() {
-    {
-        const std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    changed_.notify_all();
-    thread_.join();
+    worker_.stop();  // before the file it may be writing is closed
     if (fd_ >= 0) ::close(fd_);
 }
 
-void tree_writer::post(byte_span payload) {
-    if (blocks_[current_].used + length_size + payload.size() > block_size) hand_over();
-    auto& b = blocks_[current_];
-    put_u32(b.bytes.data() + b.used, static_cast<std::uint32_t>(payload.size()));
-    std::memcpy(b.bytes.data() + b.used + length_size, payload.data(), payload.size());
-    b.used += length_size + payload.size();
-}
-
-void tree_writer::hand_over() {
-    std::unique_lock lock(mutex_);
-    wait_idle(lock);  // the thread is done with the other block: it may be refilled
-    job_ = current_;
-    busy_ = true;
-    lock.unlock();
-    changed_.notify_all();
-    current_ ^= 1U;
-    blocks_[current_].used = 0;
-}
-
-void tree_writer::finish() {
-    if (blocks_[current_].used > 0) hand_over();
-    std::unique_lock lock(mutex_);
-    wait_idle(lock);
-}
-
-void tree_writer::wait_idle(std::unique_lock<std::mutex>& lock) {
-    changed_.wait(lock, [this] { return !busy_; });
-    if (failure_) std::rethrow_exception(failure_);
-}
-
-void tree_writer::run() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-        changed_.wait(lock, [this] { return busy_ || stop_; });
-        if (stop_) return;
-        const auto& b = blocks_[job_];
-        lock.unlock();
-        std::exception_ptr error;
-        try {
-            apply(b);
-        } catch (...) {
-            error = std::current_exception();
-        }
-        lock.lock();
-        if (error && !failure_) failure_ = error;
-        busy_ = false;
-        changed_.notify_all();
-        if (failure_) {
-            // Nothing more is applied: the caller throws at its next call.
-            changed_.wait(lock, [this] { return stop_; });
-            return;
-        }
-    }
-}
-
-void tree_writer::apply(const block& b) {
-    const auto bytes = byte_span(b.bytes).first(b.used);
-    for (std::size_t at = 0; at < bytes.size();) {
-        const auto length = get_u32(bytes.data() + at);
-        apply_record(bytes.subspan(at + length_size, length));
-        at += length_size + length;
-    }
-}
-
 void tree_writer::apply_record(byte_span payload) {
-    if (payload[0] == static_cast<std::uint8_t>(msg::type::data)) {
-        const auto data = payload.subspan(1);
-        hash_.update(data);
-        for (std::size_t done = 0; done < data.size();) {
-            const auto n = ::write(fd_, data.data() + done, data.size() - done);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw failure(exit_code::local_io,
-                              fmt::format("cannot write {}: {}", printable(file_.path),
-                                          std::strerror(errno)));
-            }
-            done += static_cast<std::size_t>(n);
-        }
-        written_ += data.size();
-        if (written_ - flushed_ >= writeback_step) write_back();
+    const auto kind = static_cast<msg::type>(payload[0]);
+    if (kind == msg::type::data) {
+        write_data(payload.subspan(1));
         return;
     }
     const auto m = msg::decode(payload);
-    if (const auto* e = std::get_if<msg::entry>(&m)) {
+    if (const auto* z = std::get_if<msg::zdata>(&m)) {
+        const auto into = mutable_byte_span(unpacked_).first(z->raw_size);
+        unzstd_.decompress(z->frame, into);
+        write_data(into);
+    } else if (const auto* e = std::get_if<msg::entry>(&m)) {
         start_entry(*e);
     } else if (const auto* f = std::get_if<msg::file_end>(&m)) {
         end_file(*f);
     }
+}
+
+void tree_writer::write_data(byte_span data) {
+    hash_.update(data);
+    for (std::size_t done = 0; done < data.size();) {
+        const auto n = ::write(fd_, data.data() + done, data.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw failure(
+                exit_code::local_io,
+                fmt::format("cannot write {}: {}", printable(file_.path), std::strerror(errno)));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    written_ += data.size();
+    if (written_ - flushed_ >= writeback_step) write_back();
 }
 
 void tree_writer::start_entry(const msg::entry& e) {

@@ -50,9 +50,14 @@ const char* what_is_offered(const msg::offer& o) {
 
 }  // namespace
 
-send_session::send_session(record_channel& channel, source& what, const options& opts,
+send_session::send_session(record_channel& channel, source& what, const options& opts, int compress,
                            deadline& activity, std::string& peer_left)
-    : channel_(channel), source_(what), opts_(opts), activity_(activity), peer_left_(peer_left) {}
+    : channel_(channel),
+      source_(what),
+      opts_(opts),
+      compress_(compress),
+      activity_(activity),
+      peer_left_(peer_left) {}
 
 awaitable<void> send_session::run() {
     co_await offer();
@@ -61,10 +66,11 @@ awaitable<void> send_session::run() {
     check_verified();
     if (opts_.quiet) co_return;
     if (source_.as_tree() != nullptr) {
-        fmt::print("Sent {}; every file SHA-256 verified by the receiver.\n", source_.describe());
+        fmt::print("Sent {}{}; every file SHA-256 verified by the receiver.\n", source_.describe(),
+                   wire_text());
     } else {
-        fmt::print("Sent {}; verified by the receiver (SHA-256 {}).\n", source_.describe(),
-                   to_hex(digest_));
+        fmt::print("Sent {}{}; verified by the receiver (SHA-256 {}).\n", source_.describe(),
+                   wire_text(), to_hex(digest_));
     }
 }
 
@@ -114,6 +120,8 @@ awaitable<void> send_session::stream() {
     try {
         if (auto* tree = source_.as_tree()) {
             co_await stream_tree(*tree);
+        } else if (compress_ != compress_off) {
+            co_await stream_packed();
         } else {
             co_await stream_bytes();
         }
@@ -151,42 +159,69 @@ awaitable<void> send_session::stream_bytes() {
     digest_ = hash_.finish();
 }
 
-// The files are read and hashed on the source's thread, batch after batch, while the io thread
-// seals and sends the batch before; DONE carries the SHA-256 of the files' digests in order.
+// The files are read, hashed and compressed (where it pays) on the source's thread, batch after
+// batch; DONE carries the SHA-256 of the files' digests in order.
 awaitable<void> send_session::stream_tree(tree_source& tree) {
     progress_bar bar(source_.name(), source_.size(), !opts_.quiet && isatty(STDERR_FILENO) != 0);
-    rate_limiter limiter(opts_.limit_rate);
+    tree_ = &tree;
     files_total_ = tree.plan().offer.files;
+    if (compress_ != compress_off) tree.compress_with(compress_);
     for (auto& b : batches_)
         b.resize(tree_batch_size);
-    std::size_t current = 0;
-    co_await fill_batch(tree, current);
-    while (filled_[current] > 0) {
-        co_await both(send_batch(current, bar, limiter), fill_batch(tree, 1 - current));
-        current = 1 - current;
-    }
-    if (read_failure_) {
-        co_await channel_.flush();
-        std::rethrow_exception(read_failure_);
-    }
-    co_await channel_.flush();
+    co_await stream_batches(bar);
     bar.finish();
     digest_ = hash_.finish();
 }
 
-// A file that cannot be read fails the next batch, not the one being sent: that one goes out
-// whole (a write cancelled half-way would leave a torn record before the ABORT), then stream_tree
-// throws.
-awaitable<void> send_session::fill_batch(tree_source& tree, std::size_t which) {
+// A file or a stream with compression on: read on the io thread as stream_bytes() does, hashed
+// and packed into records on the packer's thread.
+awaitable<void> send_session::stream_packed() {
+    progress_bar bar(printable(source_.name()),
+                     source_.known_size() ? source_.size() : unknown_total,
+                     !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    packer_ = std::make_unique<stream_packer>(compress_);
+    for (auto& b : batches_)
+        b.resize(stream_packer::batch_size);
+    co_await stream_batches(bar);
+    bar.finish();
+    digest_ = packer_->finish();
+}
+
+// Each batch is sent while the next is made. A batch that cannot be made (a file that cannot be
+// read) fails the batch after the one being sent: that one goes out whole (a write cancelled
+// half-way would leave a torn record before the ABORT), then this throws.
+awaitable<void> send_session::stream_batches(progress_bar& bar) {
+    rate_limiter limiter(opts_.limit_rate);
+    std::size_t current = 0;
+    co_await fill_batch(current);
+    while (filled_[current] > 0) {
+        co_await both(send_batch(current, bar, limiter), fill_batch(1 - current));
+        current = 1 - current;
+    }
+    co_await channel_.flush();
+    if (read_failure_) std::rethrow_exception(read_failure_);
+}
+
+awaitable<void> send_session::fill_batch(std::size_t which) {
     try {
-        filled_[which] = co_await tree.read_records(batches_[which]);
+        filled_[which] = co_await make_batch(which);
     } catch (const failure&) {
         filled_[which] = 0;
         read_failure_ = std::current_exception();
     }
 }
 
-// Each record of the batch into the channel; small ones leave in one write together.
+// A tree's records come whole from its reader. Bytes come from one read: a file fills the raw
+// batch, a pipe gives what it has, so that a slow producer's bytes are not held back.
+awaitable<std::size_t> send_session::make_batch(std::size_t which) {
+    if (tree_ != nullptr) co_return co_await tree_->read_records(batches_[which]);
+    const auto n = co_await source_.read_async(packer_->raw());
+    if (n == 0) co_return 0;
+    co_return co_await packer_->pack(n, batches_[which]);
+}
+
+// Each record of the batch into the channel, sealed from where it is; small ones leave in one
+// write together.
 awaitable<void> send_session::send_batch(std::size_t which, progress_bar& bar,
                                          rate_limiter& limiter) {
     const auto batch = byte_span(batches_[which]).first(filled_[which]);
@@ -195,22 +230,31 @@ awaitable<void> send_session::send_batch(std::size_t which, progress_bar& bar,
         const auto payload = batch.subspan(at + 4, length);
         at += 4 + length;
         const auto kind = static_cast<msg::type>(payload[0]);
+        const bool is_data = kind == msg::type::data || kind == msg::type::zdata;
         if (kind == msg::type::data) {
             sent_ += length - 1;
+        } else if (kind == msg::type::zdata) {
+            sent_ += get_u32(payload.data() + 1);
+            ++compressed_records_;
         } else if (kind == msg::type::file_end) {
             hash_.update(payload.subspan(1));
             ++files_sent_;
-        } else if (bar.due()) {
+        } else if (kind == msg::type::entry && bar.due()) {
             const auto e = std::get<msg::entry>(msg::decode(payload));
             bar.relabel(printable(e.path),
                         fmt::format("{}/{} files", grouped(files_sent_), grouped(files_total_)));
         }
-        const auto room = channel_.prepare();
-        std::copy(payload.begin(), payload.end(), room.begin());
-        co_await channel_.send(length, true);
+        if (is_data) wire_sent_ += length;
+        co_await channel_.send_from(payload, true);
         bar.update(sent_);
-        if (kind == msg::type::data) co_await limiter.pace(sent_);
+        if (is_data) co_await limiter.pace(wire_sent_);
     }
+}
+
+// ", 41.2 MiB on the wire with zstd" once anything went compressed; "" otherwise.
+std::string send_session::wire_text() const {
+    if (compressed_records_ == 0) return "";
+    return fmt::format(", {} on the wire with zstd", format_size(wire_sent_));
 }
 
 // The receiver says nothing while the data flows unless it has to stop (disk full, ...), then

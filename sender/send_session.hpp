@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "sender/rate_limiter.hpp"
 #include "sender/sender.hpp"
 #include "sender/source.hpp"
+#include "sender/stream_packer.hpp"
 #include "sender/tree_source.hpp"
 
 namespace ferry::sender {
@@ -27,8 +29,9 @@ class send_session {
   public:
     // `peer_left` is kept up to date with what a receiver that went away would have left
     // undone, for the caller's message.
-    send_session(record_channel& channel, source& what, const options& opts, deadline& activity,
-                 std::string& peer_left);
+    // `compress`: compress_off, compress_auto or a level, as far as the receiver takes it.
+    send_session(record_channel& channel, source& what, const options& opts, int compress,
+                 deadline& activity, std::string& peer_left);
 
     awaitable<void> run();
 
@@ -39,10 +42,15 @@ class send_session {
     // Reads, hashes and sends the source, then DONE.
     awaitable<void> stream();
     awaitable<void> stream_bytes();
-    // A tree: batches of records read on the source's thread while the previous one is sent.
+    // A tree, or bytes to compress: batches of records made on another thread while the
+    // previous batch is sent.
     awaitable<void> stream_tree(tree_source& tree);
-    awaitable<void> fill_batch(tree_source& tree, std::size_t which);
+    awaitable<void> stream_packed();
+    awaitable<void> stream_batches(progress_bar& bar);
+    awaitable<void> fill_batch(std::size_t which);
+    awaitable<std::size_t> make_batch(std::size_t which);
     awaitable<void> send_batch(std::size_t which, progress_bar& bar, rate_limiter& limiter);
+    [[nodiscard]] std::string wire_text() const;
     // Reads the receiver's one answer to the data: VERIFIED, or an ABORT whenever it comes.
     awaitable<void> listen();
     void check_verified() const;
@@ -50,6 +58,7 @@ class send_session {
     record_channel& channel_;
     source& source_;
     const options& opts_;
+    int compress_;
     deadline& activity_;
     std::string& peer_left_;
     sha256 hash_;
@@ -58,12 +67,17 @@ class send_session {
     bool done_sent_ = false;
     bool write_failed_ = false;
     std::optional<msg::verified> verified_;
-    // A tree's: two batches of records (one filled while the other is sent), their lengths,
-    // the hash of the files' digests, and files sent.
+    // Batched sending (a tree, or bytes compressed by `packer_`): two batches of records (one
+    // filled while the other is sent), their lengths, a tree's files sent, and the bytes of
+    // data records on the wire (ZDATA counted as sent, the bytes they hold in sent_).
+    tree_source* tree_ = nullptr;
+    std::unique_ptr<stream_packer> packer_;
     std::array<std::vector<std::uint8_t>, 2> batches_;
     std::array<std::size_t, 2> filled_{};
     std::uint64_t files_sent_ = 0;
     std::uint32_t files_total_ = 0;
+    std::uint64_t wire_sent_ = 0;
+    std::uint64_t compressed_records_ = 0;
     std::exception_ptr read_failure_;  // of the batch being filled
 };
 

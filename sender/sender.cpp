@@ -27,6 +27,22 @@ namespace ferry::sender {
 
 namespace {
 
+// --compress as far as the receiver takes it: off for one that cannot decompress (said, when a
+// level was asked for) and for a text, which is small.
+int compression_for(const options& opts, const msg::hello& peer, const source& what) {
+    if (opts.compress == compress_off || what.needs() == transfer::feature::text) {
+        return compress_off;
+    }
+    if (transfer::has(peer, transfer::feature::compress)) return opts.compress;
+    if (opts.compress != compress_auto && !opts.quiet) {
+        fmt::print(stderr,
+                   "ferry: the receiver runs ferry {}, which cannot receive compressed data; "
+                   "sending uncompressed\n",
+                   printable(peer.software));
+    }
+    return compress_off;
+}
+
 // rendezvous → session (key exchange, HELLO) → transfer. `peer_left` says, for the phase
 // reached, what a receiver that went away left undone.
 awaitable<void> run(const options& opts, source& what, deadline& activity, std::string& peer_left) {
@@ -38,7 +54,8 @@ awaitable<void> run(const options& opts, source& what, deadline& activity, std::
         "ferry 0.2 or later)";
     const auto peer = co_await transfer::exchange_hello(*channel, transfer::peer_role::receiver);
     transfer::require(peer, what.needs(), transfer::peer_role::receiver);
-    send_session transfer(*channel, what, opts, activity, peer_left);
+    send_session transfer(*channel, what, opts, compression_for(opts, peer, what), activity,
+                          peer_left);
     co_await transfer.run();
 }
 

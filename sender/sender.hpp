@@ -11,6 +11,11 @@
 
 namespace ferry::sender {
 
+// --compress: off, auto (zstd level 3 for the files whose sample shrinks by 10 % or more), or a
+// zstd level (1..19) for every file. Used only with a receiver that announces the feature.
+inline constexpr int compress_off = 0;
+inline constexpr int compress_auto = -1;
+
 struct options {
     // What to send: one file, '-' (standard input), or any mix of files and folders.
     std::vector<std::filesystem::path> paths;
@@ -18,7 +23,8 @@ struct options {
     host_port relay;
     int code_words = 2;
     bool quiet = false;            // print the code alone, then errors only
-    std::uint64_t limit_rate = 0;  // bytes per second, 0 = unlimited
+    std::uint64_t limit_rate = 0;  // bytes per second on the wire, 0 = unlimited
+    int compress = compress_auto;  // compress_off, compress_auto or a zstd level
     // LAN mode: `relay` is the sender's own relay; announce its port on the local network and
     // print these addresses for a receiver whose network blocks multicast.
     bool lan = false;

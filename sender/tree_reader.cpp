@@ -71,17 +71,29 @@ std::size_t tree_reader::put_entry(mutable_byte_span into) {
     return n;
 }
 
-// Reads straight into the batch, behind the record's length and type byte.
+void tree_reader::compress_with(int setting) {
+    packer_.emplace(setting);
+    chunk_.resize(data_chunk_size);
+}
+
+// Reads straight into the batch, behind the record's length and type byte, unless the chunk is
+// for the packer.
 std::size_t tree_reader::put_data(mutable_byte_span into) {
-    const std::size_t header = length_size + 1;
-    if (into.size() < header + min_data_room) return 0;
-    const auto n = static_cast<std::size_t>(
-        std::min<std::uint64_t>({into.size() - header, data_chunk_size, file_->size - offset_}));
-    read_exactly(into.data() + header, n);
-    hash_.update(into.subspan(header, n));
-    put_u32(into.data(), static_cast<std::uint32_t>(1 + n));
-    into[length_size] = static_cast<std::uint8_t>(msg::type::data);
-    return header + n;
+    if (into.size() < data_header_size + min_data_room) return 0;
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(
+        {into.size() - data_header_size, data_chunk_size, file_->size - offset_}));
+    if (packer_ && packer_->try_next(n)) return put_packed(into, n);
+    read_exactly(into.data() + data_header_size, n);
+    hash_.update(into.subspan(data_header_size, n));
+    put_data_header(into.data(), n);
+    return data_header_size + n;
+}
+
+std::size_t tree_reader::put_packed(mutable_byte_span into, std::size_t n) {
+    const auto chunk = mutable_byte_span(chunk_).first(n);
+    read_exactly(chunk.data(), n);
+    hash_.update(chunk);
+    return packer_->put(chunk, into);
 }
 
 std::size_t tree_reader::put_file_end(mutable_byte_span into) {
@@ -103,6 +115,7 @@ void tree_reader::open_file(const planned_entry& e) {
     file_ = &e;
     offset_ = 0;
     hash_.reset();
+    if (packer_) packer_->start_file();
     const auto path = plan_.local_path(e);
     // O_NONBLOCK: should a FIFO have taken the file's place, opening it must not hang.
     // A top-level item was named on the command line: followed, like there (the dev/ino check

@@ -4,9 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "common/crypto/sha256.hpp"
 #include "common/wire/bytes.hpp"
+#include "sender/record_packer.hpp"
 #include "sender/tree_plan.hpp"
 
 namespace ferry::sender {
@@ -23,6 +26,10 @@ class tree_reader {
     tree_reader(const tree_reader&) = delete;
     tree_reader& operator=(const tree_reader&) = delete;
 
+    // From the next file on, its data goes as a record_packer decides (compress_auto or a zstd
+    // level); before the first fill() only (the thread reads this state).
+    void compress_with(int setting);
+
     // Fills `into` (at least 64 KiB) with whole records, each `length u32 BE | payload`, and
     // returns the bytes used: 0 once everything was read.
     std::size_t fill(mutable_byte_span into);
@@ -30,6 +37,7 @@ class tree_reader {
   private:
     std::size_t put_entry(mutable_byte_span into);
     std::size_t put_data(mutable_byte_span into);
+    std::size_t put_packed(mutable_byte_span into, std::size_t n);
     std::size_t put_file_end(mutable_byte_span into);
     void open_file(const planned_entry& e);
     void read_exactly(std::uint8_t* to, std::size_t n);
@@ -43,6 +51,8 @@ class tree_reader {
     std::uint64_t offset_ = 0;
     struct stat opened_ {};
     sha256 hash_;
+    std::optional<record_packer> packer_;  // when compressing
+    std::vector<std::uint8_t> chunk_;      // a chunk read for the packer
 };
 
 }  // namespace ferry::sender

@@ -27,6 +27,8 @@ class tree_source final : public source {
     // thread; 0 at the end. One call at a time.
     awaitable<std::size_t> read_records(mutable_byte_span into) { return reader_.read(into); }
     [[nodiscard]] const tree_plan& plan() const { return plan_; }
+    // Before the first read_records(): compress as a record_packer with `setting` decides.
+    void compress_with(int setting) { records_.compress_with(setting); }
 
   private:
     tree_plan plan_;

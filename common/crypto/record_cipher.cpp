@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include <stdexcept>
+
 #include "common/ui/exit_code.hpp"
 #include "common/wire/wire_error.hpp"
 
@@ -49,11 +51,17 @@ void record_cipher::start_record() {
 
 void record_cipher::seal(byte_span aad, mutable_byte_span data,
                          std::span<std::uint8_t, record_tag_size> tag) {
+    seal(aad, data, data, tag);
+}
+
+void record_cipher::seal(byte_span aad, byte_span plain, mutable_byte_span out,
+                         std::span<std::uint8_t, record_tag_size> tag) {
+    if (out.size() < plain.size()) throw std::length_error("record_cipher: output too small");
     start_record();
     int len = 0;
     if (EVP_EncryptUpdate(ctx_.get(), nullptr, &len, aad.data(), as_int(aad.size())) != 1 ||
-        EVP_EncryptUpdate(ctx_.get(), data.data(), &len, data.data(), as_int(data.size())) != 1 ||
-        EVP_EncryptFinal_ex(ctx_.get(), data.data() + len, &len) != 1 ||
+        EVP_EncryptUpdate(ctx_.get(), out.data(), &len, plain.data(), as_int(plain.size())) != 1 ||
+        EVP_EncryptFinal_ex(ctx_.get(), out.data() + len, &len) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_GET_TAG, as_int(tag.size()), tag.data()) !=
             1) {
         openssl_failed("AES-256-GCM seal");

@@ -31,6 +31,9 @@ class record_cipher {
 
     // Encrypts `data` in place and writes the tag; `aad` (the record header) is authenticated.
     void seal(byte_span aad, mutable_byte_span data, std::span<std::uint8_t, record_tag_size> tag);
+    // The same from `plain` into `out` (as large, not overlapping unless the same bytes).
+    void seal(byte_span aad, byte_span plain, mutable_byte_span out,
+              std::span<std::uint8_t, record_tag_size> tag);
     // Decrypts `data` in place; throws integrity_error if the record is not authentic.
     void open(byte_span aad, mutable_byte_span data,
               std::span<const std::uint8_t, record_tag_size> tag);

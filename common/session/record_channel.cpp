@@ -27,18 +27,36 @@ mutable_byte_span record_channel::prepare() {
 
 awaitable<void> record_channel::send(std::size_t n, bool hold) {
     if (n == 0 || n > max_record_payload) throw wire_error("record size out of range");
-    const auto body = sealer_ ? n + record_tag_size : n;
-    const auto frame = std::span(out_).subspan(pending_);
-    put_u32(frame.data(), static_cast<std::uint32_t>(body));
-    if (sealer_) {
-        sealer_->seal(frame.first(record_format::header_size),
-                      frame.subspan(record_format::header_size, n),
-                      frame.subspan(record_format::header_size + n).first<record_tag_size>());
-    }
-    pending_ += record_format::header_size + body;
+    seal_frame(prepare().first(n));
     // What is held stays below hold_limit, so that prepare() always has a whole record's room.
     if (hold && pending_ <= hold_limit) co_return;
     co_await flush();
+}
+
+awaitable<void> record_channel::send_from(byte_span payload, bool hold) {
+    if (payload.empty() || payload.size() > max_record_payload) {
+        throw wire_error("record size out of range");
+    }
+    seal_frame(payload);
+    if (hold && pending_ <= hold_limit) co_return;
+    co_await flush();
+}
+
+// The record's header at pending_, then `payload` sealed (or copied, before the key exchange)
+// behind it; `payload` is either prepare()'s room or outside out_.
+void record_channel::seal_frame(byte_span payload) {
+    const auto n = payload.size();
+    const auto body = sealer_ ? n + record_tag_size : n;
+    const auto frame = std::span(out_).subspan(pending_);
+    put_u32(frame.data(), static_cast<std::uint32_t>(body));
+    const auto into = frame.subspan(record_format::header_size, n);
+    if (sealer_) {
+        sealer_->seal(frame.first(record_format::header_size), payload, into,
+                      frame.subspan(record_format::header_size + n).first<record_tag_size>());
+    } else if (payload.data() != into.data()) {
+        std::copy(payload.begin(), payload.end(), into.begin());
+    }
+    pending_ += record_format::header_size + body;
 }
 
 awaitable<void> record_channel::flush() {

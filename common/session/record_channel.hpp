@@ -32,6 +32,9 @@ class record_channel {
     // many. A caller that holds must flush() before it waits for anything else.
     awaitable<void> send(std::size_t n, bool hold = false);
     awaitable<void> flush();
+    // Sends `payload` (from anywhere but prepare()) as one record, sealed straight from it into
+    // the buffer: no copy first. `hold` as for send().
+    awaitable<void> send_from(byte_span payload, bool hold = false);
     static constexpr std::size_t hold_limit = 256 * 1024;
     // The next record's payload; valid until the next receive().
     awaitable<byte_span> receive();
@@ -41,6 +44,8 @@ class record_channel {
     awaitable<void> wait_readable();
 
   private:
+    void seal_frame(byte_span payload);
+
     tcp::socket& socket_;
     deadline& deadline_;
     std::vector<std::uint8_t> out_;

@@ -22,6 +22,7 @@ constexpr feature_text feature_texts[] = {
     {feature::stream, "receive a stream of unknown size", "0.2"},
     {feature::text, "receive a text", "0.2"},
     {feature::tree, "receive several files or folders", "0.3"},
+    {feature::compress, "receive compressed data", "0.4"},
 };
 
 const char* role_text(peer_role peer) {
@@ -35,10 +36,10 @@ std::uint64_t bit(feature f) {
 }  // namespace
 
 msg::hello our_hello() {
-    return msg::hello{
-        protocol_version,
-        bit(feature::single_file) | bit(feature::stream) | bit(feature::text) | bit(feature::tree),
-        FERRY_VERSION};
+    return msg::hello{protocol_version,
+                      bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
+                          bit(feature::tree) | bit(feature::compress),
+                      FERRY_VERSION};
 }
 
 awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer) {

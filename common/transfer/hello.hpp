@@ -19,6 +19,7 @@ enum class feature : std::uint64_t {
     stream = 1U << 1,       // OFFER kind 1: bytes of unknown length
     text = 1U << 2,         // OFFER kind 2: a short text
     tree = 1U << 3,         // OFFER kind 3: files, folders and symlinks, ENTRY and FILE_END
+    compress = 1U << 4,     // ZDATA: takes zstd-compressed data records (a sender may send them)
 };
 
 // What this build speaks.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/ui/units.hpp"
+#include "common/wire/record_format.hpp"
 #include "common/wire/wire_error.hpp"
 
 namespace ferry::msg {
@@ -168,6 +169,18 @@ entry decode_entry(cursor& c) {
     return e;
 }
 
+zdata decode_zdata(cursor& c, byte_span payload) {
+    zdata z;
+    z.raw_size = c.u32("compressed data size");
+    if (z.raw_size == 0 || z.raw_size > data_chunk_size) {
+        throw wire_error(fmt::format("compressed data of {} is out of range (1 to {})",
+                                     plural(z.raw_size, "byte"), plural(data_chunk_size, "byte")));
+    }
+    z.frame = payload.subspan(zdata_header_size);
+    if (z.frame.empty()) throw wire_error("compressed data without a frame");
+    return z;
+}
+
 // refuse and abort: reason u8 | text length u16 | text.
 template <class T>
 T with_reason(cursor& c, const char* what) {
@@ -229,6 +242,8 @@ message decode(byte_span payload) {
             return decode_entry(c);
         case type::file_end:
             return with_digest<file_end>(c, "file end");
+        case type::zdata:
+            return decode_zdata(c, payload);
     }
     throw wire_error(fmt::format("unknown message type 0x{:02x}", t));
 }
@@ -281,6 +296,11 @@ std::vector<std::uint8_t> encode(const message& m) {
             out.resize(1 + d.bytes.size());
             out[0] = static_cast<std::uint8_t>(type::data);
             std::copy(d.bytes.begin(), d.bytes.end(), out.begin() + 1);
+        }
+        void operator()(const zdata& z) const {
+            out.push_back(static_cast<std::uint8_t>(type::zdata));
+            put32(out, z.raw_size);
+            out.insert(out.end(), z.frame.begin(), z.frame.end());
         }
         void operator()(const done& d) const {
             out.push_back(static_cast<std::uint8_t>(type::done));

@@ -30,6 +30,7 @@ enum class type : std::uint8_t {
     keepalive = 0x08,  // receiver, while its person decides: keeps the relay's idle limit away
     entry = 0x09,      // a tree offer's next file, folder or symlink
     file_end = 0x0a,   // after a tree file's data: its SHA-256
+    zdata = 0x0b,      // DATA compressed with zstd: the bytes' length, then one zstd frame
     hello = 0x10,      // each side's first record: transfer protocol version and features
 };
 
@@ -92,6 +93,12 @@ struct refuse {
 struct data {
     byte_span bytes;  // a view into the record buffer
 };
+// A DATA record's bytes as one zstd frame; `raw_size` (1..data_chunk_size) is what it holds,
+// and what every limit counts: a frame that decompresses to anything else is refused.
+struct zdata {
+    std::uint32_t raw_size = 0;
+    byte_span frame;  // a view into the record buffer
+};
 struct done {
     digest sha256{};
 };
@@ -123,12 +130,16 @@ struct hello {
 };
 
 using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello,
-                             entry, file_end>;
+                             entry, file_end, zdata>;
 
 // Decodes one record payload; throws wire_error with a clear message on anything malformed.
 message decode(byte_span payload);
 
-// Encodes a control message (everything but data, which is written in place).
+// The fixed part of a ZDATA record before its frame: type u8, raw size u32.
+inline constexpr std::size_t zdata_header_size = 5;
+
+// Encodes a control message (DATA and ZDATA are written in place on the hot paths; encoding them
+// here is for tests).
 std::vector<std::uint8_t> encode(const message& m);
 
 const char* describe(reason r);

@@ -72,6 +72,11 @@ std::vector<std::vector<bytes>> conversations() {
          data_message(3), file_end, entry(msg::entry_type::file, 0, "d/empty"), file_end,
          entry(msg::entry_type::symlink, 0, "d/l", "b"), msg::encode(msg::done{d})},
         {msg::encode(msg::refuse{msg::reason::unsupported, "a folder cannot go to stdout"})},
+        // A file whose data comes as ZDATA (the docs/protocol.md example) and DATA.
+        {msg::encode(msg::offer{0, 71, "x.txt"}),
+         bytes{0x0b, 0x00, 0x00, 0x00, 0x3d, 0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x3d, 0x75, 0x00, 0x00,
+               0x40, 0x66, 0x65, 0x72, 0x72, 0x79, 0x20, 0x21, 0x0a, 0x01, 0x00, 0xca, 0x59, 0x8a},
+         data_message(10), msg::encode(msg::done{d})},
     };
 }
 

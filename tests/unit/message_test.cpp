@@ -43,9 +43,10 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
-    // HELLO as docs/protocol.md shows it: version 2, features 0xf, "0.3.0".
-    CHECK(msg::encode(msg::hello{2, 0xf, "0.3.0"}) ==
-          std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0xf, 5, '0', '.', '3', '.', '0'});
+    // HELLO as docs/protocol.md shows it: version 2, features 0x1f, "0.4.0".
+    CHECK(
+        msg::encode(msg::hello{2, 0x1f, "0.4.0"}) ==
+        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0x1f, 5, '0', '.', '4', '.', '0'});
     // A text offer of 11 bytes: kind 2, no name.
     CHECK(msg::encode(msg::offer{2, 11, ""}) ==
           std::vector<std::uint8_t>{1, 2, 0, 0, 0, 0, 0, 0, 0, 11, 0, 0});
