@@ -73,7 +73,13 @@ void add_send_options(CLI::App& app, send_settings& s) {
 }
 
 void add_receive_options(CLI::App& app, receive_settings& s) {
-    app.add_option("code", s.code_parts, "The code, e.g. 7-crossover-clockwork")->required();
+    app.add_option("code", s.code_parts, "The code, e.g. 7-crossover-clockwork");
+    app.callback([&s] {
+        if (s.discard_partial && !s.code_parts.empty()) {
+            throw CLI::ValidationError("--discard-partial takes no code");
+        }
+        if (!s.discard_partial && s.code_parts.empty()) throw CLI::RequiredError("code");
+    });
     app.add_option("--relay", s.relay, "Relay address (default: $FERRY_RELAY, else LAN mode)");
     app.add_option("-o,--output", s.opts.output_dir, "Folder to save into (default: .)");
     app.add_flag("--stdout", s.opts.to_stdout,
@@ -82,6 +88,12 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
     app.add_flag("-y,--yes", s.opts.yes,
                  "Accept without asking; save as 'name (1).ext' if the name exists");
     app.add_flag("-q,--quiet", s.opts.quiet, "Print errors only");
+    app.add_flag("--no-resume", s.no_resume,
+                 "Start afresh even if an interrupted transfer of the same file left part of it "
+                 "here");
+    app.add_flag("--discard-partial", s.discard_partial,
+                 "Remove what interrupted transfers left in the folder (.ferry-partial-*), "
+                 "receive nothing");
     app.add_flag("--lan", s.lan,
                  "LAN mode even if FERRY_RELAY is set: find the sender on the local network "
                  "(the default when no relay is configured)");
@@ -112,9 +124,24 @@ void run_send(send_settings& s) {
 }
 
 void run_receive(receive_settings& s) {
+    if (s.discard_partial) {
+        if (s.opts.output_dir == "-")
+            throw failure(exit_code::usage, "--discard-partial needs a folder, not -");
+        const auto removed = receiver::discard(s.opts);
+        const auto folder = printable_folder(s.opts.output_dir);
+        if (removed.folders == 0) {
+            fmt::print("Nothing to remove: no partial transfers in {}\n", folder);
+        } else {
+            fmt::print("Removed {} from {} ({} of partial data)\n",
+                       plural(removed.folders, "partial transfer"), folder,
+                       format_size(removed.bytes));
+        }
+        return;
+    }
     const auto relay = choose_relay(s.relay, s.lan);
     if (relay) s.opts.relay = *relay;
     s.opts.lan = !relay;
+    s.opts.resume = !s.no_resume;
     if (s.opts.output_dir == "-") s.opts.to_stdout = true;
     s.opts.lan_timeout = parse_duration(s.lan_timeout);
     s.opts.prompt.answer_within = parse_duration(s.accept_timeout);

@@ -32,6 +32,8 @@ struct receive_settings {
     std::string lan_timeout = "5s";
     std::string accept_timeout = "30min";
     std::string keepalive_interval = "15s";
+    bool no_resume = false;
+    bool discard_partial = false;  // remove what interrupted transfers kept, receive nothing
 };
 
 void add_send_options(CLI::App& app, send_settings& s);

@@ -58,6 +58,20 @@ disk_writer::~disk_writer() {
     if (direct_) set_direct(fd_, false);  // the descriptor goes back as it came
 }
 
+void disk_writer::start_at(std::uint64_t offset, const sha256& prefix) {
+    offset_ = offset;
+    synced_ = offset;
+    hash_ = prefix;
+}
+
+void disk_writer::on_durable(durable_hook hook, std::uint64_t bytes,
+                             std::chrono::milliseconds interval) {
+    durable_ = std::move(hook);
+    sync_bytes_ = bytes;
+    sync_interval_ = interval;
+    synced_at_ = std::chrono::steady_clock::now();
+}
+
 void disk_writer::write(byte_span bytes) {
     if (finished_) throw std::logic_error("disk_writer: write after finish");
     hash_.update(bytes);  // here, so that the thread's time per block is the disk's alone
@@ -123,6 +137,7 @@ void disk_writer::run() {
         int err = 0;
         try {
             err = write_out(data, block_size, offset);
+            if (err == 0 && durable_) maybe_sync(offset + block_size);
         } catch (...) {  // nothing may escape this thread: the caller rethrows it
             failure_ = std::current_exception();
         }
@@ -131,6 +146,17 @@ void disk_writer::run() {
         busy_ = false;
         changed_.notify_all();
     }
+}
+
+// On the writer's thread, between blocks: a sync every few seconds or tens of MiB, never one
+// per block.
+void disk_writer::maybe_sync(std::uint64_t end) {
+    const auto now = std::chrono::steady_clock::now();
+    if (end - synced_ < sync_bytes_ && now - synced_at_ < sync_interval_) return;
+    if (::fdatasync(fd_) != 0) return;  // the next write, or the final sync, reports it
+    synced_ = end;
+    synced_at_ = now;
+    durable_(end);
 }
 
 // Returns 0 or an errno value. Never throws: it runs on the writer's thread.

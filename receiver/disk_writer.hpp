@@ -1,10 +1,12 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +39,17 @@ class disk_writer {
     disk_writer(const disk_writer&) = delete;
     disk_writer& operator=(const disk_writer&) = delete;
 
+    // A resumed file: writing starts at `offset` (4096-aligned for O_DIRECT, else plain writes),
+    // and the hash carries on from `prefix`, the state after the file's first `offset` bytes.
+    // Before the first write.
+    void start_at(std::uint64_t offset, const sha256& prefix);
+
+    // Durable progress: after a block is written, once `bytes` or `interval` have gone by since
+    // the last time, the file is synced (fdatasync) and `hook` is told how many bytes of it are
+    // now on the disk. On the writer's thread: the hook must not throw. Before the first write.
+    using durable_hook = std::function<void(std::uint64_t synced)>;
+    void on_durable(durable_hook hook, std::uint64_t bytes, std::chrono::milliseconds interval);
+
     // Takes all of `bytes`; failure(local_io) for this or an earlier block that could not be
     // written. Blocks (the caller's thread, an event loop's included) for as long as one block
     // takes to write when the disk is behind: that is the backpressure.
@@ -61,6 +74,7 @@ class disk_writer {
     void wait_idle(std::unique_lock<std::mutex>& lock);
     void run();
     int write_out(const std::uint8_t* data, std::size_t length, std::uint64_t offset);
+    void maybe_sync(std::uint64_t end);
     [[noreturn]] void fail(int err) const;
 
     int fd_;
@@ -74,6 +88,12 @@ class disk_writer {
     std::size_t filled_ = 0;
     std::uint64_t offset_ = 0;  // where the current block goes in the file
     sha256 hash_;               // the caller's: of every byte given to write()
+    // The writer thread's own, set before it has anything to write.
+    durable_hook durable_;
+    std::uint64_t sync_bytes_ = 0;
+    std::chrono::milliseconds sync_interval_{0};
+    std::uint64_t synced_ = 0;
+    std::chrono::steady_clock::time_point synced_at_{};
     bool finished_ = false;
 
     std::mutex mutex_;

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "common/ui/exit_code.hpp"
+#include "common/ui/text.hpp"
+
 namespace ferry::receiver {
 
 namespace {
@@ -40,6 +43,18 @@ std::size_t extension_start(std::string_view name) {
 std::string numbered_name(std::string_view name, int n) {
     const auto ext = extension_start(name);
     return fmt::format("{} ({}){}", name.substr(0, ext), n, name.substr(ext));
+}
+
+std::string first_taken_name(std::string_view name,
+                             const std::function<bool(const std::string&)>& take, bool folder) {
+    constexpr int max_numbered = 10'000;
+    std::string candidate(name);
+    for (int n = 1; n <= max_numbered; ++n) {
+        if (take(candidate)) return candidate;
+        candidate = folder ? fmt::format("{} ({})", name, n) : numbered_name(name, n);
+    }
+    throw failure(exit_code::local_io, fmt::format("too many {} named like '{}' already",
+                                                   folder ? "folders" : "files", printable(name)));
 }
 
 }  // namespace ferry::receiver

@@ -34,12 +34,6 @@ using namespace std::chrono_literals;
 // Room left beside the file so that a full disk is caught before accepting, not half way.
 constexpr std::uint64_t free_space_margin = 1024 * 1024;
 
-std::string dir_text(const std::filesystem::path& dir) {
-    auto s = dir.string();
-    if (!s.ends_with('/')) s += '/';
-    return printable(s);
-}
-
 // What the sender is told of a local failure: the cause ("No space left on device"), never the
 // receiver's paths. Local failures read "<what, with a path>: <strerror text>".
 std::string for_the_sender(const failure& f) {
@@ -65,16 +59,26 @@ std::string describe_offer(const msg::offer& offered) {
     return fmt::format("'{}' ({})", printable(offered.name), format_size(offered.size));
 }
 
+failure sender_stopped(const msg::abort& a) {
+    return failure(exit_code::peer, fmt::format("the sender stopped: {}{}{}", msg::describe(a.why),
+                                                a.text.empty() ? "" : ": ", printable(a.text)));
+}
+
+// `kept`: bytes of the file an interrupted transfer left here.
 std::string question_for(const msg::offer& offered, const std::string& name,
-                         const std::string& where) {
+                         const std::string& where, std::uint64_t kept) {
     const auto kind = static_cast<msg::offer_kind>(offered.kind);
     if (kind == msg::offer_kind::text) {
         return fmt::format("Receive a text ({}), to be shown here? Accept?",
                            plural(offered.size, "byte"));
     }
     const auto shown_name = printable(offered.name);
-    const auto size =
+    auto size =
         kind == msg::offer_kind::stream ? std::string("size unknown") : format_size(offered.size);
+    if (kept > 0) {
+        size +=
+            fmt::format("; {} of it already here from an interrupted transfer", format_size(kept));
+    }
     if (name != offered.name) {
         return fmt::format("Receive '{}' ({}) into {} as '{}' ('{}' exists)? Accept?", shown_name,
                            size, where, printable(name), shown_name);
@@ -84,8 +88,13 @@ std::string question_for(const msg::offer& offered, const std::string& name,
 
 }  // namespace
 
-receive_session::receive_session(record_channel& channel, const options& opts, deadline& activity)
-    : channel_(channel), opts_(opts), activity_(activity) {}
+receive_session::receive_session(record_channel& channel, const options& opts, deadline& activity,
+                                 bool sender_resumes, kept_partial& kept)
+    : channel_(channel),
+      opts_(opts),
+      activity_(activity),
+      sender_resumes_(sender_resumes),
+      kept_(kept) {}
 
 awaitable<void> receive_session::run() {
     co_await read_offer();
@@ -96,16 +105,18 @@ awaitable<void> receive_session::run() {
         co_await receive_tree();
         co_return;
     }
-    auto out = co_await open_sink();
-    const msg::message accept = msg::accept{};
-    co_await send_message(channel_, accept);
-    if (!opts_.quiet && !is_text()) {
-        fmt::print(stderr, "Receiving '{}' ({}) into {}\n", printable(name_),
-                   is_stream() ? std::string("size unknown") : format_size(offer_.size), where());
-    }
+    std::unique_ptr<sink> owned;
+    if (!partial_) owned = co_await open_sink();
+    sink& out = partial_ ? static_cast<sink&>(*partial_) : *owned;
     std::optional<failure> local;
     try {
-        const auto saved = co_await receive_data(*out);
+        co_await answer_file();
+        if (!opts_.quiet && !is_text()) {
+            fmt::print(stderr, "Receiving '{}' ({}) into {}\n", printable(name_),
+                       is_stream() ? std::string("size unknown") : format_size(offer_.size),
+                       where());
+        }
+        const auto saved = co_await receive_data(out);
         if (opts_.quiet) co_return;
         if (is_text()) {
             fmt::print(stderr, "Text received, SHA-256 verified.\n");
@@ -113,7 +124,7 @@ awaitable<void> receive_session::run() {
             fmt::print(stderr, "Wrote {} to standard output, SHA-256 verified.\n",
                        format_size(received_));
         } else {
-            fmt::print("Saved {}{}, SHA-256 verified.\n", dir_text(opts_.output_dir),
+            fmt::print("Saved {}{}, SHA-256 verified.\n", printable_folder(opts_.output_dir),
                        printable(saved));
         }
         co_return;
@@ -147,7 +158,7 @@ bool receive_session::is_stream() const {
 }
 
 std::string receive_session::where() const {
-    return opts_.to_stdout ? std::string("standard output") : dir_text(opts_.output_dir);
+    return opts_.to_stdout ? std::string("standard output") : printable_folder(opts_.output_dir);
 }
 
 awaitable<void> receive_session::check_offer() {
@@ -168,15 +179,17 @@ awaitable<void> receive_session::check_offer() {
     }
     name_ = first_free_name(opts_.output_dir, offer_.name);
     if (is_stream()) co_return;  // its size is not known: a full disk stops it cleanly (exit 7)
+    if (sender_resumes_) co_await open_partial();
     const auto space = free_space(opts_.output_dir);
-    if (offer_.size > space || space - offer_.size < free_space_margin) {
+    const auto needed = offer_.size - (partial_ ? partial_->kept() : 0);
+    if (needed > space || space - needed < free_space_margin) {
         const auto text =
-            fmt::format("{} free, {} needed", format_size(space), format_size(offer_.size));
+            fmt::format("{} free, {} needed", format_size(space), format_size(needed));
         co_await refuse(msg::reason::no_space, text);
         throw failure(exit_code::local_io,
                       fmt::format("not enough free space in {} for '{}': {} needed, {} free",
-                                  dir_text(opts_.output_dir), shown_name, format_size(offer_.size),
-                                  format_size(space)));
+                                  printable_folder(opts_.output_dir), shown_name,
+                                  format_size(needed), format_size(space)));
     }
 }
 
@@ -191,8 +204,9 @@ awaitable<void> receive_session::decide() {
     // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
     activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
     accept_prompt prompt(channel_, opts_.prompt);
-    const auto question =
-        is_tree() ? tree_question(offer_, names_, where()) : question_for(offer_, name_, where());
+    const auto kept = partial_ ? partial_->kept() : 0;
+    const auto question = is_tree() ? tree_question(offer_, names_, where())
+                                    : question_for(offer_, name_, where(), kept);
     const auto said = co_await prompt.ask(question);
     activity_.enter(phases::data);
     if (said == answer::no_answer) {
@@ -222,9 +236,82 @@ awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
     throw *local;
 }
 
+awaitable<void> receive_session::open_partial() {
+    std::optional<failure> local;
+    try {
+        partial_ = std::make_unique<partial_file>(opts_.output_dir, offer_, !opts_.resume, kept_);
+    } catch (const failure& f) {
+        local = f;
+    }
+    if (!local) co_return;
+    const auto text = for_the_sender(*local);
+    co_await refuse(msg::reason::local_io, text);
+    throw *local;
+}
+
+awaitable<void> receive_session::answer_file() {
+    if (partial_ && partial_->kept() > 0) {
+        co_await answer_resume();
+        co_return;
+    }
+    if (partial_) partial_->start(0);
+    const msg::message accept = msg::accept{};
+    co_await send_message(channel_, accept);
+}
+
+// RESUME: the bytes kept here, hashed; the sender hashes its own and answers where its DATA
+// starts: after them, or at 0 when they differ (its file changed since).
+awaitable<void> receive_session::answer_resume() {
+    const auto kept = partial_->kept();
+    co_await hash_kept();
+    const msg::message ask = msg::resume{kept, partial_->kept_digest()};
+    co_await send_message(channel_, ask);
+    auto answer = co_await receive_message(channel_);
+    while (std::holds_alternative<msg::keepalive>(answer)) {  // the sender hashes meanwhile
+        auto next = co_await receive_message(channel_);       // named: the GCC 12 note
+        answer = std::move(next);
+    }
+    if (const auto* a = std::get_if<msg::abort>(&answer)) throw sender_stopped(*a);
+    const auto* from = std::get_if<msg::resume_from>(&answer);
+    if (from == nullptr) throw wire_error("the sender answered RESUME with something unexpected");
+    if (from->offset != 0 && from->offset != kept) {
+        throw wire_error(
+            fmt::format("the sender resumes at byte {}, not at {} or 0", from->offset, kept));
+    }
+    partial_->start(from->offset);
+    received_ = from->offset;
+    if (opts_.quiet) co_return;
+    if (received_ > 0) {
+        fmt::print(stderr, "Resuming '{}': {} were already here (checked by the sender)\n",
+                   printable(name_), format_size(kept));
+    } else {
+        fmt::print(stderr,
+                   "The sender's '{}' changed since the interrupted transfer: receiving it again "
+                   "from the start\n",
+                   printable(name_));
+    }
+}
+
+// Reads back the kept bytes on this thread, a few MiB at a time: between steps the loop lets
+// signals and the watchdog in, and tells the sender every 15 s that it is still here.
+awaitable<void> receive_session::hash_kept() {
+    auto told = clock::now();
+    while (!partial_->hash_kept_step()) {
+        activity_.extend();
+        if (clock::now() - told >= opts_.prompt.keepalive_every) {
+            const msg::message still_here = msg::keepalive{};
+            co_await send_message(channel_, still_here);
+            told = clock::now();
+        }
+        const auto executor = co_await asio::this_coro::executor;
+        co_await asio::post(executor, use_awaitable);
+    }
+}
+
 awaitable<std::string> receive_session::receive_data(sink& out) {
     progress_bar bar(printable(name_), is_stream() ? unknown_total : offer_.size,
                      !opts_.quiet && !is_text() && isatty(STDERR_FILENO) != 0);
+    bar.resume_at(received_);
     // Made at the first ZDATA; here, so that it stops before the sink it writes into goes.
     std::unique_ptr<inflater> unpack;
     try {
@@ -235,11 +322,7 @@ awaitable<std::string> receive_session::receive_data(sink& out) {
                 continue;
             }
             const auto m = msg::decode(payload);
-            if (const auto* a = std::get_if<msg::abort>(&m)) {
-                throw failure(exit_code::peer,
-                              fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
-                                          a->text.empty() ? "" : ": ", printable(a->text)));
-            }
+            if (const auto* a = std::get_if<msg::abort>(&m)) throw sender_stopped(*a);
             const auto* d = std::get_if<msg::done>(&m);
             if (d == nullptr) throw wire_error("unexpected message during the transfer");
             bar.finish();
@@ -248,12 +331,21 @@ awaitable<std::string> receive_session::receive_data(sink& out) {
             co_return saved;
         }
     } catch (const connection_closed& e) {
-        // Only the sender's authenticated DONE ends the stream, so nothing is kept; whether the
-        // sender left or the relay was lost is worked out by the caller.
+        // Only the sender's authenticated DONE ends the stream, so nothing is saved (what came
+        // is kept for a resume); whether the sender left or the relay was lost is worked out
+        // by the caller.
+        unpack.reset();
+        partial_.reset();
         const auto of = is_stream() ? std::string("a stream") : format_size(offer_.size);
-        const auto kept =
-            opts_.to_stdout ? "what standard output got is incomplete" : "nothing was saved";
-        throw cut_off(e, fmt::format("after {} of {}; {}", format_size(received_), of, kept));
+        const auto kept = keep_text();
+        throw cut_off(e, fmt::format("after {} of {}{}{}", format_size(received_), of,
+                                     kept.empty() ? "" : "; ", kept));
+    } catch (const wire_error&) {
+        if (partial_) partial_->discard();  // a sender that breaks the rules: keep nothing
+        throw;
+    } catch (const integrity_error&) {
+        if (partial_) partial_->discard();  // a record tampered with on the way: likewise
+        throw;
     }
 }
 
@@ -293,6 +385,7 @@ awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {
     const auto mine = out.finish();
     const msg::message verified = msg::verified{mine};
     if (mine != d.sha256) {
+        if (partial_) partial_->discard();
         co_await send_message(channel_, verified);
         const auto* what = is_text()         ? "the text arrived damaged; it was not shown"
                            : opts_.to_stdout ? "what standard output got is damaged: discard it"
@@ -388,6 +481,13 @@ awaitable<void> receive_session::receive_tree() {
     throw *stopped;
 }
 
+// What the message says of the data once the connection is lost: kept for a resume (the
+// receiver's last line says where), or nothing.
+std::string receive_session::keep_text() const {
+    if (!kept_.folder.empty()) return "";
+    return opts_.to_stdout ? "what standard output got is incomplete" : "nothing was saved";
+}
+
 void receive_session::print_saved(const std::vector<std::string>& names) const {
     std::string shown;
     for (std::size_t i = 0; i < names.size() && i < 3; ++i) {
@@ -396,7 +496,7 @@ void receive_session::print_saved(const std::vector<std::string>& names) const {
     }
     if (names.size() > 3) shown += fmt::format(" and {} more", grouped(names.size() - 3));
     fmt::print("Saved {} into {} ({}: {}), every file SHA-256 verified.\n",
-               plural(names.size(), "item"), dir_text(opts_.output_dir), shown,
+               plural(names.size(), "item"), printable_folder(opts_.output_dir), shown,
                transfer::tree_totals(offer_));
 }
 

@@ -11,6 +11,7 @@
 #include "common/session/record_channel.hpp"
 #include "common/transfer/message.hpp"
 #include "receiver/inflater.hpp"
+#include "receiver/partial_file.hpp"
 #include "receiver/receiver.hpp"
 #include "receiver/sink.hpp"
 #include "receiver/staging_tree.hpp"
@@ -22,7 +23,10 @@ namespace ferry::receiver {
 // the transfer's state.
 class receive_session {
   public:
-    receive_session(record_channel& channel, const options& opts, deadline& activity);
+    // `sender_resumes`: the sender announced the resume feature. `kept` is told what an
+    // interrupted transfer left for the next try.
+    receive_session(record_channel& channel, const options& opts, deadline& activity,
+                    bool sender_resumes, kept_partial& kept);
 
     awaitable<void> run();
 
@@ -33,6 +37,13 @@ class receive_session {
     awaitable<void> decide();
     // The sink, or a refusal the sender hears about (a folder we cannot write to).
     awaitable<std::unique_ptr<sink>> open_sink();
+    // The answer to a file offer: ACCEPT, or RESUME when part of it is here from an earlier try.
+    awaitable<void> answer_file();
+    awaitable<void> answer_resume();
+    awaitable<void> hash_kept();
+    // A file that can be resumed later is received through a partial_file (made here).
+    awaitable<void> open_partial();
+    [[nodiscard]] std::string keep_text() const;
     // Streams the DATA and ZDATA records into `out` until DONE; checks the hash, names the result,
     // confirms. Returns the name it was saved under.
     awaitable<std::string> receive_data(sink& out);
@@ -56,6 +67,9 @@ class receive_session {
     std::string name_;                // the offered name, or the first free name after it
     std::vector<std::string> names_;  // a tree's: where each item goes, as far as known now
     std::unique_ptr<staging_tree> staging_;
+    bool sender_resumes_;
+    kept_partial& kept_;
+    std::unique_ptr<partial_file> partial_;
     std::uint64_t received_ = 0;
 };
 

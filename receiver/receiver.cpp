@@ -13,6 +13,7 @@
 #include "common/transfer/hello.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "common/ui/units.hpp"
 #include "common/wire/wire_error.hpp"
 #include "receiver/cut_off.hpp"
 #include "receiver/receive_session.hpp"
@@ -29,28 +30,31 @@ struct lost_at {
 };
 
 // rendezvous → session (key exchange, HELLO) → transfer.
-awaitable<void> run(const options& opts, const code& c, deadline& activity) {
+awaitable<void> run(const options& opts, const code& c, deadline& activity, kept_partial& kept) {
     auto socket = co_await meet_sender(opts, c, activity);
     activity.enter(phases::key_exchange);
     auto channel = co_await open_session(socket, activity, session_role::receiver, c);
-    co_await transfer::exchange_hello(*channel, transfer::peer_role::sender);
-    receive_session transfer(*channel, opts, activity);
+    const auto peer = co_await transfer::exchange_hello(*channel, transfer::peer_role::sender);
+    const bool resumes = transfer::has(peer, transfer::feature::resume);
+    receive_session transfer(*channel, opts, activity, resumes, kept);
     co_await transfer.run();
 }
 
 // run(), with a connection that ended early explained: the sender left, or the relay was lost.
-awaitable<void> run_explained(const options& opts, const code& c, deadline& activity) {
+awaitable<void> run_explained(const options& opts, const code& c, deadline& activity,
+                              kept_partial& kept) {
     std::optional<lost_at> lost;
     try {
-        co_await run(opts, c, activity);
+        co_await run(opts, c, activity, kept);
     } catch (const cut_off& e) {
         lost = lost_at{e, e.progress};
     } catch (const connection_closed& e) {
         lost = lost_at{e, ""};
     }
     if (!lost) co_return;
-    // The data phase says how far it got; before it, nothing had been written.
-    const std::string detail = lost->detail.empty() ? "nothing was saved" : lost->detail;
+    // The data phase says how far it got; before it, nothing had been written (or kept).
+    std::string detail = lost->detail;
+    if (detail.empty()) detail = kept.folder.empty() ? "nothing was saved" : "nothing more came";
     // LAN mode: the relay is the sender's own, so an EOF is the sender leaving.
     std::optional<host_port> relay;
     if (!opts.lan) relay = opts.relay;
@@ -74,12 +78,34 @@ void check_output_folder(const std::filesystem::path& dir) {
     }
 }
 
+// "kept 12.3 GiB of partial data in ./.ferry-partial-...; run the same transfer again to
+// resume, or remove it with `ferry receive --discard-partial`".
+std::string kept_text(const options& opts, const kept_partial& kept) {
+    const bool here = opts.output_dir == ".";
+    return fmt::format(
+        "kept {} of partial data in {}{}; run the same transfer again to resume, or remove it "
+        "with `ferry receive --discard-partial{}`",
+        format_size(kept.bytes), printable_folder(opts.output_dir), printable(kept.folder),
+        here ? "" : " -o " + printable(opts.output_dir.string()));
+}
+
 }  // namespace
 
 void receive(const options& opts) {
     const auto c = parse_code(opts.code);
     if (!opts.to_stdout) check_output_folder(opts.output_dir);
-    run_client([&](deadline& activity) { return run_explained(opts, c, activity); });
+    kept_partial kept;
+    try {
+        run_client([&](deadline& activity) { return run_explained(opts, c, activity, kept); });
+    } catch (const failure& f) {
+        if (kept.folder.empty()) throw;
+        throw failure(f.code(), fmt::format("{}; {}", f.what(), kept_text(opts, kept)));
+    }
+}
+
+discarded_partials discard(const options& opts) {
+    check_output_folder(opts.output_dir);
+    return discard_partials(opts.output_dir);
 }
 
 }  // namespace ferry::receiver

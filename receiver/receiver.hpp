@@ -6,6 +6,7 @@
 
 #include "common/net/address.hpp"
 #include "receiver/accept_prompt.hpp"
+#include "receiver/partial_file.hpp"
 
 namespace ferry::receiver {
 
@@ -19,9 +20,14 @@ struct options {
     bool lan = false;        // find the sender by its LAN announcement instead of using `relay`
     std::chrono::milliseconds lan_timeout{5000};
     prompt_limits prompt;  // the Accept? question: its time limit and keepalive interval
+    bool resume = true;    // continue from what an interrupted transfer kept (--no-resume: not)
 };
 
 // Receives one file into options.output_dir. Throws failure on every error; returns on success.
+// A receiver that stops before the end keeps what came for a resume (and says where).
 void receive(const options& opts);
+
+// ferry receive --discard-partial: removes what interrupted transfers kept in options.output_dir.
+discarded_partials discard(const options& opts);
 
 }  // namespace ferry::receiver

@@ -20,8 +20,6 @@ namespace ferry::receiver {
 
 namespace {
 
-constexpr int max_numbered = 10'000;
-
 [[noreturn]] void io_failure(const std::string& what, int err) {
     throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
 }
@@ -103,17 +101,10 @@ bool safe_file::try_link(const std::string& name) {
 std::string safe_file::commit(std::string_view name) {
     if (!writer_->finished()) writer_->finish();
     if (::fdatasync(fd_) != 0) io_failure("cannot flush the received file to disk", errno);
-    std::string candidate(name);
-    for (int n = 1; n <= max_numbered; ++n) {
-        if (try_link(candidate)) {
-            committed_ = true;
-            sync_folder(candidate);
-            return candidate;
-        }
-        candidate = numbered_name(name, n);
-    }
-    throw failure(exit_code::local_io,
-                  fmt::format("too many files named like {} already", printable(name)));
+    auto saved = first_taken_name(name, [this](const std::string& n) { return try_link(n); });
+    committed_ = true;
+    sync_folder(saved);
+    return saved;
 }
 
 // The new name is on disk only once the folder is synced. If that fails the file would count as
@@ -132,17 +123,11 @@ void safe_file::sync_folder(const std::string& name) {
 }
 
 std::string first_free_name(const std::filesystem::path& dir, std::string_view name) {
-    std::string candidate(name);
-    for (int n = 1; n <= max_numbered; ++n) {
+    return first_taken_name(name, [&dir](const std::string& candidate) {
         struct stat st {};
-        if (::fstatat(AT_FDCWD, (dir / candidate).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
-            errno == ENOENT) {
-            return candidate;
-        }
-        candidate = numbered_name(name, n);
-    }
-    throw failure(exit_code::local_io,
-                  fmt::format("too many files named like {} already", printable(name)));
+        return ::fstatat(AT_FDCWD, (dir / candidate).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+               errno == ENOENT;
+    });
 }
 
 std::uint64_t free_space(const std::filesystem::path& dir) {

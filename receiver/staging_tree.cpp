@@ -327,18 +327,14 @@ bool remove_below(int dir_fd, const std::string& name) {
 
 std::string first_free_item_name(const std::filesystem::path& dir, const std::string& name,
                                  msg::entry_type type) {
-    std::string candidate(name);
-    for (int n = 1; n <= max_numbered; ++n) {
-        struct stat st {};
-        if (::fstatat(AT_FDCWD, (dir / candidate).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
-            errno == ENOENT) {
-            return candidate;
-        }
-        candidate = type == msg::entry_type::folder ? fmt::format("{} ({})", name, n)
-                                                    : numbered_name(name, n);
-    }
-    throw failure(exit_code::local_io,
-                  fmt::format("too many items named like '{}' already", printable(name)));
+    return first_taken_name(
+        name,
+        [&dir](const std::string& candidate) {
+            struct stat st {};
+            return ::fstatat(AT_FDCWD, (dir / candidate).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+                   errno == ENOENT;
+        },
+        type == msg::entry_type::folder);
 }
 
 }  // namespace ferry::receiver

@@ -39,6 +39,12 @@ class file_source final : public source {
     [[nodiscard]] const std::string& name() const override { return name_; }
     [[nodiscard]] std::string describe() const override;
 
+    bool rewind() override {
+        offset_ = 0;
+        return true;
+    }
+    [[nodiscard]] bool resumable() const override { return true; }
+
     // Fills as much of `into` as the file has left, blocking until it is read; failure(local_io)
     // if it cannot be read or changed while being sent.
     std::size_t read(mutable_byte_span into);

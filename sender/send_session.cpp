@@ -20,6 +20,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// While the sender hashes what a resuming receiver kept: a KEEPALIVE this often.
+constexpr auto keepalive_every = std::chrono::seconds(15);
+
 // Records read ahead, twice: 4 MiB of memory whatever the number of files.
 constexpr std::size_t tree_batch_size = std::size_t{2} << 20U;
 
@@ -92,10 +95,64 @@ awaitable<void> send_session::expect_accept() {
     if (const auto* r = std::get_if<msg::refuse>(&answer)) {
         throw receiver_refused(*r, what_is_offered(source_.offer()));
     }
+    if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);
+    activity_.enter(phases::data);
+    if (const auto* r = std::get_if<msg::resume>(&answer)) {
+        co_await resume_at(*r);
+        co_return;
+    }
     if (!std::holds_alternative<msg::accept>(answer)) {
         throw wire_error("the receiver answered the offer with something unexpected");
     }
-    activity_.enter(phases::data);
+}
+
+// The receiver's bytes are used only if ours hash the same: a file that changed since (or
+// another file of the same name and size) goes again from its start. Either way the receiver
+// checks the whole file's SHA-256 at the end, ours, hashed here from the first byte.
+awaitable<void> send_session::resume_at(const msg::resume& r) {
+    if (!source_.resumable() || r.offset > source_.size()) {
+        throw wire_error("the receiver asked to resume what cannot be resumed");
+    }
+    co_await hash_prefix(r.offset);
+    const bool same = hash_.peek() == r.prefix;
+    if (!same) {
+        if (!source_.rewind()) throw failure(exit_code::local_io, "cannot read the file again");
+        hash_.reset();
+    }
+    start_ = same ? r.offset : 0;
+    sent_ = start_;
+    const msg::message answer = msg::resume_from{start_};
+    co_await send_message(channel_, answer);
+    if (opts_.quiet) co_return;
+    if (same) {
+        fmt::print(stderr, "Resuming: the receiver has the first {} already; sending the rest\n",
+                   format_size(start_));
+    } else {
+        fmt::print(stderr,
+                   "The receiver's {} from an interrupted transfer differ from this file: sending "
+                   "all of it\n",
+                   format_size(r.offset));
+    }
+}
+
+// Reads and hashes the first `length` bytes without sending them; a KEEPALIVE every 15 s keeps
+// the relay's idle limit and the receiver's watchdog away meanwhile.
+awaitable<void> send_session::hash_prefix(std::uint64_t length) {
+    std::vector<std::uint8_t> buffer(data_chunk_size);
+    auto told = clock::now();
+    for (std::uint64_t done = 0; done < length;) {
+        const auto want = std::min<std::uint64_t>(buffer.size(), length - done);
+        const auto into = mutable_byte_span(buffer).first(want);
+        const auto n = co_await source_.read_async(into);
+        if (n == 0) throw failure(exit_code::local_io, "the file ended early");
+        hash_.update(byte_span(buffer).first(n));
+        done += n;
+        if (clock::now() - told >= keepalive_every) {
+            const msg::message still_here = msg::keepalive{};
+            co_await send_message(channel_, still_here);
+            told = clock::now();
+        }
+    }
 }
 
 awaitable<void> send_session::exchange_data() {
@@ -140,6 +197,7 @@ awaitable<void> send_session::stream_bytes() {
     progress_bar bar(
         printable(source_.name()), source_.known_size() ? source_.size() : unknown_total,
         !opts_.quiet && source_.needs() != transfer::feature::text && isatty(STDERR_FILENO) != 0);
+    bar.resume_at(start_);
     rate_limiter limiter(opts_.limit_rate);
     const auto buffer = channel_.prepare();
     const auto chunk = buffer.subspan(1, data_chunk_size);
@@ -153,7 +211,7 @@ awaitable<void> send_session::stream_bytes() {
         co_await channel_.send(1 + n);
         sent_ += n;
         bar.update(sent_);
-        co_await limiter.pace(sent_);
+        co_await limiter.pace(sent_ - start_);
     }
     bar.finish();
     digest_ = hash_.finish();
@@ -179,7 +237,9 @@ awaitable<void> send_session::stream_packed() {
     progress_bar bar(printable(source_.name()),
                      source_.known_size() ? source_.size() : unknown_total,
                      !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    bar.resume_at(start_);
     packer_ = std::make_unique<stream_packer>(compress_);
+    packer_->continue_hash(hash_);
     for (auto& b : batches_)
         b.resize(stream_packer::batch_size);
     co_await stream_batches(bar);

@@ -38,6 +38,9 @@ class send_session {
   private:
     awaitable<void> offer();
     awaitable<void> expect_accept();
+    // RESUME: the receiver holds the file's first bytes; hash ours and answer where DATA starts.
+    awaitable<void> resume_at(const msg::resume& r);
+    awaitable<void> hash_prefix(std::uint64_t length);
     awaitable<void> exchange_data();
     // Reads, hashes and sends the source, then DONE.
     awaitable<void> stream();
@@ -64,6 +67,7 @@ class send_session {
     sha256 hash_;
     sha256_digest digest_{};
     std::uint64_t sent_ = 0;
+    std::uint64_t start_ = 0;  // where DATA starts: past what a resuming receiver has
     bool done_sent_ = false;
     bool write_failed_ = false;
     std::optional<msg::verified> verified_;

@@ -34,6 +34,10 @@ class source {
     // Fills as much of `into` as there is left (0: the end), without blocking the io thread;
     // failure (local_io) if it cannot be read, or changed while being sent. One read at a time.
     virtual awaitable<std::size_t> read_async(mutable_byte_span into) = 0;
+    // Reads from the start again (a resume whose prefix did not match); false if it cannot.
+    virtual bool rewind() { return false; }
+    // Whether a receiver may resume it (RESUME): a file, whose bytes can be read again.
+    [[nodiscard]] virtual bool resumable() const { return false; }
     // Itself if it is a tree, sent record by record.
     virtual tree_source* as_tree() { return nullptr; }
 };

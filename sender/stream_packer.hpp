@@ -31,6 +31,8 @@ class stream_packer {
     awaitable<std::size_t> pack(std::size_t n, mutable_byte_span into);
     // The SHA-256 of every byte packed; once, at the end.
     sha256_digest finish() { return hash_.finish(); }
+    // A resumed file: the hash carries on from its first bytes' (before the first pack()).
+    void continue_hash(const sha256& prefix) { hash_ = prefix; }
     [[nodiscard]] const record_packer& packer() const { return packer_; }
 
   private:

@@ -16,6 +16,26 @@ sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
     }
 }
 
+sha256::sha256(const sha256& other) : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_MD_CTX_copy_ex(ctx_.get(), other.ctx_.get()) != 1) {
+        throw failure(exit_code::internal, "OpenSSL could not copy a SHA-256 state");
+    }
+}
+
+sha256& sha256::operator=(const sha256& other) {
+    if (this == &other) return *this;
+    if (!ctx_) ctx_.reset(EVP_MD_CTX_new());  // moved from
+    if (!ctx_ || EVP_MD_CTX_copy_ex(ctx_.get(), other.ctx_.get()) != 1) {
+        throw failure(exit_code::internal, "OpenSSL could not copy a SHA-256 state");
+    }
+    return *this;
+}
+
+sha256_digest sha256::peek() const {
+    sha256 copy(*this);
+    return copy.finish();
+}
+
 void sha256::update(byte_span bytes) {
     if (EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()) != 1) {
         throw failure(exit_code::internal, "OpenSSL SHA-256 update failed");

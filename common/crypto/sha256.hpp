@@ -17,8 +17,16 @@ using sha256_digest = std::array<std::uint8_t, 32>;
 class sha256 {
   public:
     sha256();
+    // A copy carries on from the same state (for a prefix's digest, or a resumed file's hash).
+    sha256(const sha256& other);
+    sha256& operator=(const sha256& other);
+    sha256(sha256&&) noexcept = default;
+    sha256& operator=(sha256&&) noexcept = default;
+    ~sha256() = default;
     void update(byte_span bytes);
     sha256_digest finish();
+    // The digest of what was hashed so far; hashing may go on after it.
+    [[nodiscard]] sha256_digest peek() const;
     // Starts again, for the next message, without allocating (a tree's next file).
     void reset();
 

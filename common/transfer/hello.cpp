@@ -23,6 +23,7 @@ constexpr feature_text feature_texts[] = {
     {feature::text, "receive a text", "0.2"},
     {feature::tree, "receive several files or folders", "0.3"},
     {feature::compress, "receive compressed data", "0.4"},
+    {feature::resume, "resume a transfer", "0.5"},
 };
 
 const char* role_text(peer_role peer) {
@@ -38,7 +39,7 @@ std::uint64_t bit(feature f) {
 msg::hello our_hello() {
     return msg::hello{protocol_version,
                       bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
-                          bit(feature::tree) | bit(feature::compress),
+                          bit(feature::tree) | bit(feature::compress) | bit(feature::resume),
                       FERRY_VERSION};
 }
 

@@ -20,6 +20,7 @@ enum class feature : std::uint64_t {
     text = 1U << 2,         // OFFER kind 2: a short text
     tree = 1U << 3,         // OFFER kind 3: files, folders and symlinks, ENTRY and FILE_END
     compress = 1U << 4,     // ZDATA: takes zstd-compressed data records (a sender may send them)
+    resume = 1U << 5,       // RESUME and RESUME_FROM: a file continues where a receiver stopped
 };
 
 // What this build speaks.

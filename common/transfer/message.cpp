@@ -181,6 +181,16 @@ zdata decode_zdata(cursor& c, byte_span payload) {
     return z;
 }
 
+resume decode_resume(cursor& c) {
+    resume r;
+    r.offset = c.u64("resume offset");
+    const auto h = c.take(r.prefix.size(), "resume prefix digest");
+    std::copy(h.begin(), h.end(), r.prefix.begin());
+    c.finish("resume");
+    if (r.offset == 0) throw wire_error("a resume from offset 0");
+    return r;
+}
+
 // refuse and abort: reason u8 | text length u16 | text.
 template <class T>
 T with_reason(cursor& c, const char* what) {
@@ -244,6 +254,14 @@ message decode(byte_span payload) {
             return with_digest<file_end>(c, "file end");
         case type::zdata:
             return decode_zdata(c, payload);
+        case type::resume:
+            return decode_resume(c);
+        case type::resume_from: {
+            resume_from r;
+            r.offset = c.u64("resume offset");
+            c.finish("resume answer");
+            return r;
+        }
     }
     throw wire_error(fmt::format("unknown message type 0x{:02x}", t));
 }
@@ -283,6 +301,15 @@ std::vector<std::uint8_t> encode(const message& m) {
         void operator()(const file_end& f) const {
             out.push_back(static_cast<std::uint8_t>(type::file_end));
             out.insert(out.end(), f.sha256.begin(), f.sha256.end());
+        }
+        void operator()(const resume& r) const {
+            out.push_back(static_cast<std::uint8_t>(type::resume));
+            put64(out, r.offset);
+            out.insert(out.end(), r.prefix.begin(), r.prefix.end());
+        }
+        void operator()(const resume_from& r) const {
+            out.push_back(static_cast<std::uint8_t>(type::resume_from));
+            put64(out, r.offset);
         }
         void operator()(const accept&) const {
             out.push_back(static_cast<std::uint8_t>(type::accept));

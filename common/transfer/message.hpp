@@ -27,11 +27,13 @@ enum class type : std::uint8_t {
     done = 0x05,
     verified = 0x06,
     abort = 0x07,
-    keepalive = 0x08,  // receiver, while its person decides: keeps the relay's idle limit away
-    entry = 0x09,      // a tree offer's next file, folder or symlink
-    file_end = 0x0a,   // after a tree file's data: its SHA-256
-    zdata = 0x0b,      // DATA compressed with zstd: the bytes' length, then one zstd frame
-    hello = 0x10,      // each side's first record: transfer protocol version and features
+    keepalive = 0x08,    // receiver, while its person decides: keeps the relay's idle limit away
+    entry = 0x09,        // a tree offer's next file, folder or symlink
+    file_end = 0x0a,     // after a tree file's data: its SHA-256
+    zdata = 0x0b,        // DATA compressed with zstd: the bytes' length, then one zstd frame
+    resume = 0x0c,       // receiver, instead of ACCEPT: it holds the file's first bytes already
+    resume_from = 0x0d,  // sender's answer to RESUME: where its DATA starts (there, or 0)
+    hello = 0x10,        // each side's first record: transfer protocol version and features
 };
 
 enum class reason : std::uint8_t {
@@ -122,6 +124,17 @@ struct entry {
 struct file_end {
     digest sha256{};
 };
+// The receiver accepts a file of which it kept the first `offset` bytes (1 .. the offered size)
+// from an interrupted transfer; `prefix` is their SHA-256.
+struct resume {
+    std::uint64_t offset = 0;
+    digest prefix{};
+};
+// The sender's answer: `offset` is the receiver's when its own first bytes hash the same, else 0
+// (the file is sent again from its start). DATA follows from there.
+struct resume_from {
+    std::uint64_t offset = 0;
+};
 inline constexpr std::size_t max_software_bytes = 32;
 struct hello {
     std::uint8_t version = 0;    // the transfer protocol version, 2 since ferry 0.2
@@ -130,7 +143,7 @@ struct hello {
 };
 
 using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello,
-                             entry, file_end, zdata>;
+                             entry, file_end, zdata, resume, resume_from>;
 
 // Decodes one record payload; throws wire_error with a clear message on anything malformed.
 message decode(byte_span payload);

@@ -160,7 +160,7 @@ void progress_bar::finish() {
 
 double progress_bar::average_rate() const {
     const auto seconds = std::chrono::duration<double>(clock::now() - start_).count();
-    return seconds > 0 ? static_cast<double>(done_) / seconds : 0.0;
+    return seconds > 0 ? static_cast<double>(done_ - base_) / seconds : 0.0;
 }
 
 void progress_bar::draw(std::uint64_t done) {

@@ -43,6 +43,9 @@ class progress_bar {
     [[nodiscard]] bool due() const;
     // A new label, and a text after the figures ("517/1,204 files"); drawn at the next update().
     void relabel(std::string label, std::string suffix);
+    // A resumed transfer: `done` bytes were there before it started, and count in the figures
+    // but not in the rate.
+    void resume_at(std::uint64_t done) { base_ = done_ = done; }
     void finish();                              // draws the last state and ends the line
     [[nodiscard]] double average_rate() const;  // bytes per second since the start
 
@@ -57,6 +60,7 @@ class progress_bar {
     clock::time_point start_{clock::now()};
     clock::time_point last_draw_{};
     std::uint64_t done_ = 0;
+    std::uint64_t base_ = 0;
     bool drawn_ = false;
 };
 

@@ -26,4 +26,10 @@ std::string printable(std::string_view s) {
     return out;
 }
 
+std::string printable_folder(const std::filesystem::path& dir) {
+    auto s = dir.string();
+    if (!s.ends_with('/')) s += '/';
+    return printable(s);
+}
+
 }  // namespace ferry

@@ -30,5 +30,5 @@ TEST_CASE("a reset of the sender's connection ends the receiver's at once", "[re
     INFO(r->error_output());
     CHECK(code != -1);
     CHECK(code != 0);
-    CHECK(out.entries().empty());
+    CHECK(out.final_entries().empty());
 }

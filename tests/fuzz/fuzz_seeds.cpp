@@ -77,6 +77,10 @@ std::vector<std::vector<bytes>> conversations() {
          bytes{0x0b, 0x00, 0x00, 0x00, 0x3d, 0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x3d, 0x75, 0x00, 0x00,
                0x40, 0x66, 0x65, 0x72, 0x72, 0x79, 0x20, 0x21, 0x0a, 0x01, 0x00, 0xca, 0x59, 0x8a},
          data_message(10), msg::encode(msg::done{d})},
+        // A resumed file: the receiver kept 4096 of 4396 bytes, the sender sends the rest.
+        {msg::encode(msg::resume{4096, e}), msg::encode(msg::keepalive{})},
+        {msg::encode(msg::offer{0, 4396, "report.pdf"}), msg::encode(msg::keepalive{}),
+         msg::encode(msg::resume_from{4096}), data_message(300), msg::encode(msg::done{d})},
     };
 }
 

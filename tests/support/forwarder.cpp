@@ -67,6 +67,8 @@ std::string forwarder::recorded() const {
 }
 
 void forwarder::record_bytes(const char* data, std::size_t n) {
+    crossed_ += n;
+    if (tamper_ == tamper::count) return;
     std::lock_guard lock(mutex_);
     recorded_.append(data, n);
 }
@@ -100,7 +102,7 @@ void forwarder::copy(int from, int to) {
 }
 
 void forwarder::client_to_upstream(int from, int to) {
-    if (tamper_ == tamper::none) {
+    if (tamper_ == tamper::none || tamper_ == tamper::count) {
         copy(from, to);
         return;
     }
@@ -146,6 +148,7 @@ void forwarder::client_to_upstream(int from, int to) {
                     ::shutdown(from, SHUT_RDWR);
                     return;
                 case tamper::none:
+                case tamper::count:
                     break;
             }
         }

@@ -14,7 +14,8 @@ namespace ferry::test {
 // its relay hello.
 class forwarder {
   public:
-    enum class tamper { none, flip_bit, drop, repeat, reorder, close };
+    // count: no tampering, and the bytes are counted (crossed()) instead of recorded.
+    enum class tamper { none, flip_bit, drop, repeat, reorder, close, count };
     // `record`: the index (0 = first record after the hello) to tamper with.
     forwarder(std::uint16_t upstream_port, tamper t = tamper::none, std::size_t record = 0);
     ~forwarder();
@@ -25,6 +26,8 @@ class forwarder {
     // Everything that crossed so far, both directions concatenated per connection.
     [[nodiscard]] std::string recorded() const;
     [[nodiscard]] bool tampered() const { return tampered_; }
+    // Bytes that crossed so far, both directions, every connection.
+    [[nodiscard]] std::uint64_t crossed() const { return crossed_; }
 
   private:
     void accept_loop();
@@ -39,6 +42,7 @@ class forwarder {
     std::size_t record_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> tampered_{false};
+    std::atomic<std::uint64_t> crossed_{0};
     mutable std::mutex mutex_;
     std::string recorded_;
     std::vector<int> sockets_;

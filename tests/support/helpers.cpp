@@ -32,6 +32,12 @@ std::vector<std::string> temp_dir::entries() const {
     return out;
 }
 
+std::vector<std::string> temp_dir::final_entries() const {
+    auto out = entries();
+    std::erase_if(out, [](const std::string& name) { return name.starts_with(".ferry-partial-"); });
+    return out;
+}
+
 void make_file(const fs::path& path, std::uint64_t size, std::uint32_t seed) {
     std::ofstream out(path, std::ios::binary);
     std::vector<std::uint64_t> block(8192);

@@ -26,6 +26,9 @@ struct temp_dir {
     temp_dir(const temp_dir&) = delete;
     temp_dir& operator=(const temp_dir&) = delete;
     [[nodiscard]] std::vector<std::string> entries() const;
+    // What has a final name: every entry but the hidden folder an interrupted transfer keeps
+    // for a resume (.ferry-partial-*).
+    [[nodiscard]] std::vector<std::string> final_entries() const;
 };
 
 // Writes `size` pseudo-random bytes (deterministic per seed).

@@ -163,3 +163,22 @@ TEST_CASE("codes differing in one word fail on both sides as a wrong code", "[se
     CHECK_THAT(other_nameplate.sender, Catch::StartsWith("wrong code"));
     CHECK_THAT(other_nameplate.receiver, Catch::StartsWith("wrong code"));
 }
+
+TEST_CASE("a SHA-256 state copied or peeked at carries on as the original", "[sha256]") {
+    const std::string abc = "abc";
+    sha256 h;
+    h.update(as_bytes(std::string_view(abc).substr(0, 1)));
+    const auto copy = h;  // after "a"
+    CHECK(to_hex(h.peek()) == "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
+    h.update(as_bytes(std::string_view(abc).substr(1)));
+    CHECK(to_hex(h.finish()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    auto resumed = copy;
+    resumed.update(as_bytes(std::string_view("bc")));
+    CHECK(to_hex(resumed.finish()) ==
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha256 moved_from;
+    sha256 taker(std::move(moved_from));
+    moved_from = copy;  // a moved-from state takes a copy again
+    CHECK(to_hex(moved_from.peek()) ==
+          "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
+}

@@ -33,6 +33,9 @@ TEST_CASE("transfer messages round-trip", "[message]") {
         msg::keepalive{},
         msg::hello{2, 0x0102030405060708ULL, "0.2.0"},
         msg::offer{2, 11, ""},
+        msg::resume{0x0102030405060708ULL, some_digest()},
+        msg::resume_from{0},
+        msg::resume_from{77},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);
@@ -43,10 +46,17 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
-    // HELLO as docs/protocol.md shows it: version 2, features 0x1f, "0.4.0".
+    // HELLO as docs/protocol.md shows it: version 2, features 0x3f, "0.5.0".
     CHECK(
-        msg::encode(msg::hello{2, 0x1f, "0.4.0"}) ==
-        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0x1f, 5, '0', '.', '4', '.', '0'});
+        msg::encode(msg::hello{2, 0x3f, "0.5.0"}) ==
+        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0x3f, 5, '0', '.', '5', '.', '0'});
+    // RESUME and RESUME_FROM as docs/protocol.md shows them.
+    auto resume = msg::encode(msg::resume{0x8000000, some_digest()});
+    CHECK(resume.size() == 41);
+    resume.resize(9);
+    CHECK(resume == std::vector<std::uint8_t>{0x0c, 0, 0, 0, 0, 0x08, 0, 0, 0});
+    CHECK(msg::encode(msg::resume_from{0x8000000}) ==
+          std::vector<std::uint8_t>{0x0d, 0, 0, 0, 0, 0x08, 0, 0, 0});
     // A text offer of 11 bytes: kind 2, no name.
     CHECK(msg::encode(msg::offer{2, 11, ""}) ==
           std::vector<std::uint8_t>{1, 2, 0, 0, 0, 0, 0, 0, 0, 11, 0, 0});
@@ -65,6 +75,8 @@ TEST_CASE("every truncation of a message is refused", "[message]") {
         msg::verified{some_digest()},
         msg::abort{msg::reason::cancelled, "bye"},
         msg::hello{2, 1, "0.2.0"},
+        msg::resume{5, some_digest()},
+        msg::resume_from{5},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);
@@ -85,6 +97,9 @@ TEST_CASE("malformed messages are refused with a clear error", "[message]") {
                       Catch::Contains("unsupported offer kind"));
     CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{3, 99, 0, 0}),
                       Catch::Contains("unknown reason"));
+    auto from_zero = msg::encode(msg::resume{1, some_digest()});
+    from_zero[8] = 0;
+    CHECK_THROWS_WITH(msg::decode(from_zero), Catch::Contains("offset 0"));
     std::vector<std::uint8_t> long_name{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     long_name.resize(long_name.size() + 0xffff, 'a');
     CHECK_THROWS_WITH(msg::decode(long_name), Catch::Contains("too long"));
@@ -103,7 +118,8 @@ TEST_CASE("garbage is refused cleanly and whatever decodes encodes back the same
             state = state * 1664525 + 1013904223;
             b = static_cast<std::uint8_t>(state >> 24);
         }
-        if (!junk.empty()) junk[0] = static_cast<std::uint8_t>(1 + round % 7);
+        if (!junk.empty())
+            junk[0] = static_cast<std::uint8_t>(round % 9 < 7 ? 1 + round % 7 : 5 + round % 9);
         // Any exception but wire_error fails the test case.
         try {
             const auto m = msg::decode(junk);

@@ -1,0 +1,75 @@
+#include "receiver/partial_state.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/crypto/sha256.hpp"
+
+namespace ferry::receiver {
+
+namespace {
+
+constexpr std::array<std::uint8_t, 4> state_magic{'F', 'R', 'P', 'S'};
+constexpr std::uint8_t state_version = 1;
+constexpr std::size_t checked_size = partial_state_size - 32;
+
+sha256_digest digest_of(byte_span bytes) {
+    sha256 h;
+    h.update(bytes);
+    return h.finish();
+}
+
+}  // namespace
+
+transfer_id transfer_id_of(const msg::offer& offered) {
+    sha256 h;
+    h.update(as_bytes(std::string_view("ferry/1 partial")));
+    h.update(msg::encode(offered));
+    return h.finish();
+}
+
+boot_id current_boot_id() {
+    boot_id out{};
+    const int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    std::array<char, 64> text{};
+    const auto n = ::read(fd, text.data(), text.size());
+    ::close(fd);
+    if (n >= static_cast<ssize_t>(out.size())) std::copy_n(text.begin(), out.size(), out.begin());
+    return out;
+}
+
+std::array<std::uint8_t, partial_state_size> encode_state(const partial_state& s) {
+    std::array<std::uint8_t, partial_state_size> out{};
+    auto* p = out.data();
+    p = std::copy(state_magic.begin(), state_magic.end(), p);
+    *p++ = state_version;
+    p = std::copy(s.id.begin(), s.id.end(), p);
+    put_u64(p, s.durable);
+    p += 8;
+    p = std::copy(s.boot.begin(), s.boot.end(), p);
+    const auto check = digest_of(byte_span(out).first(checked_size));
+    std::copy(check.begin(), check.end(), p);
+    return out;
+}
+
+std::optional<partial_state> decode_state(byte_span bytes) {
+    if (bytes.size() != partial_state_size) return std::nullopt;
+    const auto check = digest_of(bytes.first(checked_size));
+    if (!std::equal(check.begin(), check.end(), bytes.begin() + checked_size)) return std::nullopt;
+    if (!std::equal(state_magic.begin(), state_magic.end(), bytes.begin())) return std::nullopt;
+    if (bytes[4] != state_version) return std::nullopt;
+    partial_state s;
+    const auto* p = bytes.data() + 5;
+    std::copy_n(p, s.id.size(), s.id.begin());
+    p += s.id.size();
+    s.durable = get_u64(p);
+    p += 8;
+    std::copy_n(p, s.boot.size(), s.boot.begin());
+    return s;
+}
+
+}  // namespace ferry::receiver
