@@ -129,12 +129,16 @@ void run_receive(receive_settings& s) {
             throw failure(exit_code::usage, "--discard-partial needs a folder, not -");
         const auto removed = receiver::discard(s.opts);
         const auto folder = printable_folder(s.opts.output_dir);
-        if (removed.folders == 0) {
+        if (removed.folders == 0 && removed.busy == 0) {
             fmt::print("Nothing to remove: no partial transfers in {}\n", folder);
         } else {
             fmt::print("Removed {} from {} ({} of partial data)\n",
                        plural(removed.folders, "partial transfer"), folder,
                        format_size(removed.bytes));
+        }
+        if (removed.busy > 0) {
+            fmt::print("Left {} that a running ferry receive is writing\n",
+                       plural(removed.busy, "partial transfer"));
         }
         return;
     }

@@ -137,7 +137,7 @@ void disk_writer::run() {
         int err = 0;
         try {
             err = write_out(data, block_size, offset);
-            if (err == 0 && durable_) maybe_sync(offset + block_size);
+            if (err == 0 && durable_) err = maybe_sync(offset + block_size);
         } catch (...) {  // nothing may escape this thread: the caller rethrows it
             failure_ = std::current_exception();
         }
@@ -150,13 +150,19 @@ void disk_writer::run() {
 
 // On the writer's thread, between blocks: a sync every few seconds or tens of MiB, never one
 // per block.
-void disk_writer::maybe_sync(std::uint64_t end) {
+// Returns 0 or the errno of a failed sync: an error like a failed write, for the next write()
+// or finish() to report (a later fdatasync would not see it again).
+int disk_writer::maybe_sync(std::uint64_t end) {
     const auto now = std::chrono::steady_clock::now();
-    if (end - synced_ < sync_bytes_ && now - synced_at_ < sync_interval_) return;
-    if (::fdatasync(fd_) != 0) return;  // the next write, or the final sync, reports it
+    if (end - synced_ < sync_bytes_ && now - synced_at_ < sync_interval_) return 0;
+    if (::fdatasync(fd_) != 0) {
+        sync_failed_ = true;
+        return errno;
+    }
     synced_ = end;
     synced_at_ = now;
     durable_(end);
+    return 0;
 }
 
 // Returns 0 or an errno value. Never throws: it runs on the writer's thread.

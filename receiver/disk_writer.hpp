@@ -60,6 +60,10 @@ class disk_writer {
     sha256_digest finish();
 
     [[nodiscard]] bool finished() const { return finished_; }
+    // Whether a sync of durable progress failed: the file may then miss bytes that seemed
+    // written (Linux reports a writeback error once), so it must not be kept. Once the writer
+    // is idle (after finish() or a failure).
+    [[nodiscard]] bool sync_failed() const { return sync_failed_; }
 
     // Whether blocks go to the disk with O_DIRECT (for tests; not while a block is written).
     [[nodiscard]] bool direct() const { return direct_; }
@@ -74,7 +78,7 @@ class disk_writer {
     void wait_idle(std::unique_lock<std::mutex>& lock);
     void run();
     int write_out(const std::uint8_t* data, std::size_t length, std::uint64_t offset);
-    void maybe_sync(std::uint64_t end);
+    int maybe_sync(std::uint64_t end);
     [[noreturn]] void fail(int err) const;
 
     int fd_;
@@ -94,6 +98,7 @@ class disk_writer {
     std::chrono::milliseconds sync_interval_{0};
     std::uint64_t synced_ = 0;
     std::chrono::steady_clock::time_point synced_at_{};
+    bool sync_failed_ = false;
     bool finished_ = false;
 
     std::mutex mutex_;

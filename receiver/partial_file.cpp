@@ -98,7 +98,10 @@ partial_file::~partial_file() {
         } else if (discarded_ || !had_data_) {
             writer_.reset();
             remove_partial(dir_fd_, folder_);
-        }  // else: an earlier try's data, untouched this time (the person said no)
+        } else {  // an earlier try's data, untouched this time (a no, or a sender that stopped)
+            report_.folder = folder_;
+            report_.bytes = size_of(data_fd_);
+        }
     }
     writer_.reset();
     close_fd(data_fd_);
@@ -181,10 +184,14 @@ void partial_file::start(std::uint64_t from) {
     if (::ftruncate(data_fd_, static_cast<off_t>(from)) != 0) {
         io_failure(fmt::format("cannot write into {}", shown_dir_), errno);
     }
+    // From here on a later try recognises it, even after kill -9; what it vouches for is synced.
+    if (from > 0 && ::fdatasync(data_fd_) != 0) {
+        io_failure(fmt::format("cannot flush {}/{} to disk", shown_dir_, folder_), errno);
+    }
     boot_ = current_boot_id();
     writer_ = std::make_unique<disk_writer>(data_fd_, shown_dir_);
     if (from > 0) writer_->start_at(from, prefix_);
-    write_state(from);  // from here on a later try recognises it, even after kill -9
+    write_state(from);
     writer_->on_durable([this](std::uint64_t synced) { write_state(synced); }, sync_every_bytes,
                         std::chrono::duration_cast<std::chrono::milliseconds>(sync_every));
     started_ = true;
@@ -212,9 +219,12 @@ void partial_file::keep_on_disk() {
         } catch (const std::exception&) {  // a full disk: what is in the file is kept
         }
     }
+    sync_failed_ = sync_failed_ || (writer_ && writer_->sync_failed());
     writer_.reset();
     const auto bytes = size_of(data_fd_);
-    if (bytes == 0 || ::fdatasync(data_fd_) != 0) {
+    // After a failed sync the file may lack bytes it seems to hold, and a second sync would not
+    // say so: nothing is kept.
+    if (sync_failed_ || bytes == 0 || ::fdatasync(data_fd_) != 0) {
         remove_partial(dir_fd_, folder_);
         return;
     }
@@ -242,7 +252,10 @@ bool partial_file::try_rename(const std::string& name) {
 // staging folder: not saved, yet kept for the next try.
 std::string partial_file::commit(std::string_view name) {
     if (!writer_->finished()) writer_->finish();
-    if (::fdatasync(data_fd_) != 0) io_failure("cannot flush the received file to disk", errno);
+    if (::fdatasync(data_fd_) != 0) {
+        sync_failed_ = true;
+        io_failure("cannot flush the received file to disk", errno);
+    }
     auto saved = first_taken_name(name, [this](const std::string& n) { return try_rename(n); });
     if (::fsync(dir_fd_) != 0) {
         const int err = errno;
@@ -261,25 +274,36 @@ discarded_partials discard_partials(const std::filesystem::path& dir) {
     const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) io_failure(fmt::format("cannot open the folder {}", shown), errno);
     std::vector<std::string> folders;
-    if (DIR* d = ::fdopendir(::dup(dir_fd))) {
-        while (const dirent* e = ::readdir(d)) {
-            if (std::string_view(e->d_name).starts_with(folder_prefix))
-                folders.emplace_back(e->d_name);
-        }
-        ::closedir(d);
+    const int list_fd = ::dup(dir_fd);
+    DIR* d = list_fd < 0 ? nullptr : ::fdopendir(list_fd);
+    if (d == nullptr) {
+        const int err = errno;
+        if (list_fd >= 0) ::close(list_fd);
+        ::close(dir_fd);
+        io_failure(fmt::format("cannot list the folder {}", shown), err);
     }
+    while (const dirent* e = ::readdir(d)) {
+        if (std::string_view(e->d_name).starts_with(folder_prefix)) folders.emplace_back(e->d_name);
+    }
+    ::closedir(d);
     discarded_partials out;
     for (const auto& folder : folders) {
         const int fd =
             ::openat(dir_fd, folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) continue;  // not a folder: not ours
+        if (fd < 0) continue;                       // not a folder: not ours
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // a receive that is still running
+            ::close(fd);
+            ++out.busy;
+            continue;
+        }
         struct stat st {};
         if (::fstatat(fd, data_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             out.bytes += static_cast<std::uint64_t>(st.st_size);
         }
+        const bool removed = remove_partial(dir_fd, folder);  // still locked: nobody starts
+        const int err = errno;
         ::close(fd);
-        if (!remove_partial(dir_fd, folder)) {
-            const int err = errno;
+        if (!removed) {
             ::close(dir_fd);
             io_failure(fmt::format("cannot remove {}/{}", shown, printable(folder)), err);
         }

@@ -78,18 +78,21 @@ class partial_file final : public sink {
     sha256 prefix_;
     std::vector<std::uint8_t> buffer_;  // for reading the kept bytes back
     boot_id boot_{};
-    bool had_data_ = false;  // the data file held bytes when it was opened
+    bool had_data_ = false;     // the data file held bytes when it was opened
+    bool sync_failed_ = false;  // a sync of `data` failed: it may miss bytes, keep nothing
     bool started_ = false;
     bool committed_ = false;
     bool discarded_ = false;
     std::unique_ptr<disk_writer> writer_;  // uses data_fd_: reset before it closes
 };
 
-// Removes every `.ferry-partial-*` folder in `dir` (what interrupted transfers kept); returns
-// how many and their bytes. failure(local_io) if one cannot be removed.
+// Removes every `.ferry-partial-*` folder in `dir` (what interrupted transfers kept) but those a
+// running receive holds; returns how many and their bytes. failure(local_io) if one cannot be
+// removed.
 struct discarded_partials {
     std::size_t folders = 0;
     std::uint64_t bytes = 0;
+    std::size_t busy = 0;  // left alone: a receive is writing into them now
 };
 discarded_partials discard_partials(const std::filesystem::path& dir);
 

@@ -113,7 +113,18 @@ awaitable<void> send_session::resume_at(const msg::resume& r) {
     if (!source_.resumable() || r.offset > source_.size()) {
         throw wire_error("the receiver asked to resume what cannot be resumed");
     }
-    co_await hash_prefix(r.offset);
+    std::optional<failure> local;
+    try {
+        co_await hash_prefix(r.offset);
+    } catch (const failure& f) {
+        if (f.code() != exit_code::local_io) throw;
+        local = f;  // the file could not be read: say so before leaving
+    }
+    if (local) {
+        const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
+        co_await race(send_message(channel_, abort), sleep_for(2s));
+        throw *local;
+    }
     const bool same = hash_.peek() == r.prefix;
     if (!same) {
         if (!source_.rewind()) throw failure(exit_code::local_io, "cannot read the file again");
@@ -136,7 +147,8 @@ awaitable<void> send_session::resume_at(const msg::resume& r) {
 }
 
 // Reads and hashes the first `length` bytes without sending them; a KEEPALIVE every 15 s keeps
-// the relay's idle limit and the receiver's watchdog away meanwhile.
+// the relay's idle limit and the receiver's watchdog away meanwhile. Each chunk lets the loop in
+// (a signal, the watchdog), also when the bytes come from the page cache at once.
 awaitable<void> send_session::hash_prefix(std::uint64_t length) {
     std::vector<std::uint8_t> buffer(data_chunk_size);
     auto told = clock::now();
@@ -152,6 +164,8 @@ awaitable<void> send_session::hash_prefix(std::uint64_t length) {
             co_await send_message(channel_, still_here);
             told = clock::now();
         }
+        const auto executor = co_await asio::this_coro::executor;
+        co_await asio::post(executor, use_awaitable);
     }
 }
 

@@ -184,8 +184,19 @@ TEST_CASE("discard_partials removes every kept transfer", "[partial]") {
     interrupted(dir.path, msg::offer{0, 20 * mib, "a.bin"}, mib);
     interrupted(dir.path, msg::offer{0, 20 * mib, "b.bin"}, 2 * mib);
     std::ofstream(dir.path / "keep.txt") << "mine";
-    const auto removed = discard_partials(dir.path);
-    CHECK(removed.folders == 2);
-    CHECK(removed.bytes == 3 * mib);
-    CHECK(dir.entries() == std::vector<std::string>{"keep.txt"});
+    SECTION("none in use") {
+        const auto removed = discard_partials(dir.path);
+        CHECK(removed.folders == 2);
+        CHECK(removed.bytes == 3 * mib);
+        CHECK(removed.busy == 0);
+        CHECK(dir.entries() == std::vector<std::string>{"keep.txt"});
+    }
+    SECTION("one of them being written") {
+        kept_partial kept;
+        partial_file running(dir.path, msg::offer{0, 20 * mib, "a.bin"}, false, kept);
+        const auto removed = discard_partials(dir.path);
+        CHECK(removed.folders == 1);
+        CHECK(removed.busy == 1);
+        CHECK(dir.entries().size() == 2);
+    }
 }
