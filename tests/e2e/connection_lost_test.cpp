@@ -53,11 +53,14 @@ TEST_CASE("the relay killed mid-transfer is a lost connection on both sides, exi
     const auto receiver_errors = r->error_output();
     const auto sender_errors = s.proc->error_output();
     INFO(receiver_errors << sender_errors);
-    CHECK_THAT(receiver_errors, Catch::Contains("connection to the relay lost") &&
-                                    Catch::Contains("nothing was saved"));
+    // Whether any data had reached the disk when the relay died is the race's: if so it is kept
+    // hidden for a resume, and said.
+    CHECK_THAT(receiver_errors,
+               Catch::Contains("connection to the relay lost") &&
+                   (Catch::Contains("nothing was saved") || Catch::Contains("of partial data in")));
     CHECK_THAT(sender_errors, Catch::Contains("connection to the relay lost"));
     CHECK(receiver_errors.find("went away") == std::string::npos);
-    CHECK(out.entries().empty());
+    CHECK(out.final_entries().empty());
 }
 
 TEST_CASE("a sender killed mid-transfer is the sender gone, exit 5, not the relay",
@@ -76,7 +79,8 @@ TEST_CASE("a sender killed mid-transfer is the sender gone, exit 5, not the rela
     const auto errors = r->error_output();
     INFO(errors);
     CHECK_THAT(errors,
-               Catch::Contains("the sender went away") && Catch::Contains("nothing was saved"));
+               Catch::Contains("the sender went away") &&
+                   (Catch::Contains("nothing was saved") || Catch::Contains("of partial data in")));
     CHECK(errors.find("relay") == std::string::npos);
-    CHECK(out.entries().empty());
+    CHECK(out.final_entries().empty());
 }

@@ -217,8 +217,9 @@ TEST_CASE("sender killed mid-transfer: receiver reports the sender gone and leav
     t.s.proc->wait();
     CHECK(t.r->wait() == exit_peer);
     CHECK_THAT(t.r->error_output(),
-               Catch::Contains("the sender went away") && Catch::Contains("nothing was saved"));
-    CHECK(t.out.entries().empty());
+               Catch::Contains("the sender went away") &&
+                   (Catch::Contains("nothing was saved") || Catch::Contains("of partial data in")));
+    CHECK(t.out.final_entries().empty());  // what came, if anything, is kept hidden
 }
 
 TEST_CASE("receiver killed mid-transfer: sender fails no file is left", "[transfer][e2e]") {
@@ -235,7 +236,7 @@ TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[trans
     t.r->kill(SIGINT);
     CHECK(t.r->wait() == 130);
     CHECK(t.s.proc->wait() == exit_peer);
-    CHECK(t.out.entries().empty());
+    CHECK(t.out.final_entries().empty());  // what came, if anything, is kept hidden
 }
 
 TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {

@@ -111,7 +111,7 @@ sender_process start_sender(const std::string& relay, const fs::path& file,
     args.push_back(file.string());
     sender_process s;
     s.proc = std::make_unique<process>(args);
-    s.code = s.proc->read_line();
+    s.code = s.proc->read_line(std::chrono::seconds(30));
     return s;
 }
 
@@ -123,7 +123,7 @@ sender_process start_sender(const std::string& relay, const std::vector<fs::path
         args.push_back(p.string());
     sender_process s;
     s.proc = std::make_unique<process>(args);
-    s.code = s.proc->read_line();
+    s.code = s.proc->read_line(std::chrono::seconds(30));
     return s;
 }
 
