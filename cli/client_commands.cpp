@@ -70,6 +70,8 @@ void add_send_options(CLI::App& app, send_settings& s) {
                  "local network (the default when no relay is configured)");
     app.add_option("--port", s.lan_port,
                    "LAN mode: TCP port of the relay here (default: any free)");
+    app.add_option("--reconnect-for", s.reconnect_for,
+                   "When the connection breaks, reconnect for this long (default 2min; 0: never)");
 }
 
 void add_receive_options(CLI::App& app, receive_settings& s) {
@@ -104,6 +106,8 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
     // Not for people: how often a deciding receiver tells the sender, so that tests can keep a
     // pair alive past a short relay idle limit.
     app.add_option("--keepalive-interval", s.keepalive_interval)->group("");
+    app.add_option("--reconnect-for", s.reconnect_for,
+                   "When the connection breaks, reconnect for this long (default 2min; 0: never)");
 }
 
 void run_send(send_settings& s) {
@@ -111,6 +115,7 @@ void run_send(send_settings& s) {
     const auto relay = choose_relay(s.relay, s.lan);
     if (!s.limit_rate.empty()) s.opts.limit_rate = parse_size(s.limit_rate);
     s.opts.compress = parse_compress(s.compress);
+    s.opts.reconnect_for = parse_duration(s.reconnect_for);
     if (relay) {
         s.opts.relay = *relay;
         sender::send(s.opts);
@@ -150,6 +155,7 @@ void run_receive(receive_settings& s) {
     s.opts.lan_timeout = parse_duration(s.lan_timeout);
     s.opts.prompt.answer_within = parse_duration(s.accept_timeout);
     s.opts.prompt.keepalive_every = parse_duration(s.keepalive_interval);
+    s.opts.reconnect_for = parse_duration(s.reconnect_for);
     s.opts.code.clear();
     for (const auto& part : s.code_parts)
         s.opts.code += (s.opts.code.empty() ? "" : " ") + part;

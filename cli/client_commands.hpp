@@ -19,6 +19,7 @@ struct send_settings {
     std::string relay;
     std::string limit_rate;
     std::string compress = "auto";
+    std::string reconnect_for = "2min";
     std::optional<std::string> text;
     bool lan = false;
     std::uint16_t lan_port = 0;
@@ -32,6 +33,7 @@ struct receive_settings {
     std::string lan_timeout = "5s";
     std::string accept_timeout = "30min";
     std::string keepalive_interval = "15s";
+    std::string reconnect_for = "2min";
     bool no_resume = false;
     bool discard_partial = false;  // remove what interrupted transfers kept, receive nothing
 };

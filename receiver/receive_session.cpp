@@ -395,6 +395,7 @@ awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {
     }
     auto saved = out.commit(offer_.name);
     co_await send_message(channel_, verified);
+    channel_.end_session();
     co_return saved;
 }
 
@@ -462,6 +463,7 @@ awaitable<void> receive_session::receive_tree() {
     try {
         tree_transfer transfer(channel_, opts_, offer_, *staging_);
         const auto names = co_await transfer.run();
+        channel_.end_session();
         staging_.reset();
         if (!opts_.quiet) print_saved(names);
         co_return;

@@ -11,6 +11,7 @@
 #include "common/session/code.hpp"
 #include "common/session/session.hpp"
 #include "common/transfer/hello.hpp"
+#include "common/transfer/reconnect_notice.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
 #include "common/ui/units.hpp"
@@ -29,12 +30,39 @@ struct lost_at {
     std::string detail;
 };
 
+// Both sides announced it and --reconnect-for is not 0: a broken connection is reconnected
+// through the same relay, or in LAN mode to the sender's own relay at the address it had.
+void plan_reconnects(record_channel& channel, const options& opts, const msg::hello& peer,
+                     const tcp::endpoint& lan_relay) {
+    if (opts.reconnect_for.count() == 0 || !transfer::has(peer, transfer::feature::reconnect)) {
+        return;
+    }
+    reconnect_plan plan;
+    plan.within = opts.reconnect_for;
+    if (opts.lan) {
+        plan.connect = [lan_relay](const rendezvous_id& id, clock::duration left) {
+            return reconnect_via(lan_relay, id, false, left);
+        };
+    } else {
+        plan.connect = [relay = opts.relay](const rendezvous_id& id, clock::duration left) {
+            return reconnect_via(relay, id, false, left);
+        };
+    }
+    transfer::tell_reconnects(plan, opts.quiet);
+    channel.enable_reconnect(std::move(plan));
+}
+
 // rendezvous → session (key exchange, HELLO) → transfer.
 awaitable<void> run(const options& opts, const code& c, deadline& activity, kept_partial& kept) {
     auto socket = co_await meet_sender(opts, c, activity);
+    std::error_code ec;
+    const auto lan_relay = socket.remote_endpoint(ec);
     activity.enter(phases::key_exchange);
     auto channel = co_await open_session(socket, activity, session_role::receiver, c);
-    const auto peer = co_await transfer::exchange_hello(*channel, transfer::peer_role::sender);
+    const bool reconnects = opts.reconnect_for.count() > 0;
+    const auto peer =
+        co_await transfer::exchange_hello(*channel, transfer::peer_role::sender, reconnects);
+    plan_reconnects(*channel, opts, peer, lan_relay);
     const bool resumes = transfer::has(peer, transfer::feature::resume);
     receive_session transfer(*channel, opts, activity, resumes, kept);
     co_await transfer.run();

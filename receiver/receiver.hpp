@@ -21,6 +21,8 @@ struct options {
     std::chrono::milliseconds lan_timeout{5000};
     prompt_limits prompt;  // the Accept? question: its time limit and keepalive interval
     bool resume = true;    // continue from what an interrupted transfer kept (--no-resume: not)
+    // A broken connection is reconnected for this long (0: never), if the sender can.
+    std::chrono::milliseconds reconnect_for{std::chrono::minutes(2)};
 };
 
 // Receives one file into options.output_dir. Throws failure on every error; returns on success.

@@ -20,6 +20,7 @@ struct waiting_sender {
     std::string receiver_address;   // for the log: the real address, also behind a proxy
     asio::ip::address receiver_ip;  // counted against the connection limits until the pair ends
     bool shutting_down = false;
+    bool replaced = false;  // a RECONNECT: a newer try of the same side took its place
 };
 
 // Nameplates in use: waiting (a sender and no receiver yet) or paired. Single-threaded: only

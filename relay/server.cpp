@@ -312,12 +312,15 @@ awaitable<void> server::serve_hello(connection& c, frame_reader<rp::format>& rea
         case rp::frame_type::claim:
             co_await serve_receiver(c, f.nameplate);
             break;
+        case rp::frame_type::reconnect:
+            co_await serve_reconnect(c, f);
+            break;
         case rp::frame_type::ping: {
             const rp::frame pong{rp::frame_type::pong, 0, {}, "ferry-relay " FERRY_VERSION};
             co_await send_frame(c.socket, pong);
         } break;
         default:
-            throw wire_error("a client may only send allocate, claim or ping");
+            throw wire_error("a client may only send allocate, claim, ping or reconnect");
     }
 }
 
@@ -362,12 +365,13 @@ awaitable<bool> server::admit_sender(connection& c) {
         co_await refuse(c.socket, rp::error_code::shutting_down, "the relay is shutting down");
         co_return false;
     }
-    if (table_.sessions() >= limits_.max_sessions) {
-        spdlog::warn("{}: refused: {} sessions in use", c.address, table_.sessions());
+    if (sessions() >= limits_.max_sessions) {
+        spdlog::warn("{}: refused: {} sessions in use", c.address, sessions());
         co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
         co_return false;
     }
-    if (table_.waiting_from(c.ip) >= limits_.max_waiting_per_address) {
+    if (table_.waiting_from(c.ip) + reconnects_.waiting_from(c.ip) >=
+        limits_.max_waiting_per_address) {
         spdlog::warn("{}: refused: {} from this address already waiting", c.address,
                      plural(limits_.max_waiting_per_address, "sender"));
         const auto text = fmt::format("{} from your address {} already waiting",
@@ -397,7 +401,9 @@ awaitable<void> server::serve_sender(connection& c) {
     tcp::socket receiver = std::move(*waiting.receiver);
     c.peer = &receiver;
     c.state = phase::piping;
-    co_await run_pair(c, receiver, waiting.receiver_address, nameplate, started);
+    const pair_labels labels{fmt::format("nameplate={}", nameplate), c.address,
+                             waiting.receiver_address, false};
+    co_await run_pair(c, receiver, labels, started);
     std::error_code ignored;
     receiver.close(ignored);
     c.socket.close(ignored);
@@ -449,9 +455,9 @@ awaitable<void> server::tell_paired(tcp::socket& sender, tcp::socket& receiver) 
     co_await asio::async_write(receiver, asio::buffer(paired), use_awaitable);
 }
 
-awaitable<void> server::run_pair(connection& c, tcp::socket& receiver,
-                                 const std::string& receiver_address, std::uint32_t nameplate,
+awaitable<void> server::run_pair(connection& c, tcp::socket& receiver, const pair_labels& labels,
                                  clock::time_point started) {
+    const auto& receiver_address = labels.receiver_address;
     bool told = false;
     try {
         told =
@@ -460,8 +466,8 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver,
         told = false;  // one of them left
     }
     if (!told) {
-        spdlog::info("session nameplate={} sender={} receiver={} outcome=left-while-pairing",
-                     nameplate, c.address, receiver_address);
+        spdlog::info("session {} sender={} receiver={} outcome=left-while-pairing", labels.session,
+                     labels.sender_address, receiver_address);
         co_return;
     }
     const auto piped = co_await pipe(c.socket, receiver, limits_.idle_timeout, limits_.buffer_size,
@@ -470,9 +476,10 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver,
                              ? "relay-stopped"
                              : describe(piped.outcome);
     spdlog::info(
-        "session nameplate={} sender={} receiver={} sender_to_receiver={} receiver_to_sender={} "
+        "session {} sender={} receiver={} sender_to_receiver={} receiver_to_sender={} "
         "duration={} outcome={}",
-        nameplate, c.address, receiver_address, piped.a_to_b, piped.b_to_a,
+        labels.session, labels.sender_address, receiver_address,
+        labels.swapped ? piped.b_to_a : piped.a_to_b, labels.swapped ? piped.a_to_b : piped.b_to_a,
         format_duration(
             std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started)),
         outcome);
@@ -516,6 +523,81 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
     c.handed_over = true;
     ++paired_receivers_;
     claimed.sender->wake.cancel();
+}
+
+// Undoes what serve_reconnect() registered, however it ends.
+struct server::reconnect_lease {
+    server& s;
+    const rp::frame& f;
+    connection& c;
+    waiting_sender& waiting;
+    ~reconnect_lease() {
+        --s.reconnect_sessions_;
+        s.reconnects_.leave(f.id, f.side, waiting);
+        c.waiting = nullptr;
+        c.peer = nullptr;
+        if (waiting.receiver) {
+            --s.paired_receivers_;
+            s.release_address(waiting.receiver_ip);
+        }
+    }
+};
+
+// RECONNECT: the two sides of a session whose connection broke find each other again by its
+// rendezvous id. The first to come waits (as a sender waits for its receiver, within the same
+// limits) and owns the pair; a second try of the same side replaces a stale first one.
+awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
+    // The second side completes a session already counted: only the first waits and is admitted.
+    if (auto* partner = reconnects_.take_partner(f.id, f.side)) {
+        partner->receiver = std::move(c.socket);
+        partner->receiver_address = c.address;
+        partner->receiver_ip = c.ip;
+        c.handed_over = true;
+        ++paired_receivers_;
+        partner->wake.cancel();
+        co_return;
+    }
+    if (!co_await admit_sender(c)) co_return;
+    waiting_sender waiting(executor_);
+    if (auto* stale = reconnects_.wait(f.id, f.side, waiting, c.ip)) {
+        stale->replaced = true;
+        stale->wake.cancel();
+    }
+    ++reconnect_sessions_;
+    c.state = phase::waiting;
+    c.waiting = &waiting;
+    reconnect_lease lease{*this, f, c, waiting};
+    const auto started = clock::now();
+    waiting.wake.expires_after(limits_.sender_wait);
+    const auto woke = co_await race(wait_wake(waiting), wait_gone(c.socket));
+    c.waiting = nullptr;
+    reconnects_.leave(f.id, f.side, waiting);
+    if (waiting.receiver && (woke == 1 || !c.socket.is_open())) {
+        co_await refuse(*waiting.receiver, rp::error_code::no_receiver,
+                        "the other side left before the pair was made");
+        co_return;
+    }
+    if (!waiting.receiver) {
+        if (woke == 1 || !c.socket.is_open()) co_return;
+        const auto text = waiting.replaced        ? "replaced by a newer reconnect"
+                          : waiting.shutting_down ? "the relay is shutting down"
+                                                  : "the other side did not come back in time";
+        co_await refuse(
+            c.socket,
+            waiting.shutting_down ? rp::error_code::shutting_down : rp::error_code::no_receiver,
+            text);
+        co_return;
+    }
+    tcp::socket peer = std::move(*waiting.receiver);
+    c.peer = &peer;
+    c.state = phase::piping;
+    const bool is_sender = f.side == rp::role::sender;
+    const pair_labels labels{"reconnected", is_sender ? c.address : waiting.receiver_address,
+                             is_sender ? waiting.receiver_address : c.address, !is_sender};
+    co_await run_pair(c, peer, labels, started);
+    std::error_code ignored;
+    peer.close(ignored);
+    c.socket.close(ignored);
 }
 
 tcp::endpoint listen_endpoint(std::string_view text) {

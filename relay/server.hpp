@@ -16,6 +16,7 @@
 #include "relay/limits.hpp"
 #include "relay/log_summary.hpp"
 #include "relay/pairing_table.hpp"
+#include "relay/reconnect_table.hpp"
 
 namespace ferry::relay {
 
@@ -39,7 +40,8 @@ class server {
     // Called once, when stopping and the last connection has ended.
     void on_stopped(std::function<void()> f) { on_stopped_ = std::move(f); }
 
-    [[nodiscard]] std::size_t sessions() const { return table_.sessions(); }
+    // Nameplates in use, and sessions waiting for (or paired again by) a RECONNECT.
+    [[nodiscard]] std::size_t sessions() const { return table_.sessions() + reconnect_sessions_; }
     // Open client connections, a paired receiver's included (its socket belongs to its sender's
     // coroutine from the pairing on).
     [[nodiscard]] std::size_t connections() const {
@@ -59,9 +61,18 @@ class server {
     awaitable<bool> wait_for_receiver(connection& c, waiting_sender& waiting,
                                       nameplate_lease& lease);
     awaitable<void> tell_paired(tcp::socket& sender, tcp::socket& receiver);
-    awaitable<void> run_pair(connection& c, tcp::socket& receiver,
-                             const std::string& receiver_address, std::uint32_t nameplate,
+    // For the log line of a pair: which session, who is who (`swapped`: the socket owning the
+    // pair is the receiver's, as after a RECONNECT that the receiver sent first).
+    struct pair_labels {
+        std::string session;
+        std::string sender_address;
+        std::string receiver_address;
+        bool swapped = false;
+    };
+    awaitable<void> run_pair(connection& c, tcp::socket& receiver, const pair_labels& labels,
                              clock::time_point started);
+    struct reconnect_lease;
+    awaitable<void> serve_reconnect(connection& c, const relay_proto::frame& f);
     awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
     void check_stopped();
     void note_bad_hello(const connection& c, std::string_view kind, std::string_view why);
@@ -72,6 +83,8 @@ class server {
     tcp::acceptor acceptor_;
     limits limits_;
     pairing_table table_;
+    reconnect_table reconnects_;
+    std::size_t reconnect_sessions_ = 0;
     claim_limiter claims_;
     std::unordered_set<connection*> connections_;
     std::unordered_map<asio::ip::address, std::size_t> connections_per_address_;

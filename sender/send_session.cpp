@@ -66,6 +66,7 @@ awaitable<void> send_session::run() {
     co_await offer();
     co_await expect_accept();
     co_await exchange_data();
+    channel_.end_session();
     check_verified();
     if (opts_.quiet) co_return;
     if (source_.as_tree() != nullptr) {
@@ -213,11 +214,11 @@ awaitable<void> send_session::stream_bytes() {
         !opts_.quiet && source_.needs() != transfer::feature::text && isatty(STDERR_FILENO) != 0);
     bar.resume_at(start_);
     rate_limiter limiter(opts_.limit_rate);
-    const auto buffer = channel_.prepare();
-    const auto chunk = buffer.subspan(1, data_chunk_size);
     for (;;) {
         // Read straight into the record buffer, hash, send: no copy, no allocation. The
-        // record is encrypted in place, so the type byte is written again each time.
+        // buffer moves on with each record when the channel keeps them for a reconnect.
+        const auto buffer = channel_.prepare();
+        const auto chunk = buffer.subspan(1, data_chunk_size);
         buffer[0] = static_cast<std::uint8_t>(msg::type::data);
         const auto n = co_await source_.read_async(chunk);
         if (n == 0) break;  // the end (a file checks at its last byte that it is whole)

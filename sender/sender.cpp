@@ -12,6 +12,7 @@
 #include "common/net/relay_client.hpp"
 #include "common/session/session.hpp"
 #include "common/transfer/hello.hpp"
+#include "common/transfer/reconnect_notice.hpp"
 #include "common/transfer/safe_name.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
@@ -43,6 +44,22 @@ int compression_for(const options& opts, const msg::hello& peer, const source& w
     return compress_off;
 }
 
+// Both sides announced it and --reconnect-for is not 0: a broken connection is reconnected
+// through the same relay (in LAN mode the one in this process).
+void plan_reconnects(record_channel& channel, const options& opts, const msg::hello& peer) {
+    if (opts.reconnect_for.count() == 0 || !transfer::has(peer, transfer::feature::reconnect)) {
+        return;
+    }
+    reconnect_plan plan;
+    plan.as_sender = true;
+    plan.within = opts.reconnect_for;
+    plan.connect = [relay = opts.relay](const rendezvous_id& id, clock::duration left) {
+        return reconnect_via(relay, id, true, left);
+    };
+    transfer::tell_reconnects(plan, opts.quiet);
+    channel.enable_reconnect(std::move(plan));
+}
+
 // rendezvous → session (key exchange, HELLO) → transfer. `peer_left` says, for the phase
 // reached, what a receiver that went away left undone.
 awaitable<void> run(const options& opts, source& what, deadline& activity, std::string& peer_left) {
@@ -52,8 +69,11 @@ awaitable<void> run(const options& opts, source& what, deadline& activity, std::
     peer_left =
         "the receiver went away before its HELLO (ferry 0.1 does that: both sides need "
         "ferry 0.2 or later)";
-    const auto peer = co_await transfer::exchange_hello(*channel, transfer::peer_role::receiver);
+    const bool reconnects = opts.reconnect_for.count() > 0;
+    const auto peer =
+        co_await transfer::exchange_hello(*channel, transfer::peer_role::receiver, reconnects);
     transfer::require(peer, what.needs(), transfer::peer_role::receiver);
+    plan_reconnects(*channel, opts, peer);
     send_session transfer(*channel, what, opts, compression_for(opts, peer, what), activity,
                           peer_left);
     co_await transfer.run();

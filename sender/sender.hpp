@@ -29,6 +29,8 @@ struct options {
     // print these addresses for a receiver whose network blocks multicast.
     bool lan = false;
     std::uint16_t lan_port = 0;
+    // A broken connection is reconnected for this long (0: never), if the receiver can.
+    std::chrono::milliseconds reconnect_for{std::chrono::minutes(2)};
 };
 
 // Sends the file, files and folders, standard input or the text. Throws failure on every error;

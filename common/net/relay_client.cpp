@@ -31,7 +31,8 @@ namespace {
     }
 }
 
-awaitable<rp::frame> read_relay_frame(tcp::socket& socket) {
+// Any frame, an ERROR included.
+awaitable<rp::frame> read_any_relay_frame(tcp::socket& socket) {
     frame_reader<rp::format> reader(rp::max_payload);
     try {
         co_await read_frame(socket, reader, nullptr);
@@ -41,7 +42,12 @@ awaitable<rp::frame> read_relay_frame(tcp::socket& socket) {
         throw failure(exit_code::network,
                       fmt::format("the relay answered something unexpected: {}", e.what()));
     }
-    auto f = rp::decode(reader.header(), reader.payload());
+    auto f = rp::decode(reader.header(), reader.payload());  // named: the GCC 12 note
+    co_return f;
+}
+
+awaitable<rp::frame> read_relay_frame(tcp::socket& socket) {
+    auto f = co_await read_any_relay_frame(socket);
     if (f.type == rp::frame_type::error) throw_relay_error(f);
     co_return f;
 }
@@ -137,6 +143,48 @@ awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
     const rp::frame claim{rp::frame_type::claim, nameplate, {}, {}};
     co_await send_relay_frame(socket, claim);
     co_await expect(socket, rp::frame_type::paired);
+}
+
+awaitable<void> rejoin(tcp::socket& socket, const std::array<std::uint8_t, 16>& id, bool as_sender,
+                       clock::duration timeout) {
+    rp::frame ask{rp::frame_type::reconnect, 0, {}, {}};
+    ask.id = id;
+    ask.side = as_sender ? rp::role::sender : rp::role::receiver;
+    co_await send_relay_frame(socket, ask);
+    rp::frame answer;
+    auto paired = [&]() -> awaitable<void> {
+        auto got = co_await read_any_relay_frame(socket);  // named: the GCC 12 note
+        answer = std::move(got);
+    };
+    if (co_await race(paired(), sleep_for(timeout)) == 1) {
+        throw failure(exit_code::network, "the other side did not come back in time");
+    }
+    if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
+        throw reconnect_unsupported(
+            exit_code::network,
+            fmt::format("the relay cannot reconnect transfers: {}", printable(answer.text)));
+    }
+    if (answer.type == rp::frame_type::error) throw_relay_error(answer);
+    if (answer.type != rp::frame_type::paired) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+}
+
+// cppcheck-suppress passedByValue ; a coroutine keeps its parameters: by value on purpose
+awaitable<tcp::socket> reconnect_via(host_port relay, std::array<std::uint8_t, 16> id,
+                                     bool as_sender, clock::duration timeout) {
+    using namespace std::chrono_literals;
+    auto socket = co_await connect_relay(relay, std::min<clock::duration>(timeout, 10s));
+    co_await rejoin(socket, id, as_sender, timeout);
+    co_return socket;
+}
+
+awaitable<tcp::socket> reconnect_via(tcp::endpoint relay, std::array<std::uint8_t, 16> id,
+                                     bool as_sender, clock::duration timeout) {
+    using namespace std::chrono_literals;
+    auto socket = co_await connect_endpoint(relay, std::min<clock::duration>(timeout, 10s));
+    co_await rejoin(socket, id, as_sender, timeout);
+    co_return socket;
 }
 
 awaitable<bool> relay_answers(const host_port& relay, clock::duration timeout) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +26,26 @@ awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket);
 awaitable<void> wait_paired(tcp::socket& socket);
 // Receiver: claims the nameplate; returns once paired.
 awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate);
+
+// A relay that does not know RECONNECT (older than ferry 0.6): reconnecting through it cannot
+// work, and the break that led to it is what to report.
+class reconnect_unsupported : public failure {
+  public:
+    using failure::failure;
+};
+
+// Either side after a broken connection: asks the relay to pair it with the peer again by the
+// session's rendezvous id (the other side sends the same id with the other role); returns once
+// paired, or throws failure(network) after `timeout`.
+awaitable<void> rejoin(tcp::socket& socket, const std::array<std::uint8_t, 16>& id, bool as_sender,
+                       clock::duration timeout);
+
+// A new connection to the relay (by name, or a LAN sender's relay by its endpoint), paired
+// again with the peer by rejoin(). Parameters by value: these outlive their caller's frame.
+awaitable<tcp::socket> reconnect_via(host_port relay, std::array<std::uint8_t, 16> id,
+                                     bool as_sender, clock::duration timeout);
+awaitable<tcp::socket> reconnect_via(tcp::endpoint relay, std::array<std::uint8_t, 16> id,
+                                     bool as_sender, clock::duration timeout);
 
 // Asks a relay who it is: returns its PONG text (e.g. "ferry-relay 0.2.0").
 awaitable<std::string> ping_relay(tcp::socket& socket);

@@ -1,50 +1,219 @@
 #include "common/session/record_channel.hpp"
 
-#include "common/net/read_frame.hpp"
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 
+#include "common/net/race.hpp"
+#include "common/net/read_frame.hpp"
+#include "common/net/relay_client.hpp"
+#include "common/session/session.hpp"
+#include "common/ui/units.hpp"
 #include "common/wire/wire_error.hpp"
 
 namespace ferry {
 
+namespace {
+
+using namespace std::chrono_literals;
+using asio::experimental::as_tuple;
+
+// Room in the output buffer beyond its records for an ACK (or a RESYNC).
+constexpr std::size_t control_size = 1 + 8;
+constexpr std::size_t control_room = 2 * (record_format::header_size + control_size + 16);
+// An ACK rides along with what is written anyway once this long has passed since the last.
+constexpr auto ack_interval = 1s;
+// Each step of a reconnect's handshake, once the relay has paired the two again.
+constexpr auto handshake_timeout = 30s;
+constexpr auto first_backoff = 250ms;
+constexpr auto max_backoff = 5s;
+
+// TCP keepalive and a user timeout on a link that may be reconnected: a path that died under
+// a silent connection shows as an error within about a minute instead of never.
+void detect_dead_path(tcp::socket& socket) {
+    const int on = 1;
+    const int idle = 15;
+    const int interval = 5;
+    const int probes = 4;
+    const unsigned int user_timeout_ms = 45'000;
+    const auto fd = socket.native_handle();
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
+}
+
+std::size_t frame_size(std::size_t payload, bool sealed) {
+    return record_format::header_size + payload + (sealed ? record_tag_size : 0);
+}
+
+// At a deliberate stop, on the way out: the socket may be full (a slow peer), so this waits
+// for it to take `bytes`, but never past `until`. A BYE that does not get out in time leaves
+// the peer to find the connection closed.
+void send_before(int fd, byte_span bytes, clock::time_point until) {
+    while (!bytes.empty()) {
+        const auto n = ::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            bytes = bytes.subspan(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
+        if (left.count() <= 0) return;
+        pollfd writable{fd, POLLOUT, 0};
+        ::poll(&writable, 1, static_cast<int>(left.count()));
+    }
+}
+
+// Then, until the peer closes too (having read the BYE): a socket closed while the peer still
+// sends (an ACK on its way) is reset, and a reset throws away what the peer had not read yet.
+// What arrives meanwhile is read and dropped.
+void linger_until_closed(int fd, clock::time_point until) {
+    ::shutdown(fd, SHUT_WR);
+    std::array<std::uint8_t, 4096> sink{};
+    for (;;) {
+        ssize_t n = 0;
+        while ((n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT)) > 0) {
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
+        if (left.count() <= 0) return;
+        pollfd readable{fd, POLLIN, 0};
+        ::poll(&readable, 1, static_cast<int>(left.count()));
+    }
+}
+
+}  // namespace
+
 record_channel::record_channel(tcp::socket& socket, deadline& activity)
-    : socket_(socket),
+    : socket_(&socket),
       deadline_(activity),
-      out_(hold_limit + record_format::header_size + max_record_body),
-      in_(max_record_body) {}
+      // What is held (below hold_limit), the rest of a write cut short (at most that and a
+      // record), then a whole new record: prepare() always has its room.
+      out_(hold_limit + 2 * (record_format::header_size + max_record_body) + control_room),
+      in_(max_record_body),
+      event_(socket.get_executor(), clock::time_point::max()) {}
+
+// Shared with the watcher coroutine, which outlives neither the channel (alive) nor its own
+// timer; all on the channel's thread.
+struct record_channel::stall_watch {
+    explicit stall_watch(const asio::any_io_executor& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    bool alive = true;
+    const replay_log* log = nullptr;
+    int fd = -1;
+    clock::time_point heard = clock::now();
+};
+
+// Once a second: records are owed an acknowledgement and nothing came for stall_after, so the
+// link is shut down; the operations on it fail and reconnect.
+awaitable<void> record_channel::watch_stalls(std::shared_ptr<stall_watch> watch) {
+    for (;;) {
+        watch->timer.expires_after(1s);
+        co_await watch->timer.async_wait(as_tuple(use_awaitable));
+        if (!watch->alive) break;
+        if (watch->fd >= 0 && watch->log->bytes_held() > 0 &&
+            clock::now() - watch->heard > stall_after) {
+            ::shutdown(watch->fd, SHUT_RDWR);
+            watch->heard = clock::now();
+        }
+    }
+}
+
+void record_channel::heard_from_peer() {
+    if (watch_) watch_->heard = clock::now();
+}
+
+record_channel::~record_channel() {
+    if (watch_) {
+        watch_->alive = false;
+        watch_->timer.cancel();
+    }
+    if (!log_ || ended_ || writing_ || recovering_ || !socket_->is_open()) return;
+    try {
+        const std::array<std::uint8_t, 1> bye{bye_record};
+        seal_frame(bye);  // behind the rest of a record whose write was cut short, if any
+        const auto until = clock::now() + 2s;
+        const auto fd = socket_->native_handle();
+        send_before(fd, std::span(out_).first(pending_), until);
+        linger_until_closed(fd, until);
+    } catch (const std::exception&) {
+        // Best effort: the peer then finds the connection closed and tries to reconnect.
+    }
+}
 
 void record_channel::encrypt(const record_key& send_key, const record_key& receive_key) {
     sealer_ = std::make_unique<record_cipher>(send_key, record_cipher::mode::seal);
     opener_ = std::make_unique<record_cipher>(receive_key, record_cipher::mode::open);
 }
 
+void record_channel::enable_reconnect(reconnect_plan plan) {
+    if (!secret_ || !sealer_) throw std::logic_error("record_channel: no session to reconnect");
+    plan_ = std::move(plan);
+    log_ = std::make_unique<replay_log>(window, max_record_payload);
+    last_ack_ = clock::now();
+    detect_dead_path(*socket_);
+    watch_ = std::make_shared<stall_watch>(socket_->get_executor());
+    watch_->log = log_.get();
+    watch_->fd = socket_->native_handle();
+    asio::co_spawn(socket_->get_executor(), watch_stalls(watch_), asio::detached);
+}
+
 mutable_byte_span record_channel::prepare() {
+    if (log_) return log_->room();
     return {out_.data() + pending_ + record_format::header_size, max_record_payload};
 }
 
 awaitable<void> record_channel::send(std::size_t n, bool hold) {
     if (n == 0 || n > max_record_payload) throw wire_error("record size out of range");
-    seal_frame(prepare().first(n));
-    // What is held stays below hold_limit, so that prepare() always has a whole record's room.
-    if (hold && pending_ <= hold_limit) co_return;
-    co_await flush();
+    if (log_) {
+        co_await wait_writer();
+        const auto record = log_->room().first(n);  // what prepare() gave
+        log_->commit(n);
+        seal_frame(record);
+    } else {
+        seal_frame(prepare().first(n));
+    }
+    co_await after_record(hold);
 }
 
 awaitable<void> record_channel::send_from(byte_span payload, bool hold) {
     if (payload.empty() || payload.size() > max_record_payload) {
         throw wire_error("record size out of range");
     }
+    if (log_) {
+        co_await wait_writer();
+        log_->append(payload);
+    }
     seal_frame(payload);
-    if (hold && pending_ <= hold_limit) co_return;
-    co_await flush();
+    co_await after_record(hold);
+}
+
+// What is held stays below hold_limit, so that prepare() always has a whole record's room. A
+// full window waits for the peer's acknowledgements (read by whoever receives meanwhile).
+awaitable<void> record_channel::after_record(bool hold) {
+    if (!hold || pending_ > hold_limit) co_await flush();
+    if (log_ && !log_->has_room()) {
+        co_await flush();
+        co_await wait_room();
+    }
 }
 
 // The record's header at pending_, then `payload` sealed (or copied, before the key exchange)
 // behind it; `payload` is either prepare()'s room or outside out_.
 void record_channel::seal_frame(byte_span payload) {
+    // Once keyed, never a plaintext record, also not after a reconnect cancelled half-way.
+    if (log_ && !sealer_ && !plaintext_nonce_) throw std::logic_error("record_channel: no keys");
     const auto n = payload.size();
     const auto body = sealer_ ? n + record_tag_size : n;
     const auto frame = std::span(out_).subspan(pending_);
@@ -59,35 +228,374 @@ void record_channel::seal_frame(byte_span payload) {
     pending_ += record_format::header_size + body;
 }
 
+// ACK and RESYNC carry the number of records received so far: the peer may forget those.
+void record_channel::seal_control(std::uint8_t type, std::uint64_t value) {
+    std::array<std::uint8_t, control_size> record{};
+    record[0] = type;
+    put_u64(record.data() + 1, value);
+    seal_frame(record);
+    acked_received_ = received_;
+    unacked_bytes_ = 0;
+    last_ack_ = clock::now();
+}
+
+bool record_channel::ack_due() const {
+    return log_ && received_ > acked_received_ &&
+           (unacked_bytes_ >= ack_every || clock::now() - last_ack_ >= ack_interval);
+}
+
 awaitable<void> record_channel::flush() {
+    co_await wait_writer();
+    if (ack_due()) seal_control(ack_record, received_);
     if (pending_ == 0) co_return;
+    co_await write_pending();
+}
+
+awaitable<void> record_channel::write_pending() {
+    const auto link = link_;
     const auto length = pending_;
-    pending_ = 0;  // whatever happens: a failed write ends the channel
-    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(out_.data(), length),
-                                                    asio::experimental::as_tuple(use_awaitable));
-    if (ec) {
-        if (ec == asio::error::operation_aborted) throw std::system_error(ec);
-        throw connection_closed("the connection closed",
-                                ec == asio::error::eof ? std::error_code() : ec);
+    pending_ = 0;  // whatever happens: a failed write ends the link
+    writing_ = true;
+    auto [ec, written] = co_await asio::async_write(*socket_, asio::buffer(out_.data(), length),
+                                                    as_tuple(use_awaitable));
+    writing_ = false;
+    last_write_ = clock::now();
+    event_.cancel();
+    if (!ec) {
+        deadline_.extend();
+        co_return;
     }
-    deadline_.extend();
+    const bool broken_here = link != link_ || recovering_;
+    if (ec == asio::error::operation_aborted && !broken_here) {
+        // Cancelled by the caller (a race lost, Ctrl-C): part of a record may be on the wire,
+        // so its rest goes out first, before anything else (a BYE, say) is sealed behind it.
+        std::memmove(out_.data(), out_.data() + written, length - written);
+        pending_ = length - written;
+        throw std::system_error(ec);
+    }
+    const connection_closed closed("the connection closed",
+                                   ec == asio::error::eof ? std::error_code() : ec);
+    if (!log_) throw closed;
+    co_await recover(closed, link);  // sends again what this write held
+}
+
+// Waits until no write is under way: records are sealed into the one output buffer.
+awaitable<void> record_channel::wait_writer() {
+    while (writing_ || recovering_)
+        co_await wait_event();
+}
+
+awaitable<void> record_channel::wait_room() {
+    while (!log_->has_room())
+        co_await wait_event();
+}
+
+// event_ never expires: it is cancelled to wake every waiter, who then looks again. A wait
+// that was itself cancelled (a race lost) throws.
+awaitable<void> record_channel::wait_event() {
+    co_await event_.async_wait(as_tuple(use_awaitable));
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) {
+        throw std::system_error(asio::error::operation_aborted);
+    }
 }
 
 awaitable<byte_span> record_channel::receive() {
-    co_await read_frame(socket_, in_, &deadline_);
+    // A side that only receives acknowledges every 1 MiB, and once a second when records trickle
+    // in (a person deciding, a slow --limit-rate), so that the peer's stall watch hears it. Not
+    // a side that is writing anyway (its ACKs ride along): a reader must never wait behind a
+    // full send direction, or it would not see the link break.
+    const bool idle_writer = clock::now() - last_write_ >= ack_interval;
+    if (!writing_ && !recovering_ && (unacked_bytes_ >= ack_every || (ack_due() && idle_writer))) {
+        co_await flush();
+    }
+    for (;;) {
+        const auto payload = co_await read_record();
+        if (!log_) co_return payload;
+        if (took_ack(payload)) continue;
+        if (!payload.empty() && payload[0] == resync_record) {
+            throw wire_error("a RESYNC record outside a reconnect");
+        }
+        if (!payload.empty() && payload[0] == bye_record) {
+            throw connection_closed("the other side ended the session");
+        }
+        ++received_;
+        unacked_bytes_ += payload.size();
+        co_return payload;
+    }
+}
+
+bool record_channel::took_ack(byte_span payload) {
+    if (payload.empty() || payload[0] != ack_record) return false;
+    if (payload.size() != control_size) throw wire_error("an ACK record of the wrong size");
+    log_->acknowledge(get_u64(payload.data() + 1));
+    event_.cancel();
+    return true;
+}
+
+// One record from the current link, opened; a broken link (with reconnect on) is reconnected
+// and the record read from the new one, where the peer sends again what we did not get.
+awaitable<byte_span> record_channel::read_record() {
+    if (held_ && in_link_ == link_) {
+        held_ = false;
+        co_return held_payload_;
+    }
+    held_ = false;
+    co_await read_into_in(false);
+    heard_from_peer();
     if (!opener_) {
         if (in_.payload().size() > max_record_payload) throw wire_error("record over the limit");
         co_return in_.payload();
     }
+    const auto payload = open_record();  // named: the GCC 12 note
+    co_return payload;
+}
+
+// Reads into in_ until its record's header (or the whole record) is there, going on with a
+// record begun by an earlier, cancelled read on the same link; a broken link is reconnected
+// first (with reconnect on) and the reading starts afresh on the new one.
+awaitable<void> record_channel::read_into_in(bool header_only) {
+    for (;;) {
+        const auto link = link_;
+        if (in_.complete() || in_link_ != link) in_.reset();
+        in_link_ = link;
+        std::optional<connection_closed> broken;
+        try {
+            co_await read_frame_part(*socket_, in_, &deadline_, header_only);
+            co_return;
+        } catch (const connection_closed& e) {
+            if (!log_) throw;
+            broken = e;
+        } catch (const std::system_error& e) {
+            if (!log_ || (link == link_ && !recovering_)) throw;
+            broken = connection_closed("the connection closed", e.code());
+        }
+        co_await recover(*broken, link);
+    }
+}
+
+byte_span record_channel::open_record() {
     const auto body = in_.mutable_payload();
     if (body.size() <= record_tag_size) throw integrity_error("an encrypted record is too short");
     const auto payload = body.first(body.size() - record_tag_size);
     opener_->open(in_.header(), payload, body.last<record_tag_size>());
-    co_return payload;
+    return payload;
 }
 
+// With reconnect on, a link that broke while we waited is reconnected here first: a receiver
+// deciding on an offer must not miss a sender that reconnects meanwhile. The peer's ACKs are
+// the channel's own business: read and taken here, they do not count as the peer speaking.
 awaitable<void> record_channel::wait_readable() {
-    co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
+    for (;;) {
+        if (held_ && in_link_ == link_) co_return;
+        const auto link = link_;
+        auto [ec] = co_await socket_->async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
+        if (ec && (!log_ || (link == link_ && !recovering_))) throw std::system_error(ec);
+        if (!log_) co_return;
+        if (ec) {
+            const connection_closed closed("the connection closed", ec);
+            co_await recover(closed, link);
+            continue;
+        }
+        std::uint8_t probe = 0;
+        const auto n = ::recv(socket_->native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) {
+            if (co_await skipped_ack()) continue;
+            co_return;
+        }
+        const std::error_code cause =
+            n == 0 ? std::error_code() : std::error_code(errno, std::system_category());
+        const connection_closed closed("the connection closed", cause);
+        co_await recover(closed, link);
+    }
+}
+
+// The next record's header, and the record itself if it may be an ACK (by its size): an ACK is
+// taken; anything else is held for receive(), opened, uncounted, so that a reconnect before
+// receive() drops it and the peer sends it again.
+awaitable<bool> record_channel::skipped_ack() {
+    co_await read_into_in(true);
+    if (in_.payload_size() != control_size + record_tag_size) co_return false;
+    co_await read_into_in(false);  // after a reconnect: a whole record of any size
+    heard_from_peer();
+    const auto payload = open_record();
+    if (took_ack(payload)) co_return true;
+    held_payload_ = payload;
+    held_ = true;
+    co_return false;
+}
+
+// The first operation to find the link broken reconnects; others wait for it. A link that was
+// replaced since the operation started needs nothing. Giving up (time, or a relay that cannot
+// reconnect) is final; a reconnect cancelled by the caller (a race lost) is tried again by the
+// next operation, which finds the link closed.
+awaitable<void> record_channel::recover(const connection_closed& cause, std::uint64_t link) {
+    if (recovery_failed_) std::rethrow_exception(recovery_failed_);
+    if (link != link_) co_return;
+    if (recovering_) {
+        while (recovering_)
+            co_await wait_event();
+        if (recovery_failed_) std::rethrow_exception(recovery_failed_);
+        co_return;
+    }
+    recovering_ = true;
+    std::exception_ptr failed;
+    bool final = true;
+    try {
+        co_await reconnect(cause);
+    } catch (const std::system_error& e) {
+        failed = std::current_exception();
+        final = e.code() != asio::error::operation_aborted;
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    recovering_ = false;
+    if (failed) watch_->fd = -1;  // the try's socket, if any, is gone
+    if (failed && final) recovery_failed_ = failed;
+    event_.cancel();
+    if (failed) std::rethrow_exception(failed);
+}
+
+awaitable<void> record_channel::reconnect(const connection_closed& cause) {
+    std::error_code ignored;
+    socket_->shutdown(tcp::socket::shutdown_both, ignored);
+    socket_->close(ignored);  // the relay ends the old pair: the peer finds out too
+    watch_->fd = -1;          // closed: its number may soon be another descriptor's
+    ++link_;
+    if (!lost_since_) {
+        lost_since_ = clock::now();
+        lost_cause_ =
+            cause.orderly() ? std::string("the connection closed") : cause.cause().message();
+        if (plan_->on_lost) plan_->on_lost(lost_cause_);
+    }
+    const auto& cause_text = lost_cause_;
+    const auto until = *lost_since_ + plan_->within;
+    auto backoff = std::chrono::duration_cast<clock::duration>(first_backoff);
+    std::string last = "no answer";
+    for (;;) {
+        const auto left = until - clock::now();
+        if (left <= clock::duration::zero()) break;
+        deadline_.extend();
+        try {
+            co_await attempt(std::min(left, deadline_.idle / 2));
+            ++reconnections_;
+            lost_since_.reset();
+            deadline_.extend();
+            if (plan_->on_back) plan_->on_back();
+            co_return;
+        } catch (const reconnect_unsupported&) {
+            watch_->fd = -1;
+            throw cause;  // an older relay: the break is reported as it was
+        } catch (const failure& f) {
+            last = f.what();
+        } catch (const connection_closed& e) {
+            last = e.what();
+        } catch (const wire_error& e) {
+            last = e.what();
+        } catch (const integrity_error& e) {
+            last = e.what();
+        }
+        watch_->fd = -1;  // that try's socket is closed
+        const auto pause = std::min(backoff, until - clock::now());
+        if (pause > clock::duration::zero()) co_await sleep_for(pause);
+        backoff = std::min(2 * backoff, std::chrono::duration_cast<clock::duration>(max_backoff));
+    }
+    const auto within = std::chrono::duration_cast<std::chrono::milliseconds>(plan_->within);
+    throw connection_closed(fmt::format("{}; reconnecting for {} did not work: {}", cause_text,
+                                        format_duration(within), last),
+                            cause.cause());
+}
+
+// One try: the relay pairs us with the peer again (by the rendezvous id), each side sends a
+// fresh nonce, both derive new keys, and each side's first sealed record (RESYNC: the records
+// it has received) proves it holds the session secret. Then what the peer lacks goes again.
+awaitable<void> record_channel::attempt(clock::duration left) {
+    auto fresh = co_await plan_->connect(secret_->id, left);
+    // The stall watch covers the handshake and the replay too: a new link that takes writes
+    // but never answers (a zero window) fails this try instead of holding it for ever.
+    watch_->fd = fresh.native_handle();
+    heard_from_peer();
+    const auto mine = random_reconnect_nonce();
+    pending_ = 0;
+    // The new keys count only once the peer's RESYNC opened: an attempt that fails or is
+    // cancelled half-way leaves the old ones (sealing for a closed link), never none.
+    struct cipher_swap {
+        record_channel& channel;
+        std::unique_ptr<record_cipher> old_sealer;
+        std::unique_ptr<record_cipher> old_opener;
+        bool keep = false;
+        ~cipher_swap() {
+            if (keep) return;
+            channel.sealer_ = std::move(old_sealer);
+            channel.opener_ = std::move(old_opener);
+        }
+    } swap{*this, std::move(sealer_), std::move(opener_)};
+    std::array<std::uint8_t, 1 + reconnect_nonce_size> hello{};
+    hello[0] = reconnect_nonce_record;
+    std::copy(mine.begin(), mine.end(), hello.begin() + 1);
+    plaintext_nonce_ = true;
+    seal_frame(hello);
+    plaintext_nonce_ = false;
+    co_await write_to(fresh);
+    co_await read_handshake(fresh);
+    const auto theirs_record = in_.payload();
+    if (theirs_record.size() != hello.size() || theirs_record[0] != reconnect_nonce_record) {
+        throw wire_error("the peer did not start the reconnect with a nonce");
+    }
+    reconnect_nonce theirs{};
+    std::copy(theirs_record.begin() + 1, theirs_record.end(), theirs.begin());
+    auto keys = plan_->as_sender ? derive_reconnect_keys(*secret_, mine, theirs)
+                                 : derive_reconnect_keys(*secret_, theirs, mine);
+    if (plan_->as_sender) {
+        encrypt(keys.sender_to_receiver, keys.receiver_to_sender);
+    } else {
+        encrypt(keys.receiver_to_sender, keys.sender_to_receiver);
+    }
+    OPENSSL_cleanse(&keys, sizeof keys);
+    seal_control(resync_record, received_);
+    co_await write_to(fresh);
+    co_await read_handshake(fresh);
+    const auto resync = open_record();  // fails if the peer lacks the secret
+    if (resync.size() != control_size || resync[0] != resync_record) {
+        throw wire_error("the peer did not resynchronise after reconnecting");
+    }
+    const auto peer_received = get_u64(resync.data() + 1);
+    swap.keep = true;
+    log_->acknowledge(peer_received);
+    co_await replay(fresh, peer_received);
+    detect_dead_path(fresh);
+    own_socket_.emplace(std::move(fresh));
+    socket_ = &*own_socket_;
+    watch_->fd = socket_->native_handle();
+    heard_from_peer();
+}
+
+// A handshake record into in_; the caller opens it (GCC 12: nothing that may throw is
+// evaluated in a co_await or co_return expression here).
+awaitable<void> record_channel::read_handshake(tcp::socket& socket) {
+    const auto timed_out =
+        co_await race(read_frame(socket, in_, nullptr), sleep_for(handshake_timeout));
+    if (timed_out == 1) throw connection_closed("the peer did not answer the reconnect in time");
+}
+
+awaitable<void> record_channel::write_to(tcp::socket& socket) {
+    const auto length = pending_;
+    pending_ = 0;
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out_.data(), length),
+                                              as_tuple(use_awaitable));
+    if (ec) throw connection_closed("the new connection closed", ec);
+}
+
+// Every record from `from` on, sealed under the new keys, in writes of up to hold_limit.
+awaitable<void> record_channel::replay(tcp::socket& socket, std::uint64_t from) {
+    for (auto number = from; number < log_->sent(); ++number) {
+        const auto record = log_->record(number);
+        if (pending_ + frame_size(record.size(), true) > hold_limit && pending_ > 0) {
+            co_await write_to(socket);
+        }
+        seal_frame(record);
+    }
+    if (pending_ > 0) co_await write_to(socket);
 }
 
 }  // namespace ferry

@@ -2,29 +2,77 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "common/crypto/record_cipher.hpp"
 #include "common/net/asio.hpp"
 #include "common/net/deadline.hpp"
+#include "common/session/reconnect_keys.hpp"
+#include "common/session/replay_log.hpp"
 #include "common/wire/bytes.hpp"
 #include "common/wire/frame_reader.hpp"
 #include "common/wire/record_format.hpp"
+#include "common/wire/wire_error.hpp"
 
 namespace ferry {
 
-// Owns one fixed buffer per direction; nothing is allocated per record. The socket and the
-// deadline belong to the caller and outlive the channel.
+// Session-layer record types of a channel that survives a broken connection (docs/protocol.md
+// §2.3): never given to the layer above.
+inline constexpr std::uint8_t reconnect_nonce_record = 0x12;  // plaintext, first on a new link
+inline constexpr std::uint8_t resync_record = 0x13;           // first sealed record on a new link
+inline constexpr std::uint8_t ack_record = 0x14;              // records received so far
+inline constexpr std::uint8_t bye_record = 0x15;  // the session ends here: do not reconnect
+
+// How a channel reconnects: `connect` reaches the peer again through the relay (RECONNECT with
+// the rendezvous id) and returns the new connection once paired; `within` bounds the whole
+// attempt; `on_lost` and `on_back` tell the person.
+struct reconnect_plan {
+    bool as_sender = false;
+    std::function<awaitable<tcp::socket>(const rendezvous_id& id, clock::duration left)> connect;
+    clock::duration within = std::chrono::minutes(2);
+    std::function<void(const std::string& cause)> on_lost;
+    std::function<void()> on_back;
+};
+
+// Owns one fixed buffer per direction; nothing is allocated per record. The first socket and
+// the deadline belong to the caller and outlive the channel; a socket made by a reconnect is
+// the channel's.
 class record_channel {
   public:
     record_channel(tcp::socket& socket, deadline& activity);
+    // With reconnect on, tells the peer (BYE, best effort, waiting at most 2 s for it to go out
+    // and the peer to close) that this side is done, so that it reports a peer gone at once
+    // instead of reconnecting in vain.
+    ~record_channel();
 
     // From the next record on, every record is sealed with `send_key` and opened with
     // `receive_key` (record_cipher).
     void encrypt(const record_key& send_key, const record_key& receive_key);
     [[nodiscard]] bool encrypted() const { return sealer_ != nullptr; }
 
-    // Room for the payload of the next record to send (max_record_payload bytes).
+    // The key exchange leaves what a reconnect needs; enable_reconnect() then counts every
+    // record from the next on, keeps what was sent until the peer acknowledges it, and makes a
+    // broken connection (reset, EOF) a reconnect instead of an error, for plan.within.
+    void keep_for_reconnect(const reconnect_secret& s) { secret_ = s; }
+    void enable_reconnect(reconnect_plan plan);
+    [[nodiscard]] bool reconnects() const { return plan_.has_value(); }
+    // The conversation is over (VERIFIED sent or received): no BYE at the end, whose arrival
+    // after the peer closed would only reset its connection.
+    void end_session() { ended_ = true; }
+    [[nodiscard]] std::uint64_t reconnect_count() const { return reconnections_; }
+    // Bytes sent and kept until the peer acknowledges them (0 without reconnect).
+    [[nodiscard]] std::size_t unacknowledged_bytes() const { return log_ ? log_->bytes_held() : 0; }
+    static constexpr std::size_t window = std::size_t{16} << 20U;    // unacknowledged bytes
+    static constexpr std::size_t ack_every = std::size_t{1} << 20U;  // bytes received
+    static constexpr auto stall_after = std::chrono::seconds(30);
+
+    // Room for the payload of the next record to send (max_record_payload bytes); valid until
+    // the next send.
     mutable_byte_span prepare();
     // Sends the first n bytes of prepare() as one record. With `hold`, a record may wait in the
     // buffer (up to hold_limit bytes of them) and go out in one write with the next record sent
@@ -39,20 +87,73 @@ class record_channel {
     // The next record's payload; valid until the next receive().
     awaitable<byte_span> receive();
 
-    // Completes once the peer has sent something or closed, without reading it. Records are read
-    // exactly, so nothing is buffered here, and cancelling this wait loses no byte.
+    // Completes once the peer has sent something or closed. Records are read exactly, so a
+    // cancelled wait loses no byte; with reconnect on, the peer's ACKs are taken here and the
+    // next record may be read (and kept for receive()).
     awaitable<void> wait_readable();
 
   private:
     void seal_frame(byte_span payload);
+    void seal_control(std::uint8_t type, std::uint64_t value);
+    awaitable<void> after_record(bool hold);
+    awaitable<void> write_pending();
+    awaitable<void> wait_writer();
+    awaitable<void> wait_room();
+    awaitable<byte_span> read_record();
+    awaitable<void> read_into_in(bool header_only);
+    awaitable<bool> skipped_ack();
+    bool took_ack(byte_span payload);
+    // A broken connection: the first to see it reconnects, others wait for that.
+    awaitable<void> recover(const connection_closed& cause, std::uint64_t link);
+    awaitable<void> reconnect(const connection_closed& cause);
+    awaitable<void> attempt(clock::duration left);
+    awaitable<void> read_handshake(tcp::socket& socket);
+    awaitable<void> write_to(tcp::socket& socket);
+    awaitable<void> replay(tcp::socket& socket, std::uint64_t from);
+    awaitable<void> wait_event();
+    byte_span open_record();
+    [[nodiscard]] bool ack_due() const;
 
-    tcp::socket& socket_;
+    tcp::socket* socket_;
+    std::optional<tcp::socket> own_socket_;
     deadline& deadline_;
     std::vector<std::uint8_t> out_;
     std::size_t pending_ = 0;  // bytes of sealed records held in out_, not yet written
     frame_reader<record_format> in_;
+    std::uint64_t in_link_ = 0;  // the link in_'s record (or its beginning) came from
+    // A record wait_readable() read and opened for the next receive(); it lives in in_.
+    bool held_ = false;
+    byte_span held_payload_;
     std::unique_ptr<record_cipher> sealer_;
     std::unique_ptr<record_cipher> opener_;
+
+    // Reconnect state (enable_reconnect()).
+    std::optional<reconnect_secret> secret_;
+    std::optional<reconnect_plan> plan_;
+    std::unique_ptr<replay_log> log_;
+    std::uint64_t received_ = 0;        // records given to the layer above
+    std::uint64_t acked_received_ = 0;  // the last count we acknowledged
+    std::size_t unacked_bytes_ = 0;
+    clock::time_point last_ack_{};
+    clock::time_point last_write_{};
+    std::uint64_t reconnections_ = 0;
+    std::uint64_t link_ = 0;  // which connection: moves on at every reconnect
+    bool writing_ = false;
+    bool ended_ = false;
+    bool plaintext_nonce_ = false;  // sealing the reconnect nonce, the one plaintext record
+    // Since when the link is down: a reconnect cancelled half-way (a race lost) and taken up
+    // again by the next operation keeps its deadline, and is announced once.
+    std::optional<clock::time_point> lost_since_;
+    std::string lost_cause_;
+    // A link that stays silent while the peer owes an acknowledgement is taken for broken
+    // (stall_after): a middlebox or NAT that drops a connection without a word.
+    struct stall_watch;
+    std::shared_ptr<stall_watch> watch_;
+    static awaitable<void> watch_stalls(std::shared_ptr<stall_watch> watch);
+    void heard_from_peer();
+    bool recovering_ = false;
+    std::exception_ptr recovery_failed_;
+    asio::steady_timer event_;  // cancelled whenever a waiter may go on
 };
 
 }  // namespace ferry

@@ -7,6 +7,7 @@
 
 #include "common/crypto/hkdf.hpp"
 #include "common/crypto/spake2.hpp"
+#include "common/session/reconnect_keys.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/wire/wire_error.hpp"
 
@@ -115,6 +116,7 @@ awaitable<std::unique_ptr<record_channel>> open_session(
     }
 
     auto record = derive_record_keys(keys);
+    channel->keep_for_reconnect(derive_reconnect_secret(keys));
     keys.wipe();  // the transcript holds w
     if (is_sender) {
         channel->encrypt(record.sender_to_receiver, record.receiver_to_sender);

@@ -24,6 +24,7 @@ constexpr feature_text feature_texts[] = {
     {feature::tree, "receive several files or folders", "0.3"},
     {feature::compress, "receive compressed data", "0.4"},
     {feature::resume, "resume a transfer", "0.5"},
+    {feature::reconnect, "reconnect a transfer", "0.6"},
 };
 
 const char* role_text(peer_role peer) {
@@ -39,12 +40,15 @@ std::uint64_t bit(feature f) {
 msg::hello our_hello() {
     return msg::hello{protocol_version,
                       bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
-                          bit(feature::tree) | bit(feature::compress) | bit(feature::resume),
+                          bit(feature::tree) | bit(feature::compress) | bit(feature::resume) |
+                          bit(feature::reconnect),
                       FERRY_VERSION};
 }
 
-awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer) {
-    const msg::message ours = our_hello();
+awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer, bool reconnects) {
+    auto hello = our_hello();
+    if (!reconnects) hello.features &= ~bit(feature::reconnect);
+    const msg::message ours = hello;
     co_await send_message(channel, ours);
     const auto theirs = co_await receive_message(channel);
     if (std::holds_alternative<msg::offer>(theirs)) {

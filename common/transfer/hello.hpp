@@ -21,6 +21,7 @@ enum class feature : std::uint64_t {
     tree = 1U << 3,         // OFFER kind 3: files, folders and symlinks, ENTRY and FILE_END
     compress = 1U << 4,     // ZDATA: takes zstd-compressed data records (a sender may send them)
     resume = 1U << 5,       // RESUME and RESUME_FROM: a file continues where a receiver stopped
+    reconnect = 1U << 6,    // ACK records and RECONNECT: a broken connection is reconnected
 };
 
 // What this build speaks.
@@ -31,7 +32,10 @@ enum class peer_role { sender, receiver };
 
 // Sends our HELLO and reads the peer's. Throws failure(network) for a peer too old to send one
 // (a ferry 0.1 sender's OFFER comes instead) or a version below ours.
-awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer);
+// `reconnects`: this side announces feature::reconnect (it would reconnect: --reconnect-for is
+// not 0).
+awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer,
+                                     bool reconnects = true);
 
 [[nodiscard]] bool has(const msg::hello& h, feature f);
 

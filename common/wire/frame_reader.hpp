@@ -43,6 +43,9 @@ class frame_reader {
         return in_payload_ && filled_ == Format::header_size + payload_size_;
     }
     [[nodiscard]] bool started() const { return filled_ > 0; }
+    [[nodiscard]] bool header_done() const { return in_payload_; }
+    // Valid once header_done().
+    [[nodiscard]] std::size_t payload_size() const { return payload_size_; }
     [[nodiscard]] byte_span header() const { return {buffer_.data(), Format::header_size}; }
     [[nodiscard]] byte_span payload() const {
         return {buffer_.data() + Format::header_size, payload_size_};

@@ -15,6 +15,7 @@ bool is_known(frame_type t) {
         case frame_type::allocate:
         case frame_type::claim:
         case frame_type::ping:
+        case frame_type::reconnect:
         case frame_type::allocated:
         case frame_type::paired:
         case frame_type::pong:
@@ -60,6 +61,10 @@ std::vector<std::uint8_t> encode(const frame& f) {
             payload.insert(payload.end(), text.begin(), text.end());
             break;
         }
+        case frame_type::reconnect:
+            payload.assign(f.id.begin(), f.id.end());
+            payload.push_back(static_cast<std::uint8_t>(f.side));
+            break;
         case frame_type::allocate:
         case frame_type::ping:
         case frame_type::paired:
@@ -112,6 +117,12 @@ frame decode(byte_span header, byte_span payload) {
         case frame_type::pong:
             expect_text("pong", payload);
             f.text = std::string(as_chars(payload));
+            break;
+        case frame_type::reconnect:
+            expect_size("reconnect", payload, rendezvous_id_size + 1);
+            std::copy(payload.begin(), payload.begin() + rendezvous_id_size, f.id.begin());
+            if (payload[rendezvous_id_size] > 1) throw wire_error("reconnect role must be 0 or 1");
+            f.side = static_cast<role>(payload[rendezvous_id_size]);
             break;
         case frame_type::allocate:
             expect_size("allocate", payload, 0);

@@ -23,6 +23,7 @@ enum class frame_type : std::uint8_t {
     allocate = 0x01,   // client -> relay: sender asks for a nameplate
     claim = 0x02,      // client -> relay: receiver claims a nameplate (u32)
     ping = 0x03,       // client -> relay: liveness / version check
+    reconnect = 0x04,  // client -> relay: pair again by rendezvous id (16) and role (u8)
     allocated = 0x11,  // relay -> sender: the nameplate (u32)
     paired = 0x12,     // relay -> both: from now on the relay pipes bytes
     pong = 0x13,       // relay -> client: answer to ping (relay version text)
@@ -41,11 +42,16 @@ enum class error_code : std::uint8_t {
     shutting_down = 9,
 };
 
+inline constexpr std::size_t rendezvous_id_size = 16;
+enum class role : std::uint8_t { sender = 0, receiver = 1 };
+
 struct frame {
     frame_type type{};
-    std::uint32_t nameplate = 0;  // allocated, claim
-    error_code error{};           // error
-    std::string text;             // error message, pong text
+    std::uint32_t nameplate = 0;                        // allocated, claim
+    error_code error{};                                 // error
+    std::string text;                                   // error message, pong text
+    std::array<std::uint8_t, rendezvous_id_size> id{};  // reconnect
+    role side = role::sender;                           // reconnect
 };
 
 std::vector<std::uint8_t> encode(const frame& f);

@@ -57,13 +57,18 @@ TEST_CASE("a person may take longer than the relay's idle limit to say yes", "[p
     p.receiver->type("y\n");
     INFO(p.receiver->error_output());
     CHECK(p.receiver->wait() == 0);
+    INFO(p.sender.proc->error_output());
     CHECK(p.sender.proc->wait() == 0);
     CHECK(sha256_of(p.out.path / "a.bin") == sha256_of(p.in.path / "a.bin"));
 }
 
 TEST_CASE("the question notices at once that the sender went away", "[prompt][e2e]") {
-    asking_pair p;
-    p.sender.proc->kill(SIGKILL);
+    // Ctrl-C: the sender says BYE. kill -9: it cannot, and the receiver would wait for it to
+    // reconnect, so that is off here.
+    const auto how = GENERATE(SIGINT, SIGKILL);
+    asking_pair p(how == SIGKILL ? std::vector<std::string>{"--reconnect-for", "0"}
+                                 : std::vector<std::string>{});
+    p.sender.proc->kill(how);
     // Nobody types: the receiver must end by itself, long before any idle limit.
     const auto code = p.receiver->wait(20s);
     const auto said = p.receiver->error_output();

@@ -42,7 +42,10 @@ TEST_CASE("the relay killed mid-transfer is a lost connection on both sides, exi
     temp_dir in;
     temp_dir out;
     make_file(in.path / "f.bin", 8 * 1024 * 1024);
-    auto s = start_sender(relay.address, in.path / "f.bin", {"--limit-rate", "1M"});
+    // --reconnect-for 0: the break is reported as before reconnecting existed (reconnect_test
+    // has the rest).
+    auto s = start_sender(relay.address, in.path / "f.bin",
+                          {"--limit-rate", "1M", "--reconnect-for", "0"});
     REQUIRE(!s.code.empty());
     auto r = start_receiver(relay.address, s.code, out.path, {"--yes"});
     REQUIRE(receiving(*r));
@@ -69,7 +72,8 @@ TEST_CASE("a sender killed mid-transfer is the sender gone, exit 5, not the rela
     temp_dir in;
     temp_dir out;
     make_file(in.path / "f.bin", 8 * 1024 * 1024);
-    auto s = start_sender(relay.address(), in.path / "f.bin", {"--limit-rate", "1M"});
+    auto s = start_sender(relay.address(), in.path / "f.bin",
+                          {"--limit-rate", "1M", "--reconnect-for", "0"});
     REQUIRE(!s.code.empty());
     auto r = start_receiver(relay.address(), s.code, out.path, {"--yes"});
     REQUIRE(receiving(*r));

@@ -72,7 +72,7 @@ TEST_CASE("the relay binary outlives receivers killed mid-transfer", "[reach][e2
     make_file(in.path / "big.bin", 256 * 1024 * 1024);
     for (int round = 0; round < 4; ++round) {
         temp_dir out;
-        auto s = start_sender(address, in.path / "big.bin");
+        auto s = start_sender(address, in.path / "big.bin", {"--reconnect-for", "0"});
         REQUIRE(!s.code.empty());
         auto r = start_receiver(address, s.code, out.path);
         REQUIRE(!r->wait_for_error_line("Receiving", 60s).empty());

@@ -22,7 +22,7 @@ TEST_CASE("a reset of the sender's connection ends the receiver's at once", "[re
     temp_dir in;
     temp_dir out;
     make_file(in.path / "big.bin", 64ULL * 1024 * 1024, 3);
-    auto s = start_sender(middlebox.address(), in.path / "big.bin");
+    auto s = start_sender(middlebox.address(), in.path / "big.bin", {"--reconnect-for", "0"});
     REQUIRE(!s.code.empty());
     auto r = start_receiver(relay.address(), s.code, out.path);
     REQUIRE(middlebox.wait_for_reset(60s));

@@ -43,16 +43,21 @@ struct first_try {
 };
 
 // Sends `file` paced, and stops one side the hard or the soft way once the receiver has
-// written `at` bytes.
+// written `at` bytes. A side stopped with Ctrl-C says BYE, so the other ends at once; after a
+// kill -9 the other could only wait for it to come back, so reconnecting is off then.
 first_try interrupted(const std::string& relay, const fs::path& file, const fs::path& out,
                       std::uint64_t at, stop how,
-                      const std::vector<std::string>& sender_args = {"--limit-rate", "64M"}) {
+                      std::vector<std::string> sender_args = {"--limit-rate", "64M"}) {
+    const bool receiver_side = how == stop::receiver_killed || how == stop::receiver_interrupted;
+    const bool hard = how == stop::receiver_killed || how == stop::sender_killed;
+    if (hard) {
+        sender_args.emplace_back("--reconnect-for");
+        sender_args.emplace_back("0");
+    }
     auto s = start_sender(relay, file, sender_args);
     REQUIRE(!s.code.empty());
     auto r = start_receiver(relay, s.code, out, {"--yes"});
     REQUIRE(wait_until([&] { return partial_bytes(out) >= at; }, 60s));
-    const bool receiver_side = how == stop::receiver_killed || how == stop::receiver_interrupted;
-    const bool hard = how == stop::receiver_killed || how == stop::sender_killed;
     (receiver_side ? *r : *s.proc).kill(hard ? SIGKILL : SIGINT);
     first_try t;
     t.receiver_exit = r->wait(30s);

@@ -75,7 +75,9 @@ TEST_CASE("tampering with the records is an integrity error and leaves no file",
     temp_dir in;
     temp_dir out;
     make_file(in.path / "data.bin", 4 * 1024 * 1024);
-    auto s = start_sender(evil.address(), in.path / "data.bin");
+    // A closed connection would be reconnected (through the same forwarder, again and again,
+    // and the file would arrive): here the break is what is tested.
+    auto s = start_sender(evil.address(), in.path / "data.bin", {"--reconnect-for", "0"});
     REQUIRE(!s.code.empty());
     auto r = start_receiver(relay.address(), s.code, out.path);
     const auto code = r->wait();
@@ -202,7 +204,9 @@ TEST_CASE("tampering with the receiver's records is caught by the sender", "[sec
     make_file(in.path / "data.bin", 1024 * 1024);
     auto s = start_sender(relay.address(), in.path / "data.bin");
     REQUIRE(!s.code.empty());
-    auto r = start_receiver(evil.address(), s.code, out.path);
+    // The sender stops mid-write (no BYE can follow a torn record): the receiver would try to
+    // reconnect to it for two minutes.
+    auto r = start_receiver(evil.address(), s.code, out.path, {"--yes", "--reconnect-for", "0"});
     CHECK(s.proc->wait() == exit_integrity);
     CHECK_THAT(s.proc->error_output(), Catch::Contains("integrity"));
     CHECK(evil.tampered());

@@ -204,7 +204,10 @@ struct slow_transfer {
     std::unique_ptr<process> r;
     slow_transfer() {
         make_file(in.path / "slow.bin", 8 * 1024 * 1024);
-        s = start_sender(relay.address(), in.path / "slow.bin", {"--limit-rate", "1M"});
+        // kill -9 leaves the other side nothing to reconnect to: without reconnecting it
+        // reports that at once.
+        s = start_sender(relay.address(), in.path / "slow.bin",
+                         {"--limit-rate", "1M", "--reconnect-for", "0"});
         r = start_receiver(relay.address(), s.code, out.path);
         wait_until_flowing(*r, *s.proc);
     }

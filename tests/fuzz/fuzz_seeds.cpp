@@ -113,6 +113,7 @@ void relay_frame_seeds(const fs::path& dir) {
         {rp::frame_type::paired, 0, {}, {}},
         {rp::frame_type::pong, 0, {}, "ferry-relay 0.2.0"},
         {rp::frame_type::error, 0, rp::error_code::unknown_nameplate, "no sender is waiting"},
+        {rp::frame_type::reconnect, 0, {}, {}, {1, 2, 3, 4, 5, 6, 7, 8}, rp::role::receiver},
     };
     bytes all;
     int n = 0;

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -14,13 +15,18 @@ namespace ferry::test {
 
 // A TCP forwarder on 127.0.0.1 in front of the relay that breaks a connection the hard way, as a
 // crashed host or a middlebox does: once `after` bytes from the client have gone upstream, it
-// resets (SO_LINGER 0, then close) its connection to the relay, to the client, or both. Each
+// resets (SO_LINGER 0, then close) its connection to the relay, to the client, or both, once:
+// later connections (a client reconnecting) are forwarded untouched. Each
 // connection is pumped both ways by one thread with poll(2), so that thread alone owns its two
 // descriptors and can close them at any moment.
 class resetting_forwarder {
   public:
     enum class side { upstream, client, both };
     resetting_forwarder(std::uint16_t upstream_port, std::uint64_t after, side reset);
+    // Cuts again and again: whenever the bytes sent down to clients (all connections together)
+    // pass the next of `cuts` (ascending), the connection in use is reset on both sides; the
+    // client's next connection is forwarded as usual.
+    resetting_forwarder(std::uint16_t upstream_port, std::vector<std::uint64_t> cuts);
     ~resetting_forwarder();
     resetting_forwarder(const resetting_forwarder&) = delete;
     resetting_forwarder& operator=(const resetting_forwarder&) = delete;
@@ -28,11 +34,17 @@ class resetting_forwarder {
     [[nodiscard]] std::string address() const;
     // Waits until a connection has been reset; false if none was within `timeout`.
     bool wait_for_reset(std::chrono::milliseconds timeout);
+    // Bytes that reached clients so far (what a reset dropped from the forwarder's own socket
+    // before it was sent is not counted), and the cuts made.
+    [[nodiscard]] std::uint64_t downstream_bytes() const { return downstream_; }
+    [[nodiscard]] std::size_t cuts_made() const { return next_cut_; }
 
   private:
     void accept_loop();
     void pump(int client, int upstream);
     void note_reset();
+    bool cut_due(std::uint64_t written_down);
+    bool reset_before();
 
     int listener_ = -1;
     int stop_event_ = -1;  // an eventfd: readable once the destructor runs
@@ -43,6 +55,9 @@ class resetting_forwarder {
     std::mutex mutex_;
     std::condition_variable reset_done_;
     bool was_reset_ = false;
+    std::vector<std::uint64_t> cuts_;
+    std::atomic<std::uint64_t> downstream_{0};
+    std::atomic<std::size_t> next_cut_{0};
     std::vector<std::thread> threads_;
     std::thread acceptor_;
 };

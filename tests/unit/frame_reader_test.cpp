@@ -80,6 +80,28 @@ TEST_CASE("relay frame bytes are exactly as documented", "[relay_frame]") {
     CHECK(claim == std::vector<std::uint8_t>{'F', 'R', 'L', 'Y', 1, 0x02, 0, 4, 1, 2, 3, 4});
     const auto allocate = rp::encode({rp::frame_type::allocate, 0, {}, {}});
     CHECK(allocate == std::vector<std::uint8_t>{'F', 'R', 'L', 'Y', 1, 0x01, 0, 0});
+    // RECONNECT id 00..0f, receiver: docs/protocol.md §1.
+    rp::frame reconnect{rp::frame_type::reconnect, 0, {}, {}};
+    for (std::size_t i = 0; i < reconnect.id.size(); ++i)
+        reconnect.id[i] = static_cast<std::uint8_t>(i);
+    reconnect.side = rp::role::receiver;
+    const auto bytes = rp::encode(reconnect);
+    std::vector<std::uint8_t> expected{'F', 'R', 'L', 'Y', 1, 0x04, 0, 17};
+    for (std::uint8_t i = 0; i < 16; ++i)
+        expected.push_back(i);
+    expected.push_back(1);
+    CHECK(bytes == expected);
+    const auto back = rp::decode(std::span(bytes).first(rp::header_size),
+                                 std::span(bytes).subspan(rp::header_size));
+    CHECK(back.id == reconnect.id);
+    CHECK(back.side == rp::role::receiver);
+    // Its payload is exactly 17 bytes, the role 0 or 1.
+    const std::vector<std::uint8_t> reconnect_header{'F', 'R', 'L', 'Y', 1, 0x04, 0, 17};
+    auto bad_role = std::vector<std::uint8_t>(bytes.begin() + 8, bytes.end());
+    bad_role.back() = 2;
+    CHECK_THROWS_WITH(rp::decode(reconnect_header, bad_role), Catch::Contains("role"));
+    const std::vector<std::uint8_t> short_id(16, 0);
+    CHECK_THROWS_AS(rp::decode(reconnect_header, short_id), wire_error);
 }
 
 TEST_CASE("relay frames survive a split at every byte offset", "[relay_frame]") {

@@ -46,10 +46,10 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
-    // HELLO as docs/protocol.md shows it: version 2, features 0x3f, "0.5.0".
+    // HELLO as docs/protocol.md shows it: version 2, features 0x7f, "0.6.0".
     CHECK(
-        msg::encode(msg::hello{2, 0x3f, "0.5.0"}) ==
-        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0x3f, 5, '0', '.', '5', '.', '0'});
+        msg::encode(msg::hello{2, 0x7f, "0.6.0"}) ==
+        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0x7f, 5, '0', '.', '6', '.', '0'});
     // RESUME and RESUME_FROM as docs/protocol.md shows them.
     auto resume = msg::encode(msg::resume{0x8000000, some_digest()});
     CHECK(resume.size() == 41);
