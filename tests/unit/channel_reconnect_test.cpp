@@ -3,6 +3,7 @@
 // socket pair, rekey, and the receiver gets every record once, in order.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <memory>
@@ -242,6 +243,16 @@ awaitable<void> read_to_end(record_channel& in, stream_end& seen) {
     }
 }
 
+// Completes once the kernel takes no more bytes on `s` (nobody reads its other end), so that
+// the write under way waits; bounded by 10 s.
+awaitable<void> until_full(tcp::socket& s) {
+    for (int i = 0; i < 10'000; ++i) {
+        pollfd writable{s.native_handle(), POLLOUT, 0};
+        if (::poll(&writable, 1, 0) == 0) co_return;
+        co_await sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
 // A reconnect is not what these tests are about: trying one fails it.
 reconnect_plan refusing_plan(bool as_sender) {
     reconnect_plan plan;
@@ -296,8 +307,7 @@ TEST_CASE("a send cut short by a lost race goes out whole before anything else",
     int sent = 0;
     std::size_t timed_out = 0;
     run(l, [&]() -> awaitable<void> {
-        const auto cut =
-            co_await race(send_numbered(*out, sent), sleep_for(std::chrono::milliseconds(300)));
+        const auto cut = co_await race(send_numbered(*out, sent), until_full(l.a));
         REQUIRE(cut == 1U);
         reader.start();
         timed_out =
