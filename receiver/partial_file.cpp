@@ -17,6 +17,9 @@
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
 #include "receiver/numbered_name.hpp"
+#include "receiver/private_folder.hpp"
+#include "receiver/staging_tree.hpp"
+#include "receiver/tree_journal.hpp"
 
 namespace ferry::receiver {
 
@@ -24,7 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* folder_prefix = ".ferry-partial-";
 constexpr const char* data_name = "data";
 constexpr const char* state_name = "state";
 constexpr const char* state_temp = "state.new";
@@ -40,19 +42,6 @@ constexpr std::size_t hash_step = std::size_t{4} << 20U;
 void close_fd(int& fd) {
     if (fd >= 0) ::close(fd);
     fd = -1;
-}
-
-// Only a folder this user made for itself is written into: another user could have prepared
-// one under the same (predictable) name in a shared folder.
-void check_private(int fd, const std::string& shown) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) io_failure(fmt::format("cannot use {}", shown), errno);
-    if (st.st_uid != ::geteuid() || (st.st_mode & 077U) != 0) {
-        throw failure(exit_code::local_io,
-                      fmt::format("cannot use {}: it is not a private folder of this user; "
-                                  "remove it and try again",
-                                  shown));
-    }
 }
 
 std::uint64_t size_of(int fd) {
@@ -78,7 +67,7 @@ bool remove_partial(int dir_fd, const std::string& folder) {
 partial_file::partial_file(const std::filesystem::path& dir, const msg::offer& offered, bool fresh,
                            kept_partial& kept)
     : shown_dir_(printable(dir.string())), id_(transfer_id_of(offered)), report_(kept) {
-    folder_ = folder_prefix + to_hex(byte_span(id_).first(12));
+    folder_ = partial_prefix + to_hex(byte_span(id_).first(12));
     try {
         open_folder(dir);
         had_data_ = size_of(data_fd_) > 0;
@@ -112,22 +101,8 @@ partial_file::~partial_file() {
 void partial_file::open_folder(const std::filesystem::path& dir) {
     dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd_ < 0) io_failure(fmt::format("cannot open the folder {}", shown_dir_), errno);
+    folder_fd_ = open_private_folder(dir_fd_, folder_, shown_dir_);
     const auto shown = fmt::format("{}/{}", shown_dir_, folder_);
-    if (::mkdirat(dir_fd_, folder_.c_str(), 0700) != 0 && errno != EEXIST) {
-        io_failure(fmt::format("cannot create a file in {}", shown_dir_), errno);
-    }
-    folder_fd_ =
-        ::openat(dir_fd_, folder_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (folder_fd_ < 0) io_failure(fmt::format("cannot use {}", shown), errno);
-    check_private(folder_fd_, shown);
-    if (::flock(folder_fd_, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK) {
-            throw failure(
-                exit_code::local_io,
-                fmt::format("another ferry receive is writing this file into {}", shown_dir_));
-        }
-        io_failure(fmt::format("cannot use {}", shown), errno);
-    }
     data_fd_ = ::openat(folder_fd_, data_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (data_fd_ < 0) io_failure(fmt::format("cannot create a file in {}", shown), errno);
 }
@@ -283,7 +258,8 @@ discarded_partials discard_partials(const std::filesystem::path& dir) {
         io_failure(fmt::format("cannot list the folder {}", shown), err);
     }
     while (const dirent* e = ::readdir(d)) {
-        if (std::string_view(e->d_name).starts_with(folder_prefix)) folders.emplace_back(e->d_name);
+        if (std::string_view(e->d_name).starts_with(partial_prefix))
+            folders.emplace_back(e->d_name);
     }
     ::closedir(d);
     discarded_partials out;
@@ -300,7 +276,8 @@ discarded_partials discard_partials(const std::filesystem::path& dir) {
         if (::fstatat(fd, data_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             out.bytes += static_cast<std::uint64_t>(st.st_size);
         }
-        const bool removed = remove_partial(dir_fd, folder);  // still locked: nobody starts
+        out.bytes += journal_bytes(fd);                     // a tree's
+        const bool removed = remove_below(dir_fd, folder);  // still locked: nobody starts
         const int err = errno;
         ::close(fd);
         if (!removed) {

@@ -9,6 +9,7 @@
 
 #include "common/net/phases.hpp"
 #include "common/net/race.hpp"
+#include "common/transfer/kept_entry.hpp"
 #include "common/transfer/message_channel.hpp"
 #include "common/transfer/safe_name.hpp"
 #include "common/transfer/tree_summary.hpp"
@@ -89,11 +90,12 @@ std::string question_for(const msg::offer& offered, const std::string& name,
 }  // namespace
 
 receive_session::receive_session(record_channel& channel, const options& opts, deadline& activity,
-                                 bool sender_resumes, kept_partial& kept)
+                                 bool sender_resumes, bool sender_resumes_trees, kept_partial& kept)
     : channel_(channel),
       opts_(opts),
       activity_(activity),
       sender_resumes_(sender_resumes),
+      sender_resumes_trees_(sender_resumes_trees),
       kept_(kept) {}
 
 awaitable<void> receive_session::run() {
@@ -205,7 +207,8 @@ awaitable<void> receive_session::decide() {
     activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
     accept_prompt prompt(channel_, opts_.prompt);
     const auto kept = partial_ ? partial_->kept() : 0;
-    const auto question = is_tree() ? tree_question(offer_, names_, where())
+    const auto tree_kept = partial_tree_ ? partial_tree_->kept_bytes() : 0;
+    const auto question = is_tree() ? tree_question(offer_, names_, where(), tree_kept)
                                     : question_for(offer_, name_, where(), kept);
     const auto said = co_await prompt.ask(question);
     activity_.enter(phases::data);
@@ -259,19 +262,26 @@ awaitable<void> receive_session::answer_file() {
     co_await send_message(channel_, accept);
 }
 
+// The sender's answer to a resume, past the KEEPALIVEs it sends while it hashes; its ABORT is
+// thrown.
+awaitable<msg::message> receive_session::sender_answer() {
+    auto answer = co_await receive_message(channel_);
+    while (std::holds_alternative<msg::keepalive>(answer)) {
+        auto next = co_await receive_message(channel_);  // named: the GCC 12 note
+        answer = std::move(next);
+    }
+    if (const auto* a = std::get_if<msg::abort>(&answer)) throw sender_stopped(*a);
+    co_return answer;
+}
+
 // RESUME: the bytes kept here, hashed; the sender hashes its own and answers where its DATA
 // starts: after them, or at 0 when they differ (its file changed since).
 awaitable<void> receive_session::answer_resume() {
     const auto kept = partial_->kept();
-    co_await hash_kept();
+    co_await in_steps([this] { return partial_->hash_kept_step(); });
     const msg::message ask = msg::resume{kept, partial_->kept_digest()};
     co_await send_message(channel_, ask);
-    auto answer = co_await receive_message(channel_);
-    while (std::holds_alternative<msg::keepalive>(answer)) {  // the sender hashes meanwhile
-        auto next = co_await receive_message(channel_);       // named: the GCC 12 note
-        answer = std::move(next);
-    }
-    if (const auto* a = std::get_if<msg::abort>(&answer)) throw sender_stopped(*a);
+    const auto answer = co_await sender_answer();
     const auto* from = std::get_if<msg::resume_from>(&answer);
     if (from == nullptr) throw wire_error("the sender answered RESUME with something unexpected");
     if (from->offset != 0 && from->offset != kept) {
@@ -292,11 +302,11 @@ awaitable<void> receive_session::answer_resume() {
     }
 }
 
-// Reads back the kept bytes on this thread, a few MiB at a time: between steps the loop lets
-// signals and the watchdog in, and tells the sender every 15 s that it is still here.
-awaitable<void> receive_session::hash_kept() {
+// Reads back kept bytes on this thread, a few MiB a step: between steps the loop lets signals
+// and the watchdog in, and tells the sender every 15 s that it is still here.
+awaitable<void> receive_session::in_steps(const std::function<bool()>& step) {
     auto told = clock::now();
-    while (!partial_->hash_kept_step()) {
+    while (!step()) {
         activity_.extend();
         if (clock::now() - told >= opts_.prompt.keepalive_every) {
             const msg::message still_here = msg::keepalive{};
@@ -422,9 +432,10 @@ awaitable<void> receive_session::check_tree_offer() {
         }
         names_.push_back(first_free_item_name(opts_.output_dir, item.name, item.type));
     }
+    if (sender_resumes_trees_) co_await open_partial_tree();
     std::optional<failure> no_room;
     try {
-        check_tree_space(opts_.output_dir, offer_);
+        check_tree_space(opts_.output_dir, offer_, partial_tree_ ? partial_tree_->kept_bytes() : 0);
     } catch (const failure& f) {
         no_room = f;
     }
@@ -436,7 +447,22 @@ awaitable<void> receive_session::check_tree_offer() {
     }
 }
 
+awaitable<void> receive_session::open_partial_tree() {
+    std::optional<failure> local;
+    try {
+        partial_tree_ =
+            std::make_unique<partial_tree>(opts_.output_dir, offer_, !opts_.resume, kept_);
+    } catch (const failure& f) {
+        local = f;
+    }
+    if (!local) co_return;
+    const auto text = for_the_sender(*local);
+    co_await refuse(msg::reason::local_io, text);
+    throw *local;
+}
+
 awaitable<void> receive_session::open_staging() {
+    if (partial_tree_) co_return;  // it stages the tree itself
     std::optional<failure> local;
     try {
         staging_ = std::make_unique<staging_tree>(opts_.output_dir);
@@ -450,30 +476,83 @@ awaitable<void> receive_session::open_staging() {
     }
 }
 
-// Any failure of the receiver's own is told to the sender (an ABORT) before it ends the
-// command; the staging folder goes with it.
-awaitable<void> receive_session::receive_tree() {
+awaitable<std::size_t> receive_session::answer_tree() {
+    if (partial_tree_ && partial_tree_->kept() > 0) {
+        co_await in_steps([this] { return partial_tree_->verify_step(); });
+    }
+    if (partial_tree_ && partial_tree_->kept() > 0) {
+        const auto from = co_await resume_tree();
+        co_return from;
+    }
+    if (partial_tree_) partial_tree_->start(0);
     const msg::message accept = msg::accept{};
     co_await send_message(channel_, accept);
-    if (!opts_.quiet) {
-        fmt::print(stderr, "Receiving {}: {} into {}\n", transfer::items_label(offer_),
-                   transfer::tree_totals(offer_), where());
+    co_return 0;
+}
+
+// RESUME_TREE and a value for each kept entry; the sender checks them against its own files and
+// answers where its records start: after them, or at the first that changed since.
+awaitable<std::size_t> receive_session::resume_tree() {
+    const auto kept = partial_tree_->kept();
+    const msg::message ask = msg::resume_tree{static_cast<std::uint32_t>(kept)};
+    co_await send_message(channel_, ask);
+    for (std::size_t at = 0; at < kept;) {
+        msg::tree_kept values;
+        for (; at < kept && values.values.size() < msg::max_kept_per_record; ++at) {
+            const auto& e = partial_tree_->kept_entry(at);
+            values.values.push_back(transfer::kept_value(e.wire, e.sha256));
+        }
+        const msg::message m = std::move(values);
+        co_await send_message(channel_, m);
     }
+    const auto answer = co_await sender_answer();
+    const auto* from = std::get_if<msg::tree_from>(&answer);
+    if (from == nullptr) {
+        throw wire_error("the sender answered RESUME_TREE with something unexpected");
+    }
+    if (from->entries > kept) {
+        throw wire_error(
+            fmt::format("the sender resumes at entry {}, past the {} kept", from->entries, kept));
+    }
+    partial_tree_->start(from->entries);
+    if (!opts_.quiet) {
+        const auto bytes = partial_tree_->kept_bytes(from->entries);
+        if (from->entries == kept) {
+            fmt::print(stderr, "Resuming: {} ({}) were already here (checked by the sender)\n",
+                       plural(kept, "entry", "entries"), format_size(bytes));
+        } else {
+            fmt::print(stderr,
+                       "Resuming: {} of the {} kept here match the sender's files ({}); the rest "
+                       "changed since and comes again\n",
+                       grouped(from->entries), plural(kept, "entry", "entries"),
+                       format_size(bytes));
+        }
+    }
+    co_return from->entries;
+}
+
+// Any failure of the receiver's own is told to the sender (an ABORT) before it ends the
+// command. What was received goes with it, but a resumable tree keeps what it wrote whole when
+// the cause is local (a full disk): the data is not wrong.
+awaitable<void> receive_session::receive_tree() {
     std::optional<failure> stopped;
     try {
-        tree_transfer transfer(channel_, opts_, offer_, *staging_);
-        const auto names = co_await transfer.run();
-        channel_.end_session();
-        staging_.reset();
+        const auto names = co_await run_tree();
         if (!opts_.quiet) print_saved(names);
         co_return;
+    } catch (const cut_off& e) {
+        partial_tree_.reset();  // keeps what came, and says so in kept_
+        if (kept_.folder.empty()) throw cut_off(e, e.progress + "; nothing was saved");
+        throw;
     } catch (const failure& f) {
         if (f.code() == exit_code::peer) throw;  // the sender stopped: nothing to tell it
         stopped = f;
     } catch (const wire_error& e) {  // a record the codec refuses
         stopped = failure(exit_code::network, fmt::format("protocol error: {}", e.what()));
     }
+    if (partial_tree_ && stopped->code() != exit_code::local_io) partial_tree_->discard();
     staging_.reset();  // removes what was received before the sender hears of it
+    partial_tree_.reset();
     const auto why =
         stopped->code() == exit_code::local_io ? msg::reason::local_io : msg::reason::protocol;
     const auto text =
@@ -481,6 +560,21 @@ awaitable<void> receive_session::receive_tree() {
     const msg::message abort = msg::abort{why, text};
     co_await race(send_message(channel_, abort), sleep_for(2s));
     throw *stopped;
+}
+
+awaitable<std::vector<std::string>> receive_session::run_tree() {
+    const auto from = co_await answer_tree();
+    if (!opts_.quiet) {
+        fmt::print(stderr, "Receiving {}: {} into {}\n", transfer::items_label(offer_),
+                   transfer::tree_totals(offer_), where());
+    }
+    auto& staging = partial_tree_ ? partial_tree_->staging() : *staging_;
+    tree_transfer transfer(channel_, opts_, offer_, staging, partial_tree_.get());
+    transfer.resume_after(from);
+    auto names = co_await transfer.run();
+    channel_.end_session();
+    staging_.reset();
+    co_return names;
 }
 
 // What the message says of the data once the connection is lost: kept for a resume (the

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "common/transfer/message.hpp"
 #include "receiver/inflater.hpp"
 #include "receiver/partial_file.hpp"
+#include "receiver/partial_tree.hpp"
 #include "receiver/receiver.hpp"
 #include "receiver/sink.hpp"
 #include "receiver/staging_tree.hpp"
@@ -23,10 +25,10 @@ namespace ferry::receiver {
 // the transfer's state.
 class receive_session {
   public:
-    // `sender_resumes`: the sender announced the resume feature. `kept` is told what an
-    // interrupted transfer left for the next try.
+    // `sender_resumes`, `sender_resumes_trees`: the sender announced the resume features of a
+    // file and of a tree. `kept` is told what an interrupted transfer left for the next try.
     receive_session(record_channel& channel, const options& opts, deadline& activity,
-                    bool sender_resumes, kept_partial& kept);
+                    bool sender_resumes, bool sender_resumes_trees, kept_partial& kept);
 
     awaitable<void> run();
 
@@ -40,7 +42,10 @@ class receive_session {
     // The answer to a file offer: ACCEPT, or RESUME when part of it is here from an earlier try.
     awaitable<void> answer_file();
     awaitable<void> answer_resume();
-    awaitable<void> hash_kept();
+    awaitable<msg::message> sender_answer();
+    // Runs `step` until it says done, letting the loop in between and telling the sender every
+    // 15 s that this side is still here.
+    awaitable<void> in_steps(const std::function<bool()>& step);
     // A file that can be resumed later is received through a partial_file (made here).
     awaitable<void> open_partial();
     [[nodiscard]] std::string keep_text() const;
@@ -53,7 +58,13 @@ class receive_session {
     // A tree offer: its names, a folder to write into, the free space; then the transfer.
     awaitable<void> check_tree_offer();
     awaitable<void> open_staging();
+    awaitable<void> open_partial_tree();
+    // ACCEPT, or RESUME_TREE and the kept entries' values when an earlier try left some; returns
+    // the entry the sender's records start at.
+    awaitable<std::size_t> answer_tree();
+    awaitable<std::size_t> resume_tree();
     awaitable<void> receive_tree();
+    awaitable<std::vector<std::string>> run_tree();
     void print_saved(const std::vector<std::string>& names) const;
     [[nodiscard]] bool is_tree() const;
     [[nodiscard]] bool is_text() const;
@@ -68,8 +79,10 @@ class receive_session {
     std::vector<std::string> names_;  // a tree's: where each item goes, as far as known now
     std::unique_ptr<staging_tree> staging_;
     bool sender_resumes_;
+    bool sender_resumes_trees_;
     kept_partial& kept_;
     std::unique_ptr<partial_file> partial_;
+    std::unique_ptr<partial_tree> partial_tree_;
     std::uint64_t received_ = 0;
 };
 

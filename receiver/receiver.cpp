@@ -64,7 +64,8 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity, kept
         co_await transfer::exchange_hello(*channel, transfer::peer_role::sender, reconnects);
     plan_reconnects(*channel, opts, peer, lan_relay);
     const bool resumes = transfer::has(peer, transfer::feature::resume);
-    receive_session transfer(*channel, opts, activity, resumes, kept);
+    const bool resumes_trees = transfer::has(peer, transfer::feature::tree_resume);
+    receive_session transfer(*channel, opts, activity, resumes, resumes_trees, kept);
     co_await transfer.run();
 }
 

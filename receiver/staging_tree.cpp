@@ -84,37 +84,52 @@ staging_tree::staging_tree(const std::filesystem::path& target_dir)
         throw failure(exit_code::local_io,
                       fmt::format("cannot create a folder in {}: every name tried exists", shown_));
     }
-    check_no_replace();
+    try {
+        require_no_replace(root_fd_, shown_);
+    } catch (const failure&) {
+        ::close(root_fd_);
+        remove_below(target_fd_, name_);
+        ::close(target_fd_);
+        throw;
+    }
 }
 
-// The final names are given with renameat2(RENAME_NOREPLACE), never a rename that could replace:
-// a filesystem without it is refused now, before the person accepts, not after the data came.
-void staging_tree::check_no_replace() {
+staging_tree::staging_tree(const std::filesystem::path& target_dir, int root_fd)
+    : target_(target_dir),
+      shown_(printable(target_dir.string())),
+      root_fd_(root_fd),
+      owned_(false) {
+    target_fd_ = ::open(target_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (target_fd_ < 0) {
+        const int err = errno;
+        ::close(root_fd_);
+        throw failure(exit_code::local_io,
+                      fmt::format("cannot open the folder {}: {}", shown_, std::strerror(err)));
+    }
+}
+
+void require_no_replace(int dir_fd, const std::string& shown) {
     int err = 0;
-    if (::mkdirat(root_fd_, "probe", 0700) != 0) {
+    if (::mkdirat(dir_fd, "probe", 0700) != 0) {
         err = errno;
-    } else if (::renameat2(root_fd_, "probe", root_fd_, "probe-renamed", RENAME_NOREPLACE) != 0) {
+    } else if (::renameat2(dir_fd, "probe", dir_fd, "probe-renamed", RENAME_NOREPLACE) != 0) {
         err = errno;
-        ::unlinkat(root_fd_, "probe", AT_REMOVEDIR);
+        ::unlinkat(dir_fd, "probe", AT_REMOVEDIR);
     } else {
-        ::unlinkat(root_fd_, "probe-renamed", AT_REMOVEDIR);
+        ::unlinkat(dir_fd, "probe-renamed", AT_REMOVEDIR);
     }
     if (err == 0) return;
-    ::close(root_fd_);
-    root_fd_ = -1;
-    remove_below(target_fd_, name_);
-    ::close(target_fd_);
     throw failure(
         exit_code::local_io,
         fmt::format("cannot receive folders into {}: its filesystem cannot rename without "
                     "replacing (renameat2 RENAME_NOREPLACE: {})",
-                    shown_, std::strerror(err)));
+                    shown, std::strerror(err)));
 }
 
 staging_tree::~staging_tree() {
     close_stack();
     if (root_fd_ >= 0) ::close(root_fd_);
-    if (!committed_) remove_below(target_fd_, name_);
+    if (!committed_ && owned_) remove_below(target_fd_, name_);
     ::close(target_fd_);
 }
 
@@ -227,7 +242,7 @@ std::vector<std::string> staging_tree::commit(const std::vector<msg::offer_item>
                       fmt::format("cannot sync the folder {}: {}", shown_, std::strerror(err)));
     }
     committed_ = true;
-    ::unlinkat(target_fd_, name_.c_str(), AT_REMOVEDIR);  // empty now
+    if (owned_) ::unlinkat(target_fd_, name_.c_str(), AT_REMOVEDIR);  // empty now
     std::vector<std::string> names;
     names.reserve(moved.size());
     for (auto& m : moved)

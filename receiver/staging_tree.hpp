@@ -25,6 +25,10 @@ namespace ferry::receiver {
 class staging_tree {
   public:
     explicit staging_tree(const std::filesystem::path& target_dir);
+    // A staging folder owned by someone else (a partial_tree's, `root_fd` taken over), named
+    // `shown_name` in messages: the destructor leaves it and what is in it; commit() leaves it
+    // empty.
+    staging_tree(const std::filesystem::path& target_dir, int root_fd);
     ~staging_tree();
     staging_tree(const staging_tree&) = delete;
     staging_tree& operator=(const staging_tree&) = delete;
@@ -52,7 +56,6 @@ class staging_tree {
     // component in `leaf`. The fds of the folders last walked stay open for the next entry.
     int parent_of(const std::string& path, std::string& leaf);
     void close_stack();
-    void check_no_replace();
     [[noreturn]] void fail(const std::string& path, const char* doing, int err) const;
     [[noreturn]] void fail_at(int at, const std::string& leaf, const std::string& path,
                               const char* doing, int err) const;
@@ -66,7 +69,13 @@ class staging_tree {
     // The open folders of the last parent walked: (path, fd), each the parent of the next.
     std::vector<std::pair<std::string, int>> stack_;
     bool committed_ = false;
+    bool owned_ = true;  // the staging folder is ours to remove
 };
+
+// Throws failure(local_io) unless the filesystem of the folder `dir_fd` can rename without
+// replacing (renameat2 RENAME_NOREPLACE), which commit() needs: checked before the person
+// accepts, not after the data came. Tries it on a folder "probe" it makes in `dir_fd`.
+void require_no_replace(int dir_fd, const std::string& shown);
 
 // Whether the folder `dir_fd` has an entry named exactly `name` (byte for byte, whatever the
 // filesystem thinks of case); true when it cannot tell.

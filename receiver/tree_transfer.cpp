@@ -37,7 +37,7 @@ void print_notice(const std::string& notice) {
 }  // namespace
 
 std::string tree_question(const msg::offer& offer, const std::vector<std::string>& names,
-                          const std::string& where) {
+                          const std::string& where, std::uint64_t kept) {
     std::string list;
     for (std::size_t i = 0; i < offer.items.size() && i < max_items_asked; ++i) {
         const auto& item = offer.items[i];
@@ -50,12 +50,17 @@ std::string tree_question(const msg::offer& offer, const std::vector<std::string
     if (offer.items.size() > max_items_asked) {
         list += fmt::format(" and {} more", grouped(offer.items.size() - max_items_asked));
     }
-    return fmt::format("Receive {}: {} \u2014 {} into {}? Accept?",
-                       plural(offer.items.size(), "item"), list, transfer::tree_totals(offer),
+    const auto here = kept == 0
+                          ? std::string()
+                          : fmt::format("; {} of it already here from an interrupted transfer",
+                                        format_size(kept));
+    return fmt::format("Receive {}: {} \u2014 {}{} into {}? Accept?",
+                       plural(offer.items.size(), "item"), list, transfer::tree_totals(offer), here,
                        where);
 }
 
-void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer) {
+void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer,
+                      std::uint64_t kept) {
     struct statvfs st {};
     const auto shown = printable(dir.string());
     if (::statvfs(dir.c_str(), &st) != 0) {
@@ -66,8 +71,9 @@ void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer)
     const auto space = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
     // Saturating: an offered size near 2^64 must not wrap around to a small need.
     const auto overhead = entries * block_per_entry + free_space_margin;
+    const auto coming = offer.size - std::min(kept, offer.size);
     const auto needed =
-        offer.size > ~std::uint64_t{0} - overhead ? ~std::uint64_t{0} : offer.size + overhead;
+        coming > ~std::uint64_t{0} - overhead ? ~std::uint64_t{0} : coming + overhead;
     if (needed > space) {
         throw failure(exit_code::local_io,
                       fmt::format("not enough free space in {}: {} needed, {} free", shown,
@@ -81,26 +87,45 @@ void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer)
 }
 
 tree_transfer::tree_transfer(record_channel& channel, const options& opts, const msg::offer& offer,
-                             staging_tree& staging)
-    : channel_(channel), opts_(opts), offer_(offer), staging_(staging) {}
+                             staging_tree& staging, partial_tree* partial)
+    : channel_(channel),
+      opts_(opts),
+      offer_(offer),
+      staging_(staging),
+      partial_(partial),
+      check_(offer) {}
+
+void tree_transfer::resume_after(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& kept = partial_->kept_entry(i);
+        if (check_.on_entry(kept.entry) == tree_checker::verdict::skip) continue;
+        if (kept.entry.type != msg::entry_type::file) continue;
+        if (kept.entry.size > 0) check_.on_data(kept.entry.size);
+        check_.on_file_end();
+        digests_.update(kept.sha256);
+        received_ += kept.entry.size;
+    }
+}
 
 awaitable<std::vector<std::string>> tree_transfer::run() {
     try {
         co_await receive_records();
     } catch (const connection_closed& e) {
-        // Only the sender's authenticated DONE ends a tree: nothing is kept.
-        throw cut_off(e, fmt::format("after {} of {}; nothing was saved", format_size(received_),
-                                     format_size(offer_.size)));
+        // Only the sender's authenticated DONE ends a tree; what was written whole may be kept
+        // for a resume (the caller says so).
+        throw cut_off(
+            e, fmt::format("after {} of {}", format_size(received_), format_size(offer_.size)));
     }
     auto names = co_await on_done();
     co_return names;
 }
 
 awaitable<void> tree_transfer::receive_records() {
-    tree_checker check(offer_);
-    tree_writer writer(staging_);
+    auto& check = check_;
+    tree_writer writer(staging_, partial_ != nullptr ? &partial_->journal() : nullptr);
     progress_bar bar(transfer::items_label(offer_), offer_.size,
                      !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    bar.resume_at(received_);
     for (;;) {
         const auto payload = co_await channel_.receive();
         if (payload.empty()) throw wire_error("an empty record");
@@ -123,6 +148,7 @@ awaitable<void> tree_transfer::receive_records() {
         if (const auto* e = std::get_if<msg::entry>(&m)) {
             if (check.on_entry(*e) == tree_checker::verdict::skip) {
                 if (!opts_.quiet && ++skipped_ <= max_notices) print_notice(check.notice());
+                writer.post_skipped(payload);
                 continue;
             }
             writer.post(payload);
@@ -172,6 +198,7 @@ awaitable<std::vector<std::string>> tree_transfer::on_done() {
     }
     staging_.sync();
     auto names = staging_.commit(offer_.items);
+    if (partial_ != nullptr) partial_->committed();  // nothing is left to keep
     try {
         co_await send_message(channel_, verified);
     } catch (const connection_closed&) {

@@ -9,29 +9,38 @@
 #include "common/net/asio.hpp"
 #include "common/session/record_channel.hpp"
 #include "common/transfer/message.hpp"
+#include "receiver/partial_tree.hpp"
 #include "receiver/receiver.hpp"
 #include "receiver/staging_tree.hpp"
+#include "receiver/tree_checker.hpp"
 
 namespace ferry::receiver {
 
 // The question for a tree offer: "Receive 3 items: report.pdf, photos/ (1,202 files, 3.1 GiB)
-// as 'photos (1)/', notes.txt — 3.2 GiB into ./? Accept?"; `names` are where each item goes.
+// as 'photos (1)/', notes.txt — 3.2 GiB into ./? Accept?"; `names` are where each item goes,
+// `kept` the bytes an interrupted transfer left here.
 std::string tree_question(const msg::offer& offer, const std::vector<std::string>& names,
-                          const std::string& where);
+                          const std::string& where, std::uint64_t kept = 0);
 
 // Throws failure(local_io) unless `dir` has room for the offer: its bytes, a block for each
-// entry and a margin, and an inode for each entry where the filesystem counts them.
-void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer);
+// entry and a margin, and an inode for each entry where the filesystem counts them; `kept`
+// bytes of it are here already.
+void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer,
+                      std::uint64_t kept = 0);
 
 // The data phase of a tree offer, once accepted: every record checked (tree_checker) and
 // applied below the staging folder (tree_writer, on its own thread), then at DONE the totals
 // and digests checked, the data made durable, the items given their final names and VERIFIED
-// sent. Returns the final names. Any failure leaves nothing at a final name.
+// sent. Returns the final names. Any failure leaves nothing at a final name. With a partial_tree
+// (a transfer that can be resumed) each entry written whole is journaled.
 class tree_transfer {
   public:
     tree_transfer(record_channel& channel, const options& opts, const msg::offer& offer,
-                  staging_tree& staging);
+                  staging_tree& staging, partial_tree* partial = nullptr);
 
+    // Before run(): the first `n` entries are here from an earlier try (partial's, the sender's
+    // records start after them); they count as received, checked like the records.
+    void resume_after(std::size_t n);
     awaitable<std::vector<std::string>> run();
 
   private:
@@ -42,6 +51,8 @@ class tree_transfer {
     const options& opts_;
     const msg::offer& offer_;
     staging_tree& staging_;
+    partial_tree* partial_;
+    tree_checker check_;
     std::uint64_t received_ = 0;
     std::uint64_t skipped_ = 0;  // symlinks not created
     sha256 digests_;             // of the FILE_END digests, in order

@@ -18,11 +18,15 @@ namespace {
 
 constexpr std::uint64_t early_writeback = std::uint64_t{1} << 20U;
 constexpr std::uint64_t writeback_step = std::uint64_t{8} << 20U;
+// In the worker's queue only, never on the wire: an ENTRY to journal without creating it.
+constexpr std::uint8_t skipped_marker = 0xff;
+constexpr msg::digest no_digest{};
 
 }  // namespace
 
-tree_writer::tree_writer(staging_tree& tree)
+tree_writer::tree_writer(staging_tree& tree, tree_journal* journal)
     : tree_(tree),
+      journal_(journal),
       unpacked_(data_chunk_size),
       worker_(block_size, [this](byte_span payload) { apply_record(payload); }) {}
 
@@ -31,7 +35,28 @@ tree_writer::~tree_writer() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+void tree_writer::post_skipped(byte_span entry_payload) {
+    if (journal_ == nullptr) return;
+    std::array<std::uint8_t, 1> marker{skipped_marker};
+    worker_.post(marker);
+    worker_.post(entry_payload);
+}
+
+void tree_writer::journal(byte_span entry_wire, const msg::digest& file_digest,
+                          std::uint64_t size) {
+    if (journal_ != nullptr) journal_->entry_done(entry_wire, file_digest, size);
+}
+
 void tree_writer::apply_record(byte_span payload) {
+    if (payload.size() == 1 && payload[0] == skipped_marker) {
+        skip_next_ = true;
+        return;
+    }
+    if (skip_next_) {
+        skip_next_ = false;
+        journal(payload, no_digest, 0);
+        return;
+    }
     const auto kind = static_cast<msg::type>(payload[0]);
     if (kind == msg::type::data) {
         write_data(payload.subspan(1));
@@ -44,6 +69,10 @@ void tree_writer::apply_record(byte_span payload) {
         write_data(into);
     } else if (const auto* e = std::get_if<msg::entry>(&m)) {
         start_entry(*e);
+        if (e->type != msg::entry_type::file) journal(payload, no_digest, 0);
+        if (e->type == msg::entry_type::file && journal_ != nullptr) {
+            file_wire_.assign(payload.begin(), payload.end());
+        }
     } else if (const auto* f = std::get_if<msg::file_end>(&m)) {
         end_file(*f);
     }
@@ -63,6 +92,7 @@ void tree_writer::write_data(byte_span data) {
     }
     written_ += data.size();
     if (written_ - flushed_ >= writeback_step) write_back();
+    if (journal_ != nullptr) journal_->wrote(data.size());
 }
 
 void tree_writer::start_entry(const msg::entry& e) {
@@ -112,6 +142,7 @@ void tree_writer::end_file(const msg::file_end& f) {
     // them together.
     if (file_.size >= early_writeback) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     tree_.close_file(fd, file_.path, file_.mode, file_.mtime_ns);
+    journal(file_wire_, mine, file_.size);
 }
 
 }  // namespace ferry::receiver

@@ -13,6 +13,8 @@
 #include "common/ui/units.hpp"
 #include "common/wire/record_format.hpp"
 #include "common/wire/wire_error.hpp"
+#include "sender/background_reader.hpp"
+#include "sender/kept_check.hpp"
 
 namespace ferry::sender {
 
@@ -102,6 +104,10 @@ awaitable<void> send_session::expect_accept() {
         co_await resume_at(*r);
         co_return;
     }
+    if (const auto* r = std::get_if<msg::resume_tree>(&answer)) {
+        co_await resume_tree_at(*r);
+        co_return;
+    }
     if (!std::holds_alternative<msg::accept>(answer)) {
         throw wire_error("the receiver answered the offer with something unexpected");
     }
@@ -167,6 +173,64 @@ awaitable<void> send_session::hash_prefix(std::uint64_t length) {
         }
         const auto executor = co_await asio::this_coro::executor;
         co_await asio::post(executor, use_awaitable);
+    }
+}
+
+awaitable<std::vector<msg::digest>> send_session::read_kept(std::uint32_t entries) {
+    std::vector<msg::digest> values;
+    values.reserve(entries);
+    while (values.size() < entries) {
+        const auto m = co_await receive_message(channel_);
+        const auto* k = std::get_if<msg::tree_kept>(&m);
+        if (k == nullptr || k->values.size() > entries - values.size()) {
+            throw wire_error("the receiver's kept entries do not add up to its count");
+        }
+        values.insert(values.end(), k->values.begin(), k->values.end());
+    }
+    co_return values;
+}
+
+// Each kept entry is checked against this side's, file bytes included, on a thread of its own
+// (a KEEPALIVE every 15 s meanwhile); the records start at the first that differs. The digests
+// of the kept files go into DONE's hash as if their FILE_ENDs had been sent.
+awaitable<void> send_session::resume_tree_at(const msg::resume_tree& r) {
+    auto* tree = source_.as_tree();
+    if (tree == nullptr || r.entries > tree->plan().entries.size()) {
+        throw wire_error("the receiver asked to resume what cannot be resumed");
+    }
+    auto values = co_await read_kept(r.entries);
+    kept_check check(tree->plan(), std::move(values));
+    background_reader checker([&check](mutable_byte_span) { return check.step() ? 1 : 0; });
+    std::array<std::uint8_t, 1> unused{};
+    auto told = clock::now();
+    for (;;) {
+        const auto done = co_await checker.read(unused);
+        if (done != 0) break;
+        if (clock::now() - told >= keepalive_every) {
+            const msg::message still_here = msg::keepalive{};
+            co_await send_message(channel_, still_here);
+            told = clock::now();
+        }
+    }
+    const auto from = check.matched();
+    tree->start_at(from);
+    for (const auto& d : check.file_digests())
+        hash_.update(d);
+    files_sent_ = check.file_digests().size();
+    sent_ = check.matched_bytes();
+    start_ = sent_;
+    const msg::message answer = msg::tree_from{static_cast<std::uint32_t>(from)};
+    co_await send_message(channel_, answer);
+    if (opts_.quiet) co_return;
+    if (from == r.entries) {
+        fmt::print(stderr,
+                   "Resuming: the receiver has {} of {} entries already ({}); sending the rest\n",
+                   grouped(from), grouped(tree->plan().entries.size()), format_size(sent_));
+    } else {
+        fmt::print(stderr,
+                   "The receiver kept {} from an interrupted transfer; {} of them match these "
+                   "files (the rest changed since): sending from there\n",
+                   plural(r.entries, "entry", "entries"), grouped(from));
     }
 }
 
@@ -236,6 +300,7 @@ awaitable<void> send_session::stream_bytes() {
 // batch; DONE carries the SHA-256 of the files' digests in order.
 awaitable<void> send_session::stream_tree(tree_source& tree) {
     progress_bar bar(source_.name(), source_.size(), !opts_.quiet && isatty(STDERR_FILENO) != 0);
+    bar.resume_at(start_);
     tree_ = &tree;
     files_total_ = tree.plan().offer.files;
     if (compress_ != compress_off) tree.compress_with(compress_);

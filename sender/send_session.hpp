@@ -41,6 +41,10 @@ class send_session {
     // RESUME: the receiver holds the file's first bytes; hash ours and answer where DATA starts.
     awaitable<void> resume_at(const msg::resume& r);
     awaitable<void> hash_prefix(std::uint64_t length);
+    // RESUME_TREE: the receiver holds a tree's first entries; check them (kept_check) and answer
+    // where the records start.
+    awaitable<void> resume_tree_at(const msg::resume_tree& r);
+    awaitable<std::vector<msg::digest>> read_kept(std::uint32_t entries);
     awaitable<void> exchange_data();
     // Reads, hashes and sends the source, then DONE.
     awaitable<void> stream();

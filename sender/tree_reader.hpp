@@ -29,6 +29,9 @@ class tree_reader {
     // From the next file on, its data goes as a record_packer decides (compress_auto or a zstd
     // level); before the first fill() only (the thread reads this state).
     void compress_with(int setting);
+    // The records start at entry `first` (a resuming receiver has those before it); before the
+    // first fill() only.
+    void start_at(std::size_t first) { next_ = first; }
 
     // Fills `into` (at least 64 KiB) with whole records, each `length u32 BE | payload`, and
     // returns the bytes used: 0 once everything was read.

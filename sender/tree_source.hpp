@@ -29,6 +29,8 @@ class tree_source final : public source {
     [[nodiscard]] const tree_plan& plan() const { return plan_; }
     // Before the first read_records(): compress as a record_packer with `setting` decides.
     void compress_with(int setting) { records_.compress_with(setting); }
+    // Before the first read_records(): the records start at entry `first`.
+    void start_at(std::size_t first) { records_.start_at(first); }
 
   private:
     tree_plan plan_;

@@ -25,6 +25,7 @@ constexpr feature_text feature_texts[] = {
     {feature::compress, "receive compressed data", "0.4"},
     {feature::resume, "resume a transfer", "0.5"},
     {feature::reconnect, "reconnect a transfer", "0.6"},
+    {feature::tree_resume, "resume a transfer of files and folders", "0.7"},
 };
 
 const char* role_text(peer_role peer) {
@@ -41,7 +42,7 @@ msg::hello our_hello() {
     return msg::hello{protocol_version,
                       bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
                           bit(feature::tree) | bit(feature::compress) | bit(feature::resume) |
-                          bit(feature::reconnect),
+                          bit(feature::reconnect) | bit(feature::tree_resume),
                       FERRY_VERSION};
 }
 

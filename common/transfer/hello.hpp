@@ -22,6 +22,7 @@ enum class feature : std::uint64_t {
     compress = 1U << 4,     // ZDATA: takes zstd-compressed data records (a sender may send them)
     resume = 1U << 5,       // RESUME and RESUME_FROM: a file continues where a receiver stopped
     reconnect = 1U << 6,    // ACK records and RECONNECT: a broken connection is reconnected
+    tree_resume = 1U << 7,  // RESUME_TREE, TREE_KEPT, TREE_FROM: a tree continues likewise
 };
 
 // What this build speaks.

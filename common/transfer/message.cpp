@@ -191,6 +191,31 @@ resume decode_resume(cursor& c) {
     return r;
 }
 
+resume_tree decode_resume_tree(cursor& c) {
+    resume_tree r;
+    r.entries = c.u32("resume tree entries");
+    c.finish("resume tree");
+    if (r.entries == 0 || r.entries > max_tree_entries) {
+        throw wire_error(fmt::format("a tree resume of {} entries", r.entries));
+    }
+    return r;
+}
+
+tree_kept decode_tree_kept(cursor& c, byte_span payload) {
+    const auto rest = payload.size() - 1;
+    if (rest == 0 || rest % 32 != 0 || rest / 32 > max_kept_per_record) {
+        throw wire_error(fmt::format("kept entries of {} (not 1 to {} values of 32)",
+                                     plural(rest, "byte"), max_kept_per_record));
+    }
+    tree_kept k;
+    k.values.resize(rest / 32);
+    for (auto& v : k.values) {
+        const auto h = c.take(v.size(), "kept entry value");
+        std::copy(h.begin(), h.end(), v.begin());
+    }
+    return k;
+}
+
 // refuse and abort: reason u8 | text length u16 | text.
 template <class T>
 T with_reason(cursor& c, const char* what) {
@@ -262,6 +287,16 @@ message decode(byte_span payload) {
             c.finish("resume answer");
             return r;
         }
+        case type::resume_tree:
+            return decode_resume_tree(c);
+        case type::tree_kept:
+            return decode_tree_kept(c, payload);
+        case type::tree_from: {
+            tree_from f;
+            f.entries = c.u32("tree resume entry");
+            c.finish("tree resume answer");
+            return f;
+        }
     }
     throw wire_error(fmt::format("unknown message type 0x{:02x}", t));
 }
@@ -310,6 +345,19 @@ std::vector<std::uint8_t> encode(const message& m) {
         void operator()(const resume_from& r) const {
             out.push_back(static_cast<std::uint8_t>(type::resume_from));
             put64(out, r.offset);
+        }
+        void operator()(const resume_tree& r) const {
+            out.push_back(static_cast<std::uint8_t>(type::resume_tree));
+            put32(out, r.entries);
+        }
+        void operator()(const tree_kept& k) const {
+            out.push_back(static_cast<std::uint8_t>(type::tree_kept));
+            for (const auto& v : k.values)
+                out.insert(out.end(), v.begin(), v.end());
+        }
+        void operator()(const tree_from& f) const {
+            out.push_back(static_cast<std::uint8_t>(type::tree_from));
+            put32(out, f.entries);
         }
         void operator()(const accept&) const {
             out.push_back(static_cast<std::uint8_t>(type::accept));

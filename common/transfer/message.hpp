@@ -33,6 +33,9 @@ enum class type : std::uint8_t {
     zdata = 0x0b,        // DATA compressed with zstd: the bytes' length, then one zstd frame
     resume = 0x0c,       // receiver, instead of ACCEPT: it holds the file's first bytes already
     resume_from = 0x0d,  // sender's answer to RESUME: where its DATA starts (there, or 0)
+    resume_tree = 0x0e,  // receiver, instead of ACCEPT: it holds a tree's first entries already
+    tree_kept = 0x0f,    // after RESUME_TREE: a value per kept entry, up to 32,768 a record
+    tree_from = 0x11,    // sender's answer to RESUME_TREE: the entry its records start at
     hello = 0x10,        // each side's first record: transfer protocol version and features
 };
 
@@ -135,6 +138,23 @@ struct resume {
 struct resume_from {
     std::uint64_t offset = 0;
 };
+// The receiver accepts a tree of which it kept the first `entries` entries (1 ..
+// max_tree_entries, in the sender's walk order) from an interrupted transfer; TREE_KEPT records
+// with a value for each follow.
+struct resume_tree {
+    std::uint32_t entries = 0;
+};
+// Values of kept entries, in order: SHA-256("ferry/1 kept entry" || ENTRY || file SHA-256), the
+// ENTRY as received and the digest of the file's bytes (32 zero bytes for a folder or symlink).
+inline constexpr std::size_t max_kept_per_record = 32768;
+struct tree_kept {
+    std::vector<digest> values;  // 1 .. max_kept_per_record
+};
+// The sender's answer: its records start at entry `entries` (0 .. the receiver's count): the
+// receiver keeps the entries before it and drops the rest.
+struct tree_from {
+    std::uint32_t entries = 0;
+};
 inline constexpr std::size_t max_software_bytes = 32;
 struct hello {
     std::uint8_t version = 0;    // the transfer protocol version, 2 since ferry 0.2
@@ -142,8 +162,9 @@ struct hello {
     std::string software;        // "0.2.0": for messages only
 };
 
-using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello,
-                             entry, file_end, zdata, resume, resume_from>;
+using message =
+    std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello, entry,
+                 file_end, zdata, resume, resume_from, resume_tree, tree_kept, tree_from>;
 
 // Decodes one record payload; throws wire_error with a clear message on anything malformed.
 message decode(byte_span payload);

@@ -1,5 +1,6 @@
 // libFuzzer target: transfer messages (hello, offer of every kind, accept, refuse, data, done,
-// verified, abort, keepalive, a tree's entry and file end, resume and its answer). A message that
+// verified, abort, keepalive, a tree's entry and file end, resume and its answer, a tree's resume,
+// kept values and answer). A message that
 // decodes must encode back to the same bytes.
 #include "common/transfer/message.hpp"
 #include "common/wire/wire_error.hpp"

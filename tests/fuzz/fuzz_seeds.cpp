@@ -81,6 +81,10 @@ std::vector<std::vector<bytes>> conversations() {
         {msg::encode(msg::resume{4096, e}), msg::encode(msg::keepalive{})},
         {msg::encode(msg::offer{0, 4396, "report.pdf"}), msg::encode(msg::keepalive{}),
          msg::encode(msg::resume_from{4096}), data_message(300), msg::encode(msg::done{d})},
+        // A resumed tree: the receiver kept two entries, the sender starts at the second.
+        {msg::encode(msg::resume_tree{2}), msg::encode(msg::tree_kept{{d, e}})},
+        {msg::encode(tree_offer()), msg::encode(msg::keepalive{}), msg::encode(msg::tree_from{1}),
+         entry(msg::entry_type::folder, 0, "d"), msg::encode(msg::done{d})},
     };
 }
 

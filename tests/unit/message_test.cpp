@@ -36,6 +36,10 @@ TEST_CASE("transfer messages round-trip", "[message]") {
         msg::resume{0x0102030405060708ULL, some_digest()},
         msg::resume_from{0},
         msg::resume_from{77},
+        msg::resume_tree{1000},
+        msg::tree_kept{{some_digest(), msg::digest{}}},
+        msg::tree_from{0},
+        msg::tree_from{491},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);
@@ -46,10 +50,14 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
-    // HELLO as docs/protocol.md shows it: version 2, features 0x7f, "0.6.0".
+    // HELLO as docs/protocol.md shows it: version 2, features 0xff, "0.7.0".
     CHECK(
-        msg::encode(msg::hello{2, 0x7f, "0.6.0"}) ==
-        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0x7f, 5, '0', '.', '6', '.', '0'});
+        msg::encode(msg::hello{2, 0xff, "0.7.0"}) ==
+        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0xff, 5, '0', '.', '7', '.', '0'});
+    // RESUME_TREE, TREE_KEPT and TREE_FROM as docs/protocol.md shows them.
+    CHECK(msg::encode(msg::resume_tree{491}) == std::vector<std::uint8_t>{0x0e, 0, 0, 0x01, 0xeb});
+    CHECK(msg::encode(msg::tree_kept{{some_digest()}}).size() == 33);
+    CHECK(msg::encode(msg::tree_from{490}) == std::vector<std::uint8_t>{0x11, 0, 0, 0x01, 0xea});
     // RESUME and RESUME_FROM as docs/protocol.md shows them.
     auto resume = msg::encode(msg::resume{0x8000000, some_digest()});
     CHECK(resume.size() == 41);
@@ -77,6 +85,8 @@ TEST_CASE("every truncation of a message is refused", "[message]") {
         msg::hello{2, 1, "0.2.0"},
         msg::resume{5, some_digest()},
         msg::resume_from{5},
+        msg::resume_tree{5},
+        msg::tree_from{5},
     };
     for (const auto& m : all) {
         const auto wire = msg::encode(m);
@@ -100,6 +110,23 @@ TEST_CASE("malformed messages are refused with a clear error", "[message]") {
     auto from_zero = msg::encode(msg::resume{1, some_digest()});
     from_zero[8] = 0;
     CHECK_THROWS_WITH(msg::decode(from_zero), Catch::Contains("offset 0"));
+    CHECK_THROWS_WITH(msg::decode(msg::encode(msg::resume_tree{0})), Catch::Contains("0 entries"));
+    CHECK_THROWS_WITH(msg::decode(msg::encode(msg::resume_tree{msg::max_tree_entries + 1})),
+                      Catch::Contains("1000001 entries"));
+    CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{0x0f}),
+                      Catch::Contains("kept entries"));
+    auto kept = msg::encode(msg::tree_kept{{some_digest()}});
+    for (std::size_t len = 1; len < kept.size(); ++len) {  // 0..31 value bytes: not a whole value
+        CHECK_THROWS_WITH(msg::decode(std::span(kept).first(len)), Catch::Contains("kept entries"));
+    }
+    kept.push_back(0);
+    CHECK_THROWS_WITH(msg::decode(kept), Catch::Contains("kept entries"));
+    std::vector<std::uint8_t> too_many(1 + 32 * (msg::max_kept_per_record + 1), 0);
+    too_many[0] = 0x0f;
+    CHECK_THROWS_WITH(msg::decode(too_many), Catch::Contains("kept entries"));
+    std::vector<std::uint8_t> most(1 + 32 * msg::max_kept_per_record, 0);
+    most[0] = 0x0f;
+    CHECK(std::get<msg::tree_kept>(msg::decode(most)).values.size() == msg::max_kept_per_record);
     std::vector<std::uint8_t> long_name{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     long_name.resize(long_name.size() + 0xffff, 'a');
     CHECK_THROWS_WITH(msg::decode(long_name), Catch::Contains("too long"));

@@ -167,7 +167,7 @@ TEST_CASE("a staging folder that is not private or is in use is refused", "[part
         partial_file first(dir.path, o, false, kept);
         kept_partial kept2;
         CHECK_THROWS_WITH(partial_file(dir.path, o, false, kept2),
-                          Catch::Contains("another ferry receive is writing this file"));
+                          Catch::Contains("another ferry receive is writing this transfer"));
     }
     SECTION("a symlink in its place") {
         fs::remove_all(folder);

@@ -1,0 +1,60 @@
+#include "receiver/private_folder.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "common/ui/exit_code.hpp"
+
+namespace ferry::receiver {
+
+namespace {
+
+[[noreturn]] void io_failure(const std::string& what, int err) {
+    throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+void check_private(int fd, const std::string& shown) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) io_failure(fmt::format("cannot use {}", shown), errno);
+    if (st.st_uid != ::geteuid() || (st.st_mode & 077U) != 0) {
+        throw failure(exit_code::local_io,
+                      fmt::format("cannot use {}: it is not a private folder of this user; "
+                                  "remove it and try again",
+                                  shown));
+    }
+}
+
+}  // namespace
+
+int open_private_folder(int dir_fd, const std::string& name, const std::string& shown_dir) {
+    const auto shown = fmt::format("{}/{}", shown_dir, name);
+    if (::mkdirat(dir_fd, name.c_str(), 0700) != 0 && errno != EEXIST) {
+        io_failure(fmt::format("cannot create a folder in {}", shown_dir), errno);
+    }
+    const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) io_failure(fmt::format("cannot use {}", shown), errno);
+    try {
+        check_private(fd, shown);
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK) {
+                throw failure(exit_code::local_io,
+                              fmt::format("another ferry receive is writing this transfer into {}",
+                                          shown_dir));
+            }
+            io_failure(fmt::format("cannot use {}", shown), errno);
+        }
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    return fd;
+}
+
+}  // namespace ferry::receiver

@@ -1,0 +1,215 @@
+// An interrupted transfer of a folder continues where it stopped when it is run again (a new
+// code, the same folder): the receiver keeps the entries it wrote whole with a journal, the
+// sender checks each against its own files, and only the rest crosses.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <map>
+
+#include "tests/support/forwarder.hpp"
+#include "tests/support/helpers.hpp"
+
+using namespace ferry::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int exit_peer = 5;
+constexpr int exit_interrupted = 130;
+constexpr std::size_t files = 1000;
+constexpr std::uint64_t file_size = 64 * 1024;
+constexpr std::uint64_t tree_size = files * file_size;
+
+fs::path partial_folder(const fs::path& out) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(out, ec)) {
+        if (e.path().filename().string().starts_with(".ferry-partial-")) return e.path();
+    }
+    return {};
+}
+
+// Regular files staged below the partial folder (written, not necessarily journaled yet).
+std::size_t staged_files(const fs::path& out) {
+    const auto folder = partial_folder(out);
+    if (folder.empty()) return 0;
+    std::size_t n = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(folder / "tree", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        if (it->is_regular_file(ec)) ++n;
+    }
+    return n;
+}
+
+// photos/d00 .. d09, each with 100 files of 64 KiB.
+fs::path make_photos(const fs::path& in) {
+    const auto root = in / "photos";
+    for (std::size_t i = 0; i < files; ++i) {
+        const auto dir = root / fmt::format("d{:02}", i / 100);
+        fs::create_directories(dir);
+        make_file(dir / fmt::format("f{:04}.bin", i), file_size, static_cast<std::uint32_t>(i + 1));
+    }
+    return root;
+}
+
+std::map<std::string, std::string> digests_below(const fs::path& root) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        if (e.is_regular_file()) out[fs::relative(e.path(), root).string()] = sha256_of(e.path());
+    }
+    return out;
+}
+
+enum class stop { receiver_killed, sender_killed, receiver_interrupted, sender_interrupted };
+
+struct first_try {
+    int receiver_exit = 0;
+    std::string receiver_errors;
+};
+
+// Sends the folder paced (about 4 s in all) and stops one side once the receiver has written
+// `at` files; after a kill -9 reconnecting is off (the other side would wait for it).
+first_try interrupted(const std::string& relay, const fs::path& root, const fs::path& out,
+                      std::size_t at, stop how) {
+    const bool receiver_side = how == stop::receiver_killed || how == stop::receiver_interrupted;
+    const bool hard = how == stop::receiver_killed || how == stop::sender_killed;
+    std::vector<std::string> args{"--limit-rate", "16M"};
+    if (hard) args.insert(args.end(), {"--reconnect-for", "0"});
+    auto s = start_sender(relay, std::vector<fs::path>{root}, args);
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(relay, s.code, out, {"--yes"});
+    REQUIRE(wait_until([&] { return staged_files(out) >= at; }, 60s));
+    (receiver_side ? *r : *s.proc).kill(hard ? SIGKILL : SIGINT);
+    first_try t;
+    t.receiver_exit = r->wait(30s);
+    s.proc->wait(30s);
+    t.receiver_errors = r->error_output();
+    return t;
+}
+
+struct second_try {
+    int sender_exit = 0;
+    int receiver_exit = 0;
+    std::string receiver_errors;
+    std::string sender_errors;
+    std::uint64_t crossed = 0;
+};
+
+second_try again(const relay_fixture& relay, const fs::path& root, const fs::path& out) {
+    forwarder counter(relay.port(), forwarder::tamper::count);
+    auto s = start_sender(relay.address(), std::vector<fs::path>{root}, {});
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(counter.address(), s.code, out, {"--yes"});
+    second_try t;
+    t.receiver_exit = r->wait(120s);
+    t.sender_exit = s.proc->wait(30s);
+    t.receiver_errors = r->error_output();
+    t.sender_errors = s.proc->error_output();
+    t.crossed = counter.crossed();
+    return t;
+}
+
+void flip_byte(const fs::path& path, std::uint64_t at) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    char c = 0;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(c ^ 0x5a));
+}
+
+}  // namespace
+
+TEST_CASE("a folder of 1000 files stopped halfway resumes and only the rest crosses",
+          "[e2e][resume][tree]") {
+    const auto how = GENERATE(stop::receiver_killed, stop::sender_killed,
+                              stop::receiver_interrupted, stop::sender_interrupted);
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto root = make_photos(in.path);
+    const auto first = interrupted(relay.address(), root, out.path, files / 2, how);
+    INFO(first.receiver_errors);
+    if (how == stop::receiver_interrupted) {
+        CHECK(first.receiver_exit == exit_interrupted);
+    } else if (how != stop::receiver_killed) {
+        CHECK(first.receiver_exit == exit_peer);
+    }
+    if (how != stop::receiver_killed) {
+        CHECK_THAT(first.receiver_errors, Catch::Contains("of partial data in") &&
+                                              Catch::Contains("ferry receive --discard-partial"));
+    }
+    CHECK(!fs::exists(out.path / "photos"));  // nothing under a final name
+    REQUIRE(!partial_folder(out.path).empty());
+
+    const auto second = again(relay, root, out.path);
+    INFO(second.receiver_errors << second.sender_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK(second.sender_exit == 0);
+    CHECK_THAT(second.receiver_errors, Catch::Contains("were already here"));
+    CHECK(second.crossed <= tree_size * 55 / 100);
+    CHECK(digests_below(out.path / "photos") == digests_below(root));
+    CHECK(out.entries() == std::vector<std::string>{"photos"});
+}
+
+TEST_CASE("a kept file changed on the sender since is sent again with all after it",
+          "[e2e][resume][tree]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto root = make_photos(in.path);
+    interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
+    // The same size and time, one byte changed: only its bytes tell.
+    const auto changed = root / "d01" / "f0150.bin";
+    const auto time = fs::last_write_time(changed);
+    flip_byte(changed, 100);
+    fs::last_write_time(changed, time);
+    const auto second = again(relay, root, out.path);
+    INFO(second.receiver_errors << second.sender_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK_THAT(second.receiver_errors, Catch::Contains("changed since and comes again"));
+    CHECK(second.crossed >= (files - 150) * file_size);
+    CHECK(digests_below(out.path / "photos") == digests_below(root));
+}
+
+TEST_CASE("a truncated garbled or foreign journal means a fresh start", "[e2e][resume][tree]") {
+    const auto damage = GENERATE(as<std::string>{}, "truncated", "garbled", "foreign");
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto root = make_photos(in.path);
+    interrupted(relay.address(), root, out.path, files / 4, stop::receiver_killed);
+    const auto journal = partial_folder(out.path) / "journal";
+    REQUIRE(fs::exists(journal));
+    if (damage == "truncated") fs::resize_file(journal, 50);
+    if (damage == "garbled") flip_byte(journal, 10);  // in the transfer id: the chain breaks
+    if (damage == "foreign") {                        // another folder's journal
+        temp_dir other_in;
+        temp_dir other_out;
+        const auto other = make_photos(other_in.path / "x");
+        interrupted(relay.address(), other, other_out.path, 10, stop::receiver_killed);
+        fs::copy_file(partial_folder(other_out.path) / "journal", journal,
+                      fs::copy_options::overwrite_existing);
+    }
+    const auto second = again(relay, root, out.path);
+    INFO(damage << ": " << second.receiver_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK(second.receiver_errors.find("already here") == std::string::npos);
+    CHECK(second.crossed >= tree_size);
+    CHECK(digests_below(out.path / "photos") == digests_below(root));
+    CHECK(out.entries() == std::vector<std::string>{"photos"});
+}
+
+TEST_CASE("discard-partial removes a kept folder transfer", "[e2e][resume][tree]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto root = make_photos(in.path);
+    interrupted(relay.address(), root, out.path, 100, stop::receiver_killed);
+    REQUIRE(!partial_folder(out.path).empty());
+    process discard({ferry_binary(), "receive", "--discard-partial", "-o", out.path.string()});
+    CHECK(discard.wait(30s) == 0);
+    CHECK_THAT(discard.output(), Catch::Contains("Removed 1 partial transfer"));
+    CHECK(partial_folder(out.path).empty());
+}
