@@ -3,11 +3,10 @@
 // sender checks those bytes against its own, and only the rest crosses.
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <fstream>
 
-#include "tests/support/forwarder.hpp"
 #include "tests/support/helpers.hpp"
+#include "tests/support/resume_runs.hpp"
 
 using namespace ferry::test;
 using namespace std::chrono_literals;
@@ -19,15 +18,6 @@ constexpr int exit_local_io = 7;
 constexpr int exit_interrupted = 130;
 constexpr std::uint64_t mib = 1024 * 1024;
 
-// The staging folder an interrupted transfer left in `out`, or an empty path.
-fs::path partial_folder(const fs::path& out) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(out, ec)) {
-        if (e.path().filename().string().starts_with(".ferry-partial-")) return e.path();
-    }
-    return {};
-}
-
 std::uint64_t partial_bytes(const fs::path& out) {
     const auto folder = partial_folder(out);
     std::error_code ec;
@@ -35,67 +25,24 @@ std::uint64_t partial_bytes(const fs::path& out) {
     return ec ? 0 : n;
 }
 
-enum class stop { receiver_killed, sender_killed, receiver_interrupted, sender_interrupted };
-
-struct first_try {
-    int receiver_exit = 0;
-    std::string receiver_errors;
-};
-
-// Sends `file` paced, and stops one side the hard or the soft way once the receiver has
-// written `at` bytes. A side stopped with Ctrl-C says BYE, so the other ends at once; after a
-// kill -9 the other could only wait for it to come back, so reconnecting is off then.
+// Sends `file` paced and stops one side once the receiver has written `at` bytes.
 first_try interrupted(const std::string& relay, const fs::path& file, const fs::path& out,
                       std::uint64_t at, stop how,
                       std::vector<std::string> sender_args = {"--limit-rate", "64M"}) {
-    const bool receiver_side = how == stop::receiver_killed || how == stop::receiver_interrupted;
-    const bool hard = how == stop::receiver_killed || how == stop::sender_killed;
-    if (hard) {
-        sender_args.emplace_back("--reconnect-for");
-        sender_args.emplace_back("0");
-    }
-    auto s = start_sender(relay, file, sender_args);
-    REQUIRE(!s.code.empty());
-    auto r = start_receiver(relay, s.code, out, {"--yes"});
-    REQUIRE(wait_until([&] { return partial_bytes(out) >= at; }, 60s));
-    (receiver_side ? *r : *s.proc).kill(hard ? SIGKILL : SIGINT);
-    first_try t;
-    t.receiver_exit = r->wait(30s);
-    s.proc->wait(30s);
-    t.receiver_errors = r->error_output();
+    auto t = run_interrupted(
+        relay, {file}, out, [&] { return partial_bytes(out) >= at; }, how, std::move(sender_args));
+    REQUIRE(t.started);
+    REQUIRE(t.reached);
     return t;
 }
-
-struct second_try {
-    int sender_exit = 0;
-    int receiver_exit = 0;
-    std::string receiver_errors;
-    std::uint64_t crossed = 0;  // bytes between the receiver and the relay, both ways
-};
 
 // The same file sent again, at full speed, to a receiver behind a forwarder that counts.
 second_try again(const relay_fixture& relay, const fs::path& file, const fs::path& out,
                  const std::vector<std::string>& receiver_args = {"--yes"},
                  const std::vector<std::string>& sender_args = {}) {
-    forwarder counter(relay.port(), forwarder::tamper::count);
-    auto s = start_sender(relay.address(), file, sender_args);
-    REQUIRE(!s.code.empty());
-    auto r = start_receiver(counter.address(), s.code, out, receiver_args);
-    second_try t;
-    t.receiver_exit = r->wait(120s);
-    t.sender_exit = s.proc->wait(30s);
-    t.receiver_errors = r->error_output();
-    t.crossed = counter.crossed();
+    auto t = run_again(relay, {file}, out, receiver_args, sender_args);
+    REQUIRE(t.started);
     return t;
-}
-
-void flip_byte(const fs::path& path, std::uint64_t at) {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(at));
-    char c = 0;
-    f.get(c);
-    f.seekp(static_cast<std::streamoff>(at));
-    f.put(static_cast<char>(c ^ 0x5a));
 }
 
 // Text that zstd shrinks to about half: the hex digits of pseudo-random bytes, in lines.

@@ -3,12 +3,10 @@
 // sender checks each against its own files, and only the rest crosses.
 #include <catch2/catch.hpp>
 
-#include <csignal>
-#include <fstream>
 #include <map>
 
-#include "tests/support/forwarder.hpp"
 #include "tests/support/helpers.hpp"
+#include "tests/support/resume_runs.hpp"
 
 using namespace ferry::test;
 using namespace std::chrono_literals;
@@ -20,14 +18,6 @@ constexpr int exit_interrupted = 130;
 constexpr std::size_t files = 1000;
 constexpr std::uint64_t file_size = 64 * 1024;
 constexpr std::uint64_t tree_size = files * file_size;
-
-fs::path partial_folder(const fs::path& out) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(out, ec)) {
-        if (e.path().filename().string().starts_with(".ferry-partial-")) return e.path();
-    }
-    return {};
-}
 
 // Regular files staged below the partial folder (written, not necessarily journaled yet).
 std::size_t staged_files(const fs::path& out) {
@@ -61,62 +51,21 @@ std::map<std::string, std::string> digests_below(const fs::path& root) {
     return out;
 }
 
-enum class stop { receiver_killed, sender_killed, receiver_interrupted, sender_interrupted };
-
-struct first_try {
-    int receiver_exit = 0;
-    std::string receiver_errors;
-};
-
 // Sends the folder paced (about 4 s in all) and stops one side once the receiver has written
-// `at` files; after a kill -9 reconnecting is off (the other side would wait for it).
+// `at` files.
 first_try interrupted(const std::string& relay, const fs::path& root, const fs::path& out,
                       std::size_t at, stop how) {
-    const bool receiver_side = how == stop::receiver_killed || how == stop::receiver_interrupted;
-    const bool hard = how == stop::receiver_killed || how == stop::sender_killed;
-    std::vector<std::string> args{"--limit-rate", "16M"};
-    if (hard) args.insert(args.end(), {"--reconnect-for", "0"});
-    auto s = start_sender(relay, std::vector<fs::path>{root}, args);
-    REQUIRE(!s.code.empty());
-    auto r = start_receiver(relay, s.code, out, {"--yes"});
-    REQUIRE(wait_until([&] { return staged_files(out) >= at; }, 60s));
-    (receiver_side ? *r : *s.proc).kill(hard ? SIGKILL : SIGINT);
-    first_try t;
-    t.receiver_exit = r->wait(30s);
-    s.proc->wait(30s);
-    t.receiver_errors = r->error_output();
+    auto t = run_interrupted(relay, {root}, out, [&] { return staged_files(out) >= at; }, how,
+                             {"--limit-rate", "16M"});
+    REQUIRE(t.started);
+    REQUIRE(t.reached);
     return t;
 }
-
-struct second_try {
-    int sender_exit = 0;
-    int receiver_exit = 0;
-    std::string receiver_errors;
-    std::string sender_errors;
-    std::uint64_t crossed = 0;
-};
 
 second_try again(const relay_fixture& relay, const fs::path& root, const fs::path& out) {
-    forwarder counter(relay.port(), forwarder::tamper::count);
-    auto s = start_sender(relay.address(), std::vector<fs::path>{root}, {});
-    REQUIRE(!s.code.empty());
-    auto r = start_receiver(counter.address(), s.code, out, {"--yes"});
-    second_try t;
-    t.receiver_exit = r->wait(120s);
-    t.sender_exit = s.proc->wait(30s);
-    t.receiver_errors = r->error_output();
-    t.sender_errors = s.proc->error_output();
-    t.crossed = counter.crossed();
+    auto t = run_again(relay, {root}, out, {"--yes"}, {});
+    REQUIRE(t.started);
     return t;
-}
-
-void flip_byte(const fs::path& path, std::uint64_t at) {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(at));
-    char c = 0;
-    f.get(c);
-    f.seekp(static_cast<std::streamoff>(at));
-    f.put(static_cast<char>(c ^ 0x5a));
 }
 
 }  // namespace
