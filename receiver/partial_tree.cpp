@@ -66,7 +66,7 @@ bool matches(const msg::entry& e, const struct stat& st) {
 
 partial_tree::partial_tree(const std::filesystem::path& dir, const msg::offer& offered, bool fresh,
                            kept_partial& kept)
-    : dir_(dir), shown_dir_(printable(dir.string())), report_(kept) {
+    : dir_(dir), shown_dir_(printable(dir.string())), report_(kept), fresh_(fresh) {
     const auto id = transfer_id_of(offered);
     folder_ = partial_prefix + to_hex(byte_span(id).first(12));
     try {
@@ -74,10 +74,12 @@ partial_tree::partial_tree(const std::filesystem::path& dir, const msg::offer& o
         journal_ = std::make_unique<tree_journal>(
             folder_fd_, id, fmt::format("{}/{}", shown_dir_, printable(folder_)));
         had_entries_ = !journal_->loaded().empty();
-        prune(fresh ? 0 : journal_->loaded().size());
+        // Fresh: nothing is offered, and what is there goes only once the transfer starts.
+        if (!fresh) prune(journal_->loaded().size());
     } catch (...) {  // the destructor does not run for a constructor that throws
         journal_.reset();
         close_fd(tree_fd_);
+        if (folder_fd_ >= 0 && !had_entries_) remove_below(dir_fd_, folder_);  // made just now
         close_fd(folder_fd_);
         close_fd(dir_fd_);
         throw;
@@ -100,7 +102,7 @@ partial_tree::~partial_tree() {
             remove_folder();
         } else {  // an earlier try's data, untouched this time (a no, or a sender that stopped)
             report_.folder = folder_;
-            report_.bytes = kept_bytes(journal_->loaded().size());
+            report_.bytes = kept_bytes(fresh_ ? journal_->loaded().size() : kept_);
         }
     }
     journal_.reset();

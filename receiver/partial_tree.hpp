@@ -80,6 +80,7 @@ class partial_tree {
     std::unique_ptr<tree_journal> journal_;
     std::unique_ptr<staging_tree> staging_;
     std::size_t kept_ = 0;
+    bool fresh_;
     bool had_entries_ = false;  // the journal held entries when it was opened
     // verify_step()'s: the next entry to check and the file being read.
     std::size_t verified_ = 0;

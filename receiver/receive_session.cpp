@@ -278,7 +278,8 @@ awaitable<msg::message> receive_session::sender_answer() {
 // starts: after them, or at 0 when they differ (its file changed since).
 awaitable<void> receive_session::answer_resume() {
     const auto kept = partial_->kept();
-    co_await in_steps([this] { return partial_->hash_kept_step(); });
+    const std::function<bool()> step = [this] { return partial_->hash_kept_step(); };
+    co_await in_steps(step);  // named: the GCC 12 note
     const msg::message ask = msg::resume{kept, partial_->kept_digest()};
     co_await send_message(channel_, ask);
     const auto answer = co_await sender_answer();
@@ -478,7 +479,8 @@ awaitable<void> receive_session::open_staging() {
 
 awaitable<std::size_t> receive_session::answer_tree() {
     if (partial_tree_ && partial_tree_->kept() > 0) {
-        co_await in_steps([this] { return partial_tree_->verify_step(); });
+        const std::function<bool()> step = [this] { return partial_tree_->verify_step(); };
+        co_await in_steps(step);  // named: the GCC 12 note
     }
     if (partial_tree_ && partial_tree_->kept() > 0) {
         const auto from = co_await resume_tree();

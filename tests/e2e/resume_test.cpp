@@ -204,14 +204,11 @@ TEST_CASE("a disk that fills up keeps what was written and once freed the transf
     temp_dir out;
     constexpr std::uint64_t size = 16 * mib;
     make_file(in.path / "f.bin", size, 9);
-    auto s = start_sender(relay.address(), in.path / "f.bin");
-    REQUIRE(!s.code.empty());
-    // A file size limit of 6 MiB: the disk "fills up" in the middle, after the free-space check.
-    process r({"/usr/bin/prlimit", "--fsize=6291456", ferry_binary(), "receive", "--relay",
-               relay.address(), "-o", out.path.string(), "--yes", s.code});
-    CHECK(r.wait() == exit_local_io);
-    s.proc->wait();
-    const auto errors = r.error_output();
+    // A file size limit of 6 MiB: the disk "fills up" in the middle.
+    const auto first = run_on_full_disk(relay.address(), {in.path / "f.bin"}, out.path, 6 * mib);
+    REQUIRE(first.started);
+    CHECK(first.receiver_exit == exit_local_io);
+    const auto& errors = first.receiver_errors;
     INFO(errors);
     CHECK_THAT(errors, Catch::Contains("File too large") && Catch::Contains("of partial data in"));
     CHECK(partial_bytes(out.path) >= 4 * mib);

@@ -242,7 +242,7 @@ TEST_CASE("receiver interrupted mid-transfer: exit 130 no file is left", "[trans
     CHECK(t.out.final_entries().empty());  // what came, if anything, is kept hidden
 }
 
-TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e]") {
+TEST_CASE("50 pairs at once through one relay all verify", "[transfer][e2e][serial]") {
     // The relay's default timeouts: 100 clients running scrypt at once on a loaded machine may
     // take longer than the short ones of fast_limits() before their first byte.
     relay::limits limits;

@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int exit_peer = 5;
+constexpr int exit_local_io = 7;
 constexpr int exit_interrupted = 130;
 constexpr std::size_t files = 1000;
 constexpr std::uint64_t file_size = 64 * 1024;
@@ -161,4 +162,40 @@ TEST_CASE("discard-partial removes a kept folder transfer", "[e2e][resume][tree]
     CHECK(discard.wait(30s) == 0);
     CHECK_THAT(discard.output(), Catch::Contains("Removed 1 partial transfer"));
     CHECK(partial_folder(out.path).empty());
+}
+
+TEST_CASE("a tree stopped by a full disk keeps the files written and once freed resumes",
+          "[e2e][resume][tree]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto root = in.path / "t";
+    for (const char* part : {"a", "c"}) {
+        fs::create_directories(root / part);
+        for (int i = 0; i < 200; ++i) {
+            make_file(root / part / fmt::format("f{:03}", i), file_size,
+                      static_cast<std::uint32_t>(i + (part[0] == 'a' ? 1 : 500)));
+        }
+    }
+    constexpr std::uint64_t big = std::uint64_t{8} << 20U;
+    make_file(root / "b.bin", big, 77);  // in walk order between a/ and c/
+    const std::uint64_t total = 400 * file_size + big;
+    // A file size limit of 4 MiB: the disk "fills up" in b.bin.
+    const auto first = run_on_full_disk(relay.address(), {root}, out.path, 4 << 20U);
+    REQUIRE(first.started);
+    CHECK(first.receiver_exit == exit_local_io);
+    const auto& errors = first.receiver_errors;
+    INFO(errors);
+    CHECK_THAT(errors, Catch::Contains("File too large") && Catch::Contains("of partial data in"));
+    CHECK(out.final_entries().empty());
+    const auto second = again(relay, root, out.path);
+    INFO(second.receiver_errors << second.sender_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK_THAT(second.receiver_errors, Catch::Contains("202 entries"));  // t, t/a and its 200 files
+    // What was not kept (b.bin and c/) crosses, with the records' overhead, and no more.
+    const std::uint64_t rest = big + 200 * file_size;
+    CHECK(second.crossed >= rest);
+    CHECK(second.crossed <= rest * 105 / 100);
+    CHECK(rest < total * 2 / 3);
+    CHECK(digests_below(out.path / "t") == digests_below(root));
 }

@@ -46,6 +46,21 @@ first_try run_interrupted(const std::string& relay, const std::vector<fs::path>&
     return t;
 }
 
+first_try run_on_full_disk(const std::string& relay, const std::vector<fs::path>& paths,
+                           const fs::path& out, std::uint64_t limit) {
+    first_try t;
+    auto s = start_sender(relay, paths);
+    t.started = !s.code.empty();
+    if (!t.started) return t;
+    process r({"/usr/bin/prlimit", "--fsize=" + std::to_string(limit), ferry_binary(), "receive",
+               "--relay", relay, "-o", out.string(), "--yes", s.code});
+    t.receiver_exit = r.wait();
+    s.proc->wait();
+    t.reached = true;
+    t.receiver_errors = r.error_output();
+    return t;
+}
+
 second_try run_again(const relay_fixture& relay, const std::vector<fs::path>& paths,
                      const fs::path& out, const std::vector<std::string>& receiver_args,
                      const std::vector<std::string>& sender_args) {

@@ -31,6 +31,11 @@ first_try run_interrupted(const std::string& relay, const std::vector<fs::path>&
                           const fs::path& out, const std::function<bool()>& reached, stop how,
                           std::vector<std::string> sender_args);
 
+// Sends `paths` to a receiver that may not write a file past `limit` bytes (prlimit --fsize):
+// its disk "fills up" mid-way, after the free-space check.
+first_try run_on_full_disk(const std::string& relay, const std::vector<fs::path>& paths,
+                           const fs::path& out, std::uint64_t limit);
+
 struct second_try {
     bool started = false;
     int sender_exit = 0;

@@ -1,0 +1,133 @@
+// partial_tree keeps the entries a stopped receiver wrote whole, finds them again for the same
+// offer, keeps only those found in order with their type, size and bytes, and removes the rest.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/crypto/sha256.hpp"
+#include "receiver/partial_tree.hpp"
+#include "tests/support/helpers.hpp"
+
+using namespace ferry;
+using namespace ferry::receiver;
+using ferry::test::temp_dir;
+namespace fs = std::filesystem;
+
+namespace {
+
+msg::offer tree_offer() {
+    msg::offer o{3, 6, ""};
+    o.files = 2;
+    o.folders = 1;
+    o.items.push_back(msg::offer_item{msg::entry_type::folder, 2, 6, "t"});
+    return o;
+}
+
+const msg::entry folder_t{msg::entry_type::folder, 0755, 0, 0, "t", ""};
+const msg::entry file_a{msg::entry_type::file, 0644, 0, 3, "t/a", ""};
+const msg::entry file_b{msg::entry_type::file, 0644, 0, 3, "t/b", ""};
+
+// Writes `e` (a file: "abc") below the staging folder and journals it.
+void write_entry(partial_tree& p, const msg::entry& e, bool journal = true) {
+    msg::digest d{};
+    if (e.type == msg::entry_type::folder) {
+        p.staging().make_folder(e.path);
+    } else {
+        const int fd = p.staging().create_file(e.path);
+        REQUIRE(::write(fd, "abc", 3) == 3);
+        p.staging().close_file(fd, e.path, e.mode, e.mtime_ns);
+        sha256 h;
+        h.update(as_bytes(std::string_view("abc")));
+        d = h.finish();
+    }
+    if (journal) p.journal().entry_done(msg::encode(e), d, e.size);
+}
+
+bool verify_all(partial_tree& p) {
+    for (int i = 0; i < 1000; ++i) {
+        if (p.verify_step()) return true;
+    }
+    return false;
+}
+
+// t, t/a journaled; t/b written but not journaled (cut before its record).
+kept_partial first_try(const fs::path& dir) {
+    kept_partial kept;
+    partial_tree p(dir, tree_offer(), false, kept);
+    CHECK(p.kept() == 0);
+    p.start(0);
+    write_entry(p, folder_t);
+    write_entry(p, file_a);
+    write_entry(p, file_b, false);
+    return kept;
+}
+
+fs::path staged(const fs::path& dir, const kept_partial& kept) {
+    return dir / kept.folder / "tree";
+}
+
+}  // namespace
+
+TEST_CASE("a tree's entries written whole are kept and found again", "[partial]") {
+    temp_dir dir;
+    const auto kept = first_try(dir.path);
+    CHECK(kept.folder.starts_with(".ferry-partial-"));
+    CHECK(kept.bytes == 3);
+    CHECK(dir.final_entries().empty());
+    kept_partial again;
+    partial_tree p(dir.path, tree_offer(), false, again);
+    REQUIRE(p.kept() == 2);
+    CHECK(p.kept_bytes() == 3);
+    CHECK(!fs::exists(staged(dir.path, kept) / "t" / "b"));  // not journaled: removed
+    REQUIRE(verify_all(p));
+    CHECK(p.kept() == 2);
+    p.start(2);
+    write_entry(p, file_b);
+    p.staging().sync();
+    p.staging().commit(tree_offer().items);
+    p.committed();
+    CHECK(dir.entries() == std::vector<std::string>{"t"});
+    CHECK(fs::file_size(dir.path / "t" / "b") == 3);
+}
+
+TEST_CASE("a kept file that changed on the disk ends what is kept", "[partial]") {
+    temp_dir dir;
+    const auto kept = first_try(dir.path);
+    {
+        std::ofstream f(staged(dir.path, kept) / "t" / "a", std::ios::binary);
+        f << "abd";  // the same size, other bytes
+    }
+    kept_partial again;
+    partial_tree p(dir.path, tree_offer(), false, again);
+    CHECK(p.kept() == 2);  // type and size match
+    REQUIRE(verify_all(p));
+    CHECK(p.kept() == 1);  // the bytes do not
+    p.start(1);
+    CHECK(!fs::exists(staged(dir.path, kept) / "t" / "a"));
+    CHECK(fs::is_directory(staged(dir.path, kept) / "t"));
+}
+
+TEST_CASE("a fresh start offers nothing and removes nothing before it starts", "[partial]") {
+    temp_dir dir;
+    const auto kept = first_try(dir.path);
+    {
+        kept_partial declined;
+        partial_tree p(dir.path, tree_offer(), true, declined);
+        CHECK(p.kept() == 0);
+        CHECK(fs::exists(staged(dir.path, kept) / "t" / "a"));
+    }  // the person said no: the earlier try's data stays, and is reported
+    CHECK(fs::exists(staged(dir.path, kept) / "t" / "a"));
+    kept_partial fresh;
+    {
+        partial_tree p(dir.path, tree_offer(), true, fresh);
+        p.start(0);
+        CHECK(!fs::exists(staged(dir.path, kept) / "t"));
+    }  // nothing written whole: nothing kept
+    CHECK(fresh.folder.empty());
+    CHECK(dir.entries().empty());
+}
