@@ -5,6 +5,8 @@
 #include <csignal>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "tests/support/forwarder.hpp"
 #include "tests/support/helpers.hpp"
 #include "tests/support/resetting_forwarder.hpp"
@@ -32,6 +34,23 @@ std::size_t count_of(const std::string& text, const std::string& what) {
     return n;
 }
 
+// Sends `paths` through the relay to a receiver behind `middlebox`, which makes every cut it
+// was given; both sides reconnect at each and finish.
+void send_through_cuts(const relay_fixture& relay, resetting_forwarder& middlebox, std::size_t cuts,
+                       const std::vector<fs::path>& paths, const fs::path& out) {
+    auto s = start_sender(relay.address(), paths);
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(middlebox.address(), s.code, out);
+    const auto receiver_exit = r->wait(240s);
+    const auto sender_exit = s.proc->wait(60s);
+    const auto errors = r->error_output();
+    INFO(errors << s.proc->error_output());
+    CHECK(receiver_exit == 0);
+    CHECK(sender_exit == 0);
+    CHECK(middlebox.cuts_made() == cuts);
+    CHECK(count_of(errors, "reconnected; carrying on") == cuts);
+}
+
 }  // namespace
 
 TEST_CASE("20 cuts during a 256 MiB transfer are reconnected and at most 1.1x crosses",
@@ -49,21 +68,33 @@ TEST_CASE("20 cuts during a 256 MiB transfer are reconnected and at most 1.1x cr
     temp_dir out;
     const auto size = 256 * mib;
     make_file(in.path / "big.bin", size, 5);
-    auto s = start_sender(relay.address(), in.path / "big.bin");
-    REQUIRE(!s.code.empty());
-    auto r = start_receiver(middlebox.address(), s.code, out.path);
-    const auto receiver_exit = r->wait(240s);
-    const auto sender_exit = s.proc->wait(60s);
-    const auto errors = r->error_output();
-    INFO(errors << s.proc->error_output());
-    CHECK(receiver_exit == 0);
-    CHECK(sender_exit == 0);
-    CHECK(middlebox.cuts_made() == cuts.size());
-    CHECK(count_of(errors, "reconnected; carrying on") == cuts.size());
+    send_through_cuts(relay, middlebox, cuts.size(), {in.path / "big.bin"}, out.path);
     CHECK(sha256_of(out.path / "big.bin") == sha256_of(in.path / "big.bin"));
     // What crossed to the receiver: the file once, plus what was in flight at each cut.
     INFO("bytes down to the receiver: " << middlebox.downstream_bytes());
     CHECK(middlebox.downstream_bytes() <= size + size / 10);
+}
+
+TEST_CASE("cuts during a folder of 500 files are reconnected and every file verifies",
+          "[e2e][reconnect][tree]") {
+    relay_fixture relay;
+    // 5 cuts at fixed offsets of the bytes going down to the receiver, spread over the tree.
+    const std::vector<std::uint64_t> cuts{3 * mib, 11 * mib, 23 * mib, 37 * mib, 52 * mib};
+    resetting_forwarder middlebox(relay.port(), cuts);
+    temp_dir in;
+    temp_dir out;
+    const auto root = in.path / "many";
+    for (int i = 0; i < 500; ++i) {
+        const auto dir = root / fmt::format("d{}", i / 50);
+        fs::create_directories(dir);
+        make_file(dir / fmt::format("f{:03}", i), 128 * 1024, static_cast<std::uint32_t>(i + 1));
+    }
+    send_through_cuts(relay, middlebox, cuts.size(), {root}, out.path);
+    for (int i = 0; i < 500; ++i) {
+        const auto rel = fs::path(fmt::format("d{}", i / 50)) / fmt::format("f{:03}", i);
+        CHECK(sha256_of(out.path / "many" / rel) == sha256_of(root / rel));
+    }
+    CHECK(out.entries() == std::vector<std::string>{"many"});
 }
 
 TEST_CASE("a relay killed and restarted on the same port is reconnected through",
