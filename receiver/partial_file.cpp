@@ -66,16 +66,13 @@ bool remove_partial(int dir_fd, const std::string& folder) {
 
 partial_file::partial_file(const std::filesystem::path& dir, const msg::offer& offered, bool fresh,
                            kept_partial& kept)
-    : shown_dir_(printable(dir.string())), id_(transfer_id_of(offered)), report_(kept) {
-    folder_ = partial_prefix + to_hex(byte_span(id_).first(12));
+    : id_(transfer_id_of(offered)), report_(kept), where_(dir, partial_folder_name(id_)) {
     try {
-        open_folder(dir);
+        open_data();
         had_data_ = size_of(data_fd_) > 0;
         if (!fresh) read_state(offered.size);
     } catch (...) {  // the destructor does not run for a constructor that throws
         close_fd(data_fd_);
-        close_fd(folder_fd_);
-        close_fd(dir_fd_);
         throw;
     }
 }
@@ -86,24 +83,19 @@ partial_file::~partial_file() {
             keep_on_disk();
         } else if (discarded_ || !had_data_) {
             writer_.reset();
-            remove_partial(dir_fd_, folder_);
+            remove_partial(where_.dir_fd, where_.name);
         } else {  // an earlier try's data, untouched this time (a no, or a sender that stopped)
-            report_.folder = folder_;
+            report_.folder = where_.name;
             report_.bytes = size_of(data_fd_);
         }
     }
     writer_.reset();
     close_fd(data_fd_);
-    close_fd(folder_fd_);
-    close_fd(dir_fd_);
 }
 
-void partial_file::open_folder(const std::filesystem::path& dir) {
-    dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd_ < 0) io_failure(fmt::format("cannot open the folder {}", shown_dir_), errno);
-    folder_fd_ = open_private_folder(dir_fd_, folder_, shown_dir_);
-    const auto shown = fmt::format("{}/{}", shown_dir_, folder_);
-    data_fd_ = ::openat(folder_fd_, data_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+void partial_file::open_data() {
+    const auto shown = fmt::format("{}/{}", where_.shown_dir, where_.name);
+    data_fd_ = ::openat(where_.fd, data_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (data_fd_ < 0) io_failure(fmt::format("cannot create a file in {}", shown), errno);
 }
 
@@ -111,7 +103,7 @@ void partial_file::open_folder(const std::filesystem::path& dir) {
 // hold more than the state says was synced: all of it counts while the system has not
 // restarted since (the bytes are in the page cache if not on the disk), else only the synced.
 void partial_file::read_state(std::uint64_t offered_size) {
-    const int fd = ::openat(folder_fd_, state_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    const int fd = ::openat(where_.fd, state_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return;
     std::array<std::uint8_t, partial_state_size + 1> bytes{};
     std::size_t got = 0;
@@ -140,10 +132,11 @@ bool partial_file::hash_kept_step() {
         const auto n =
             ::pread(data_fd_, buffer_.data() + got, want - got, static_cast<off_t>(hashed_ + got));
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) io_failure(fmt::format("cannot read back {}/{}", shown_dir_, folder_), errno);
+        if (n < 0)
+            io_failure(fmt::format("cannot read back {}/{}", where_.shown_dir, where_.name), errno);
         if (n == 0) {
-            throw failure(exit_code::local_io,
-                          fmt::format("{}/{} changed while it was read back", shown_dir_, folder_));
+            throw failure(exit_code::local_io, fmt::format("{}/{} changed while it was read back",
+                                                           where_.shown_dir, where_.name));
         }
         got += static_cast<std::size_t>(n);
     }
@@ -157,14 +150,14 @@ void partial_file::start(std::uint64_t from) {
         throw std::logic_error("partial_file: start where nothing was kept and hashed");
     }
     if (::ftruncate(data_fd_, static_cast<off_t>(from)) != 0) {
-        io_failure(fmt::format("cannot write into {}", shown_dir_), errno);
+        io_failure(fmt::format("cannot write into {}", where_.shown_dir), errno);
     }
     // From here on a later try recognises it, even after kill -9; what it vouches for is synced.
     if (from > 0 && ::fdatasync(data_fd_) != 0) {
-        io_failure(fmt::format("cannot flush {}/{} to disk", shown_dir_, folder_), errno);
+        io_failure(fmt::format("cannot flush {}/{} to disk", where_.shown_dir, where_.name), errno);
     }
     boot_ = current_boot_id();
-    writer_ = std::make_unique<disk_writer>(data_fd_, shown_dir_);
+    writer_ = std::make_unique<disk_writer>(data_fd_, where_.shown_dir);
     if (from > 0) writer_->start_at(from, prefix_);
     write_state(from);
     writer_->on_durable([this](std::uint64_t synced) { write_state(synced); }, sync_every_bytes,
@@ -176,14 +169,14 @@ void partial_file::start(std::uint64_t from) {
 // crash leaves the old state or the new one. Best effort: without it a later try starts afresh.
 void partial_file::write_state(std::uint64_t durable) const {
     const auto bytes = encode_state(partial_state{id_, durable, boot_});
-    const int fd = ::openat(folder_fd_, state_temp,
+    const int fd = ::openat(where_.fd, state_temp,
                             O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return;
     const bool written =
         ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
         ::fdatasync(fd) == 0;
     ::close(fd);
-    if (written) ::renameat(folder_fd_, state_temp, folder_fd_, state_name);
+    if (written) ::renameat(where_.fd, state_temp, where_.fd, state_name);
 }
 
 // Whatever was written so far goes to the disk and the state says so: all of it is resumable.
@@ -200,21 +193,21 @@ void partial_file::keep_on_disk() {
     // After a failed sync the file may lack bytes it seems to hold, and a second sync would not
     // say so: nothing is kept.
     if (sync_failed_ || bytes == 0 || ::fdatasync(data_fd_) != 0) {
-        remove_partial(dir_fd_, folder_);
+        remove_partial(where_.dir_fd, where_.name);
         return;
     }
     write_state(bytes);
-    report_.folder = folder_;
+    report_.folder = where_.name;
     report_.bytes = bytes;
 }
 
 bool partial_file::try_rename(const std::string& name) {
-    if (::renameat2(folder_fd_, data_name, dir_fd_, name.c_str(), RENAME_NOREPLACE) == 0) {
+    if (::renameat2(where_.fd, data_name, where_.dir_fd, name.c_str(), RENAME_NOREPLACE) == 0) {
         return true;
     }
     if (errno == EINVAL || errno == ENOSYS) {  // no RENAME_NOREPLACE here: link cannot replace
-        if (::linkat(folder_fd_, data_name, dir_fd_, name.c_str(), 0) == 0) {
-            ::unlinkat(folder_fd_, data_name, 0);
+        if (::linkat(where_.fd, data_name, where_.dir_fd, name.c_str(), 0) == 0) {
+            ::unlinkat(where_.fd, data_name, 0);
             return true;
         }
     }
@@ -232,15 +225,15 @@ std::string partial_file::commit(std::string_view name) {
         io_failure("cannot flush the received file to disk", errno);
     }
     auto saved = first_taken_name(name, [this](const std::string& n) { return try_rename(n); });
-    if (::fsync(dir_fd_) != 0) {
+    if (::fsync(where_.dir_fd) != 0) {
         const int err = errno;
-        ::renameat2(dir_fd_, saved.c_str(), folder_fd_, data_name, RENAME_NOREPLACE);
+        ::renameat2(where_.dir_fd, saved.c_str(), where_.fd, data_name, RENAME_NOREPLACE);
         io_failure(
             fmt::format("cannot save {}: the folder could not be synced to disk", printable(saved)),
             err);
     }
     committed_ = true;
-    remove_partial(dir_fd_, folder_);
+    remove_partial(where_.dir_fd, where_.name);
     return saved;
 }
 

@@ -12,6 +12,7 @@
 #include "common/wire/bytes.hpp"
 #include "receiver/disk_writer.hpp"
 #include "receiver/partial_state.hpp"
+#include "receiver/private_folder.hpp"
 #include "receiver/sink.hpp"
 
 namespace ferry::receiver {
@@ -56,22 +57,19 @@ class partial_file final : public sink {
     // The bytes are wrong (a damaged file, a sender that broke the protocol): nothing is kept.
     void discard() { discarded_ = true; }
 
-    [[nodiscard]] const std::string& folder_name() const { return folder_; }
+    [[nodiscard]] const std::string& folder_name() const { return where_.name; }
 
   private:
-    void open_folder(const std::filesystem::path& dir);
+    void open_data();
     void read_state(std::uint64_t offered_size);
     void write_state(std::uint64_t durable) const;
     void keep_on_disk();
     void remove_folder();
     bool try_rename(const std::string& name);
 
-    std::string shown_dir_;
     transfer_id id_{};
-    std::string folder_;
     kept_partial& report_;
-    int dir_fd_ = -1;
-    int folder_fd_ = -1;
+    partial_folder where_;
     int data_fd_ = -1;
     std::uint64_t kept_ = 0;
     std::uint64_t hashed_ = 0;

@@ -66,22 +66,22 @@ bool matches(const msg::entry& e, const struct stat& st) {
 
 partial_tree::partial_tree(const std::filesystem::path& dir, const msg::offer& offered, bool fresh,
                            kept_partial& kept)
-    : dir_(dir), shown_dir_(printable(dir.string())), report_(kept), fresh_(fresh) {
+    : dir_(dir),
+      report_(kept),
+      where_(dir, partial_folder_name(transfer_id_of(offered))),
+      fresh_(fresh) {
     const auto id = transfer_id_of(offered);
-    folder_ = partial_prefix + to_hex(byte_span(id).first(12));
     try {
-        open_folder(dir);
+        open_tree();
         journal_ = std::make_unique<tree_journal>(
-            folder_fd_, id, fmt::format("{}/{}", shown_dir_, printable(folder_)));
+            where_.fd, id, fmt::format("{}/{}", where_.shown_dir, printable(where_.name)));
         had_entries_ = !journal_->loaded().empty();
         // Fresh: nothing is offered, and what is there goes only once the transfer starts.
         if (!fresh) prune(journal_->loaded().size());
     } catch (...) {  // the destructor does not run for a constructor that throws
         journal_.reset();
         close_fd(tree_fd_);
-        if (folder_fd_ >= 0 && !had_entries_) remove_below(dir_fd_, folder_);  // made just now
-        close_fd(folder_fd_);
-        close_fd(dir_fd_);
+        if (!had_entries_) remove_below(where_.dir_fd, where_.name);  // made just now
         throw;
     }
 }
@@ -93,7 +93,7 @@ partial_tree::~partial_tree() {
         if (started_ && !discarded_) {
             const bool kept_all = journal_->finish_kept();
             if (kept_all && journal_->bytes() > 0) {  // folders alone are not worth keeping
-                report_.folder = folder_;
+                report_.folder = where_.name;
                 report_.bytes = journal_->bytes();
             } else {
                 remove_folder();
@@ -101,26 +101,21 @@ partial_tree::~partial_tree() {
         } else if (discarded_ || !had_entries_) {
             remove_folder();
         } else {  // an earlier try's data, untouched this time (a no, or a sender that stopped)
-            report_.folder = folder_;
+            report_.folder = where_.name;
             report_.bytes = kept_bytes(fresh_ ? journal_->loaded().size() : kept_);
         }
     }
     journal_.reset();
     close_fd(tree_fd_);
-    close_fd(folder_fd_);
-    close_fd(dir_fd_);
 }
 
-void partial_tree::open_folder(const std::filesystem::path& dir) {
-    dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd_ < 0) io_failure(fmt::format("cannot open the folder {}", shown_dir_), errno);
-    folder_fd_ = open_private_folder(dir_fd_, folder_, shown_dir_);
-    const auto shown = fmt::format("{}/{}", shown_dir_, printable(folder_));
-    require_no_replace(folder_fd_, shown);
-    if (::mkdirat(folder_fd_, tree_name, 0700) != 0 && errno != EEXIST) {
+void partial_tree::open_tree() {
+    const auto shown = fmt::format("{}/{}", where_.shown_dir, printable(where_.name));
+    require_no_replace(where_.fd, shown);
+    if (::mkdirat(where_.fd, tree_name, 0700) != 0 && errno != EEXIST) {
         io_failure(fmt::format("cannot create a folder in {}", shown), errno);
     }
-    tree_fd_ = ::openat(folder_fd_, tree_name, open_folder_flags);
+    tree_fd_ = ::openat(where_.fd, tree_name, open_folder_flags);
     if (tree_fd_ < 0) io_failure(fmt::format("cannot use {}", shown), errno);
 }
 
@@ -176,8 +171,8 @@ void partial_tree::prune_folder(int fd, const std::string& prefix,
         if (!keep) {
             if (it != wanted.end()) found[it->second] = false;
             if (!remove_below(fd, name)) {
-                io_failure(fmt::format("cannot remove {} in {}/{}", printable(path), shown_dir_,
-                                       printable(folder_)),
+                io_failure(fmt::format("cannot remove {} in {}/{}", printable(path),
+                                       where_.shown_dir, printable(where_.name)),
                            errno);
             }
             continue;
@@ -186,7 +181,8 @@ void partial_tree::prune_folder(int fd, const std::string& prefix,
         if (!S_ISDIR(st.st_mode)) continue;
         const int sub = ::openat(fd, name.c_str(), open_folder_flags);
         if (sub < 0)
-            io_failure(fmt::format("cannot use {}/{}", shown_dir_, printable(folder_)), errno);
+            io_failure(fmt::format("cannot use {}/{}", where_.shown_dir, printable(where_.name)),
+                       errno);
         try {
             prune_folder(sub, path, wanted, found);
         } catch (...) {
@@ -261,9 +257,10 @@ void partial_tree::start(std::size_t n) {
     close_fd(reading_fd_);
     prune(n);
     journal_->start(n);
-    const int root = ::openat(folder_fd_, tree_name, open_folder_flags);
+    const int root = ::openat(where_.fd, tree_name, open_folder_flags);
     if (root < 0)
-        io_failure(fmt::format("cannot use {}/{}", shown_dir_, printable(folder_)), errno);
+        io_failure(fmt::format("cannot use {}/{}", where_.shown_dir, printable(where_.name)),
+                   errno);
     staging_ = std::make_unique<staging_tree>(dir_, root);
     started_ = true;
 }
@@ -276,7 +273,7 @@ void partial_tree::committed() {
 
 void partial_tree::remove_folder() {
     close_fd(tree_fd_);
-    remove_below(dir_fd_, folder_);
+    remove_below(where_.dir_fd, where_.name);
 }
 
 }  // namespace ferry::receiver

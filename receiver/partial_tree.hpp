@@ -10,6 +10,7 @@
 #include "common/crypto/sha256.hpp"
 #include "common/transfer/message.hpp"
 #include "receiver/partial_file.hpp"
+#include "receiver/private_folder.hpp"
 #include "receiver/staging_tree.hpp"
 #include "receiver/tree_journal.hpp"
 
@@ -60,7 +61,7 @@ class partial_tree {
     void committed();
 
   private:
-    void open_folder(const std::filesystem::path& dir);
+    void open_tree();
     // Keeps the first `n` journaled entries that are found below the folder, removes everything
     // else; kept_ becomes the count found in order.
     void prune(std::size_t n);
@@ -71,11 +72,8 @@ class partial_tree {
     void remove_folder();
 
     std::filesystem::path dir_;
-    std::string shown_dir_;
-    std::string folder_;
     kept_partial& report_;
-    int dir_fd_ = -1;
-    int folder_fd_ = -1;
+    partial_folder where_;
     int tree_fd_ = -1;
     std::unique_ptr<tree_journal> journal_;
     std::unique_ptr<staging_tree> staging_;

@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include "common/crypto/sha256.hpp"
 #include "common/ui/exit_code.hpp"
+#include "common/ui/text.hpp"
 
 namespace ferry::receiver {
 
@@ -55,6 +57,27 @@ int open_private_folder(int dir_fd, const std::string& name, const std::string& 
         throw;
     }
     return fd;
+}
+
+std::string partial_folder_name(const transfer_id& id) {
+    return partial_prefix + to_hex(byte_span(id).first(12));
+}
+
+partial_folder::partial_folder(const std::filesystem::path& dir, std::string folder)
+    : shown_dir(printable(dir.string())), name(std::move(folder)) {
+    dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) io_failure(fmt::format("cannot open the folder {}", shown_dir), errno);
+    try {
+        fd = open_private_folder(dir_fd, name, shown_dir);
+    } catch (...) {  // the destructor does not run for a constructor that throws
+        ::close(dir_fd);
+        throw;
+    }
+}
+
+partial_folder::~partial_folder() {
+    if (fd >= 0) ::close(fd);
+    ::close(dir_fd);
 }
 
 }  // namespace ferry::receiver

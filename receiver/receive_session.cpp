@@ -239,10 +239,12 @@ awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
     throw *local;
 }
 
-awaitable<void> receive_session::open_partial() {
+// Runs `open` (it makes a partial file, a partial tree or a staging folder); its failure is told
+// to the sender (REFUSE, a local I/O error) and thrown.
+awaitable<void> receive_session::open_or_refuse(const std::function<void()>& open) {
     std::optional<failure> local;
     try {
-        partial_ = std::make_unique<partial_file>(opts_.output_dir, offer_, !opts_.resume, kept_);
+        open();
     } catch (const failure& f) {
         local = f;
     }
@@ -250,6 +252,13 @@ awaitable<void> receive_session::open_partial() {
     const auto text = for_the_sender(*local);
     co_await refuse(msg::reason::local_io, text);
     throw *local;
+}
+
+awaitable<void> receive_session::open_partial() {
+    const std::function<void()> open = [this] {
+        partial_ = std::make_unique<partial_file>(opts_.output_dir, offer_, !opts_.resume, kept_);
+    };
+    co_await open_or_refuse(open);  // named: the GCC 12 note
 }
 
 awaitable<void> receive_session::answer_file() {
@@ -449,32 +458,19 @@ awaitable<void> receive_session::check_tree_offer() {
 }
 
 awaitable<void> receive_session::open_partial_tree() {
-    std::optional<failure> local;
-    try {
+    const std::function<void()> open = [this] {
         partial_tree_ =
             std::make_unique<partial_tree>(opts_.output_dir, offer_, !opts_.resume, kept_);
-    } catch (const failure& f) {
-        local = f;
-    }
-    if (!local) co_return;
-    const auto text = for_the_sender(*local);
-    co_await refuse(msg::reason::local_io, text);
-    throw *local;
+    };
+    co_await open_or_refuse(open);  // named: the GCC 12 note
 }
 
 awaitable<void> receive_session::open_staging() {
     if (partial_tree_) co_return;  // it stages the tree itself
-    std::optional<failure> local;
-    try {
+    const std::function<void()> open = [this] {
         staging_ = std::make_unique<staging_tree>(opts_.output_dir);
-    } catch (const failure& f) {
-        local = f;
-    }
-    if (local) {
-        const auto text = for_the_sender(*local);
-        co_await refuse(msg::reason::local_io, text);
-        throw *local;
-    }
+    };
+    co_await open_or_refuse(open);  // named: the GCC 12 note
 }
 
 awaitable<std::size_t> receive_session::answer_tree() {

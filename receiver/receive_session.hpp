@@ -48,6 +48,7 @@ class receive_session {
     awaitable<void> in_steps(const std::function<bool()>& step);
     // A file that can be resumed later is received through a partial_file (made here).
     awaitable<void> open_partial();
+    awaitable<void> open_or_refuse(const std::function<void()>& open);
     [[nodiscard]] std::string keep_text() const;
     // Streams the DATA and ZDATA records into `out` until DONE; checks the hash, names the result,
     // confirms. Returns the name it was saved under.
