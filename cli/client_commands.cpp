@@ -7,6 +7,7 @@
 
 #include "cli/embedded_relay.hpp"
 #include "common/transfer/chunk_compression.hpp"
+#include "common/transfer/message.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
 #include "common/ui/units.hpp"
@@ -75,7 +76,11 @@ void add_send_options(CLI::App& app, send_settings& s) {
 }
 
 void add_receive_options(CLI::App& app, receive_settings& s) {
-    app.add_option("code", s.code_parts, "The code, e.g. 7-crossover-clockwork");
+    app.add_option("code", s.code_parts,
+                   "The code, e.g. 7-crossover-clockwork; from a share, the paths to take may "
+                   "follow it (as --list shows them; none: everything)");
+    app.add_flag("--list", s.opts.list,
+                 "From a share: list what it holds (sizes, times) and take nothing");
     app.callback([&s] {
         if (s.discard_partial && !s.code_parts.empty()) {
             throw CLI::ValidationError("--discard-partial takes no code");
@@ -128,6 +133,38 @@ void run_send(send_settings& s) {
     sender::send(s.opts);
 }
 
+namespace {
+
+// "31-tracker-voyager-unicorn course/week1 slides.pdf": a code written whole (with hyphens)
+// may be followed by the paths to take from a share; "7 crossover clockwork" is a code alone.
+void split_code_and_paths(receive_settings& s) {
+    s.opts.code.clear();
+    s.opts.take.clear();
+    const auto& parts = s.code_parts;
+    if (!parts.empty() && parts.front().find('-') != std::string::npos) {
+        s.opts.code = parts.front();
+        s.opts.take.assign(parts.begin() + 1, parts.end());
+    } else {
+        for (const auto& part : parts)
+            s.opts.code += (s.opts.code.empty() ? "" : " ") + part;
+    }
+    if (s.opts.list && !s.opts.take.empty()) {
+        throw failure(exit_code::usage, "--list takes no paths: it lists everything");
+    }
+    if (s.opts.take.size() > msg::max_offer_items) {
+        throw failure(exit_code::usage,
+                      fmt::format("at most {} paths at once", grouped(msg::max_offer_items)));
+    }
+    for (const auto& path : s.opts.take) {
+        if (path.empty() || path.size() > msg::max_path_bytes) {
+            throw failure(exit_code::usage,
+                          fmt::format("'{}' is not a path of a share", printable(path)));
+        }
+    }
+}
+
+}  // namespace
+
 void run_receive(receive_settings& s) {
     if (s.discard_partial) {
         if (s.opts.output_dir == "-")
@@ -156,9 +193,7 @@ void run_receive(receive_settings& s) {
     s.opts.prompt.answer_within = parse_duration(s.accept_timeout);
     s.opts.prompt.keepalive_every = parse_duration(s.keepalive_interval);
     s.opts.reconnect_for = parse_duration(s.reconnect_for);
-    s.opts.code.clear();
-    for (const auto& part : s.code_parts)
-        s.opts.code += (s.opts.code.empty() ? "" : " ") + part;
+    split_code_and_paths(s);
     receiver::receive(s.opts);
 }
 

@@ -10,10 +10,10 @@
 namespace ferry::cli {
 
 // LAN mode: the sender's own relay, on all interfaces (IPv4 and IPv6), on its own thread, for
-// the lifetime of one `ferry send`.
+// the lifetime of one `ferry send` (one pair) or `ferry share` (`share`: a pair per receiver).
 class embedded_relay {
   public:
-    explicit embedded_relay(std::uint16_t port);
+    explicit embedded_relay(std::uint16_t port, bool share = false);
     ~embedded_relay();
     embedded_relay(const embedded_relay&) = delete;
     embedded_relay& operator=(const embedded_relay&) = delete;

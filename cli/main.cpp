@@ -12,6 +12,7 @@
 
 #include "cli/client_commands.hpp"
 #include "cli/relay_command.hpp"
+#include "cli/share_command.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
 #include "common/ui/units.hpp"
@@ -43,6 +44,11 @@ int run(int argc, char** argv) {
         "send", "Send files and folders (or - or --text); prints the code to give the receiver");
     ferry::cli::add_send_options(*send, send_opts);
 
+    ferry::cli::share_settings share_opts;
+    auto* share = app.add_subcommand(
+        "share", "Share files and folders with many receivers at once, until Ctrl-C");
+    ferry::cli::add_share_options(*share, share_opts);
+
     ferry::cli::receive_settings recv_opts;
     auto* receive =
         app.add_subcommand("receive", "Receive what the sender offers, with the code it got");
@@ -61,6 +67,8 @@ int run(int argc, char** argv) {
 
     if (send->parsed()) {
         ferry::cli::run_send(send_opts);
+    } else if (share->parsed()) {
+        ferry::cli::run_share(share_opts);
     } else if (receive->parsed()) {
         ferry::cli::run_receive(recv_opts);
     } else if (relay->parsed()) {

@@ -23,6 +23,11 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--grace", s.grace, "On SIGINT/SIGTERM, time running transfers get (30s)");
     app.add_option("--max-sessions", s.limits.max_sessions,
                    "Nameplates in use at once, waiting or paired (1000)");
+    app.add_option("--max-share-waiting", s.limits.max_share_waiting,
+                   "Receivers of one share waiting at once for the sender to take them (64)");
+    app.add_option("--share-time", s.share_time, "Time a share may stay open (24h)");
+    app.add_option("--share-idle", s.share_idle,
+                   "End a share whose sender sends nothing (no PING) for this long (60s)");
     app.add_option("--max-waiting-per-address", s.limits.max_waiting_per_address,
                    "Senders waiting at once from one IP address (20)");
     app.add_option("--max-connections", s.limits.max_connections,
@@ -71,6 +76,11 @@ int run_relay(relay_settings& s) {
     s.limits.sender_wait = parse_duration(s.sender_wait);
     s.limits.idle_timeout = parse_duration(s.idle_timeout);
     s.limits.grace = parse_duration(s.grace);
+    s.limits.max_share_time = parse_duration(s.share_time);
+    s.limits.share_idle = parse_duration(s.share_idle);
+    if (s.limits.max_share_time.count() == 0 || s.limits.share_idle.count() == 0) {
+        throw failure(exit_code::usage, "--share-time and --share-idle must be at least 1ms");
+    }
     s.limits.buffer_size = parse_size(s.buffer_size);
     s.limits.splice = !s.no_splice;
     if (!s.proxy_from.empty() && !s.limits.proxy_protocol) {
@@ -90,7 +100,7 @@ int run_relay(relay_settings& s) {
     }
     if (s.limits.max_sessions == 0 || s.limits.max_waiting_per_address == 0 ||
         s.limits.max_connections == 0 || s.limits.failed_claims_per_minute == 0 ||
-        s.limits.max_connections_per_address == 0) {
+        s.limits.max_connections_per_address == 0 || s.limits.max_share_waiting == 0) {
         throw failure(exit_code::usage, "the --max-* limits must be at least 1");
     }
     setup_logging(s.verbose);

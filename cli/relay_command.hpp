@@ -15,6 +15,8 @@ struct relay_settings {
     std::string sender_wait = "10m";
     std::string idle_timeout = "5m";
     std::string grace = "30s";
+    std::string share_time = "24h";
+    std::string share_idle = "60s";
     std::string buffer_size = "128K";
     relay::limits limits;
     bool verbose = false;

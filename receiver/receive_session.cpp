@@ -22,6 +22,7 @@
 #include "receiver/cut_off.hpp"
 #include "receiver/inflater.hpp"
 #include "receiver/safe_file.hpp"
+#include "receiver/share_listing.hpp"
 #include "receiver/stdout_sink.hpp"
 #include "receiver/text_sink.hpp"
 #include "receiver/tree_transfer.hpp"
@@ -99,7 +100,7 @@ receive_session::receive_session(record_channel& channel, const options& opts, d
       kept_(kept) {}
 
 awaitable<void> receive_session::run() {
-    co_await read_offer();
+    if (!co_await read_offer()) co_return;
     co_await check_offer();
     co_await decide();
     if (is_tree()) {
@@ -139,12 +140,67 @@ awaitable<void> receive_session::run() {
     throw *local;
 }
 
-awaitable<void> receive_session::read_offer() {
+awaitable<bool> receive_session::read_offer() {
     activity_.enter(phases::data);
     auto first = co_await receive_message(channel_);
+    if (std::holds_alternative<msg::shared>(first)) {
+        if (opts_.list) {
+            co_await list_share();
+            co_return false;
+        }
+        auto offered = co_await ask_share();  // named: the GCC 12 note
+        first = std::move(offered);
+    } else if (opts_.list || !opts_.take.empty()) {
+        const auto text = "this code is for a plain transfer, not a share";
+        co_await refuse(msg::reason::unsupported, text);
+        throw failure(exit_code::usage,
+                      fmt::format("{}: --list and paths after the code work only with a code "
+                                  "from `ferry share`",
+                                  text));
+    }
     auto* offered = std::get_if<msg::offer>(&first);
     if (offered == nullptr) throw wire_error("the sender did not start with an offer");
     offer_ = *offered;
+    co_return true;
+}
+
+// WANT the paths asked for (none: everything); the share answers with their OFFER, or an ABORT
+// naming a path it does not have.
+awaitable<msg::message> receive_session::ask_share() {
+    const msg::message want = msg::want{msg::want_mode::take, opts_.take};
+    co_await send_message(channel_, want);
+    auto answer = co_await receive_message(channel_);
+    if (const auto* a = std::get_if<msg::abort>(&answer)) {
+        if (a->why != msg::reason::not_shared) throw sender_stopped(*a);
+        throw failure(exit_code::usage, fmt::format("the share cannot give that: {}; see "
+                                                    "`ferry receive --list` for what it holds",
+                                                    printable(a->text)));
+    }
+    co_return answer;
+}
+
+// --list: the share's ENTRY records up to LISTED, shown as a table; nothing is written.
+awaitable<void> receive_session::list_share() {
+    const msg::message want = msg::want{msg::want_mode::list, {}};
+    co_await send_message(channel_, want);
+    share_listing listing;
+    for (;;) {
+        const auto m = co_await receive_message(channel_);
+        if (const auto* e = std::get_if<msg::entry>(&m)) {
+            listing.add(*e);
+            continue;
+        }
+        if (const auto* a = std::get_if<msg::abort>(&m)) throw sender_stopped(*a);
+        const auto* end = std::get_if<msg::listed>(&m);
+        if (end == nullptr) throw wire_error("the share sent something unexpected in its listing");
+        if (end->entries != listing.size()) {
+            throw wire_error(fmt::format("the share listed {} entries and counted {}",
+                                         listing.size(), end->entries));
+        }
+        break;
+    }
+    channel_.end_session();
+    fmt::print("{}", listing.text());
 }
 
 bool receive_session::is_tree() const {

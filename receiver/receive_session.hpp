@@ -33,7 +33,10 @@ class receive_session {
     awaitable<void> run();
 
   private:
-    awaitable<void> read_offer();
+    // The OFFER, after asking a share for it (SHARED, WANT); false once a share was listed.
+    awaitable<bool> read_offer();
+    awaitable<msg::message> ask_share();
+    awaitable<void> list_share();
     awaitable<void> check_offer();
     // Asks the person, unless --yes or there is no terminal to ask on; returns only on a yes.
     awaitable<void> decide();

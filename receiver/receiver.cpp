@@ -59,7 +59,8 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity, kept
     const auto lan_relay = socket.remote_endpoint(ec);
     activity.enter(phases::key_exchange);
     auto channel = co_await open_session(socket, activity, session_role::receiver, c);
-    const bool reconnects = opts.reconnect_for.count() > 0;
+    // A listing is over at once: nothing to reconnect for.
+    const bool reconnects = opts.reconnect_for.count() > 0 && !opts.list;
     const auto peer =
         co_await transfer::exchange_hello(*channel, transfer::peer_role::sender, reconnects);
     plan_reconnects(*channel, opts, peer, lan_relay);

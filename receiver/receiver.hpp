@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/net/address.hpp"
 #include "receiver/accept_prompt.hpp"
@@ -21,6 +22,10 @@ struct options {
     std::chrono::milliseconds lan_timeout{5000};
     prompt_limits prompt;  // the Accept? question: its time limit and keepalive interval
     bool resume = true;    // continue from what an interrupted transfer kept (--no-resume: not)
+    // From a share (`ferry share`): list what it holds and take nothing, or take only these
+    // paths (as the listing shows them; none: everything).
+    bool list = false;
+    std::vector<std::string> take;
     // A broken connection is reconnected for this long (0: never), if the sender can.
     std::chrono::milliseconds reconnect_for{std::chrono::minutes(2)};
 };

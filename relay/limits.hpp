@@ -18,6 +18,11 @@ struct limits {
     milliseconds idle_timeout{300'000};  // a pair with no byte either way for this long is closed
     milliseconds grace{30'000};          // on SIGINT/SIGTERM, running pairs get this long
     std::size_t max_sessions = 1000;     // nameplates in use (waiting or paired)
+    // A share (SHARE): its sender must send a frame (PING) at least this often; it lasts at
+    // most max_share_time; at most max_share_waiting receivers wait for their JOIN at once.
+    milliseconds share_idle{60'000};
+    milliseconds max_share_time{86'400'000};
+    std::size_t max_share_waiting = 64;
     std::size_t max_waiting_per_address = 20;
     std::size_t max_connections = 4096;  // open client connections of any kind
     std::size_t max_connections_per_address = 64;

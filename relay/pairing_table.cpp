@@ -6,6 +6,21 @@ pairing_table::pairing_table(std::uint32_t first_range_max)
     : random_(std::random_device{}()), first_range_max_(first_range_max) {}
 
 std::uint32_t pairing_table::allocate(waiting_sender& sender, const asio::ip::address& from) {
+    return add(entry{&sender, nullptr, from});
+}
+
+std::uint32_t pairing_table::allocate(share& host, const asio::ip::address& from) {
+    return add(entry{nullptr, &host, from});
+}
+
+std::uint32_t pairing_table::add(const entry& e) {
+    const auto nameplate = pick_free();
+    entries_.emplace(nameplate, e);
+    ++waiting_per_address_[e.from];
+    return nameplate;
+}
+
+std::uint32_t pairing_table::pick_free() {
     // Ranges 1-999, 1000-9999, ...: the first one with room. Random within it, so nameplates
     // say nothing about how busy the relay is or what came before.
     std::uint32_t low = 1;
@@ -25,18 +40,22 @@ std::uint32_t pairing_table::allocate(waiting_sender& sender, const asio::ip::ad
         nameplate = pick(random_);
     while (entries_.contains(nameplate))
         nameplate = nameplate == high ? low : nameplate + 1;
-    entries_.emplace(nameplate, entry{&sender, from});
-    ++waiting_per_address_[from];
     return nameplate;
 }
 
 pairing_table::claim_result pairing_table::claim(std::uint32_t nameplate) {
     auto it = entries_.find(nameplate);
     if (it == entries_.end()) return {claim_status::unknown};
+    if (it->second.host != nullptr) return {claim_status::share, nullptr, it->second.host};
     if (it->second.sender == nullptr) return {claim_status::taken};
     auto* sender = it->second.sender;
     stop_waiting(it->second);
     return {claim_status::ok, sender};
+}
+
+share* pairing_table::find_share(std::uint32_t nameplate) const {
+    const auto it = entries_.find(nameplate);
+    return it == entries_.end() ? nullptr : it->second.host;
 }
 
 void pairing_table::release(std::uint32_t nameplate) {
@@ -52,8 +71,9 @@ std::size_t pairing_table::waiting_from(const asio::ip::address& from) const {
 }
 
 void pairing_table::stop_waiting(entry& e) {
-    if (e.sender == nullptr) return;
+    if (e.sender == nullptr && e.host == nullptr) return;
     e.sender = nullptr;
+    e.host = nullptr;
     auto it = waiting_per_address_.find(e.from);
     if (--it->second == 0) waiting_per_address_.erase(it);
 }

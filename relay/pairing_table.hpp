@@ -23,6 +23,8 @@ struct waiting_sender {
     bool replaced = false;  // a RECONNECT: a newer try of the same side took its place
 };
 
+class share;
+
 // Nameplates in use: waiting (a sender and no receiver yet) or paired. Single-threaded: only
 // touched from the relay's io_context thread.
 class pairing_table {
@@ -33,14 +35,20 @@ class pairing_table {
 
     // A random free nameplate from 1-999, or from the next decade range when those are all in use.
     std::uint32_t allocate(waiting_sender& sender, const asio::ip::address& from);
+    // The same for a share: its nameplate stays waiting (counted in waiting_from) until released.
+    std::uint32_t allocate(share& host, const asio::ip::address& from);
 
-    enum class claim_status { ok, unknown, taken };
+    enum class claim_status { ok, unknown, taken, share };
     struct claim_result {
         claim_status status;
-        waiting_sender* sender = nullptr;
+        waiting_sender* sender = nullptr;  // ok
+        share* host = nullptr;             // share
     };
-    // On ok the nameplate is paired from now on: any further claim gets `taken`.
+    // On ok the nameplate is paired from now on: any further claim gets `taken`. A share's
+    // nameplate answers `share` to every claim.
     claim_result claim(std::uint32_t nameplate);
+    // The share hosted under `nameplate`, or null.
+    [[nodiscard]] share* find_share(std::uint32_t nameplate) const;
 
     void release(std::uint32_t nameplate);
 
@@ -50,8 +58,11 @@ class pairing_table {
   private:
     struct entry {
         waiting_sender* sender;  // null once paired
+        share* host;             // a share's nameplate: never paired
         asio::ip::address from;
     };
+    std::uint32_t pick_free();
+    std::uint32_t add(const entry& e);
     void stop_waiting(entry& e);
 
     std::unordered_map<std::uint32_t, entry> entries_;

@@ -35,6 +35,7 @@ struct connection {
     waiting_sender* waiting = nullptr;  // while waiting
     bool handed_over = false;           // a receiver whose socket went to its sender
     tcp::socket* peer = nullptr;        // while piping: the receiver's socket, owned by this frame
+    share* hosted = nullptr;            // a share's control connection: its share, in this frame
 };
 
 namespace {
@@ -134,7 +135,9 @@ void server::stop() {
     acceptor_.close(ignored);
     std::size_t piping = 0;
     for (auto* c : connections_) {
-        if (c->state == phase::waiting && c->waiting != nullptr) {
+        if (c->hosted != nullptr) {
+            c->hosted->stop();
+        } else if (c->state == phase::waiting && c->waiting != nullptr) {
             c->waiting->shutting_down = true;
             c->waiting->wake.cancel();
         } else if (c->state == phase::hello) {
@@ -177,6 +180,7 @@ void server::stop_now() {
     for (auto* c : connections_) {
         c->socket.close(ignored);
         if (c->peer != nullptr) c->peer->close(ignored);
+        if (c->hosted != nullptr) c->hosted->stop();
         if (c->waiting != nullptr) {
             c->waiting->shutting_down = true;
             c->waiting->wake.cancel();
@@ -315,12 +319,19 @@ awaitable<void> server::serve_hello(connection& c, frame_reader<rp::format>& rea
         case rp::frame_type::reconnect:
             co_await serve_reconnect(c, f);
             break;
+        case rp::frame_type::share:
+            co_await serve_share(c);
+            break;
+        case rp::frame_type::join:
+            co_await serve_join(c, f);
+            break;
         case rp::frame_type::ping: {
             const rp::frame pong{rp::frame_type::pong, 0, {}, "ferry-relay " FERRY_VERSION};
             co_await send_frame(c.socket, pong);
         } break;
         default:
-            throw wire_error("a client may only send allocate, claim, ping or reconnect");
+            throw wire_error(
+                "a client may only send allocate, claim, ping, reconnect, share or join");
     }
 }
 
@@ -396,21 +407,27 @@ awaitable<void> server::serve_sender(connection& c) {
     co_await send_frame(c.socket, allocated);
     spdlog::debug("{}: nameplate {} allocated", c.address, nameplate);
     if (!co_await wait_for_receiver(c, waiting, lease)) co_return;
-
-    // This frame now owns both sockets until the pair ends.
-    tcp::socket receiver = std::move(*waiting.receiver);
-    c.peer = &receiver;
-    c.state = phase::piping;
     const pair_labels labels{fmt::format("nameplate={}", nameplate), c.address,
                              waiting.receiver_address, false};
-    co_await run_pair(c, receiver, labels, started);
+    co_await own_pair(c, waiting, labels, started);
+}
+
+// Takes the other side's socket handed over in `waiting`: this frame owns both sockets until
+// the pair ends, then closes them.
+awaitable<void> server::own_pair(connection& c, waiting_sender& waiting, const pair_labels& labels,
+                                 clock::time_point started) {
+    tcp::socket peer = std::move(*waiting.receiver);
+    c.peer = &peer;
+    c.state = phase::piping;
+    co_await run_pair(c, peer, labels, started);
+    c.peer = nullptr;
     std::error_code ignored;
-    receiver.close(ignored);
+    peer.close(ignored);
     c.socket.close(ignored);
 }
 
-awaitable<void> server::wait_wake(waiting_sender& waiting) {
-    co_await waiting.wake.async_wait(as_tuple(use_awaitable));
+awaitable<void> server::wait_wake(asio::steady_timer& wake) {
+    co_await wake.async_wait(as_tuple(use_awaitable));
 }
 
 // The sender sends nothing before PAIRED, so any byte or EOF while it waits means it is gone.
@@ -424,7 +441,7 @@ awaitable<void> server::wait_gone(tcp::socket& socket) {
 awaitable<bool> server::wait_for_receiver(connection& c, waiting_sender& waiting,
                                           nameplate_lease& lease) {
     waiting.wake.expires_after(limits_.sender_wait);
-    const auto woke = co_await race(wait_wake(waiting), wait_gone(c.socket));
+    const auto woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
     c.waiting = nullptr;
     if (woke == 1 || !c.socket.is_open() || !waiting.receiver) lease.release();
     if (woke == 1 || !c.socket.is_open()) {
@@ -496,7 +513,11 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
         co_return;
     }
     const auto claimed = table_.claim(nameplate);
-    if (claimed.status != pairing_table::claim_status::ok) claims_.charge(c.ip);
+    // A share's nameplate is claimed many times: only failed claims are charged.
+    if (claimed.status != pairing_table::claim_status::ok &&
+        claimed.status != pairing_table::claim_status::share) {
+        claims_.charge(c.ip);
+    }
     switch (claimed.status) {
         case pairing_table::claim_status::unknown:
             spdlog::info("{}: claim of unknown nameplate {}", c.address, nameplate);
@@ -512,6 +533,9 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
                     fmt::format("nameplate {} is already in use by another receiver", nameplate);
                 co_await refuse(c.socket, rp::error_code::nameplate_taken, text);
             }
+            co_return;
+        case pairing_table::claim_status::share:
+            co_await serve_share_receiver(c, nameplate, *claimed.host);
             co_return;
         case pairing_table::claim_status::ok:
             break;
@@ -569,7 +593,7 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     reconnect_lease lease{*this, f, c, waiting};
     const auto started = clock::now();
     waiting.wake.expires_after(limits_.sender_wait);
-    const auto woke = co_await race(wait_wake(waiting), wait_gone(c.socket));
+    const auto woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
     c.waiting = nullptr;
     reconnects_.leave(f.id, f.side, waiting);
     if (waiting.receiver && (woke == 1 || !c.socket.is_open())) {
@@ -588,16 +612,225 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
             text);
         co_return;
     }
-    tcp::socket peer = std::move(*waiting.receiver);
-    c.peer = &peer;
-    c.state = phase::piping;
     const bool is_sender = f.side == rp::role::sender;
     const pair_labels labels{"reconnected", is_sender ? c.address : waiting.receiver_address,
                              is_sender ? waiting.receiver_address : c.address, !is_sender};
-    co_await run_pair(c, peer, labels, started);
+    co_await own_pair(c, waiting, labels, started);
+}
+
+// Ends a share exactly once, however its control coroutine ends: the nameplate is freed (a later
+// claim is refused at once) and every receiver still waiting for its JOIN is refused; the pairs
+// already made run on, independent of the share.
+struct server::share_lease {
+    server& s;
+    std::uint32_t nameplate;
+    connection& c;
+    share& hosted;
+    bool held = true;
+    void release() {
+        if (held) {
+            s.table_.release(nameplate);
+            hosted.end();
+        }
+        held = false;
+    }
+    ~share_lease() {
+        c.hosted = nullptr;
+        release();
+    }
+};
+
+// SHARE: the connection stays open as the share's control connection until the share ends.
+awaitable<void> server::serve_share(connection& c) {
+    if (!co_await admit_sender(c)) co_return;
+    share hosted(executor_);
+    const auto nameplate = table_.allocate(hosted, c.ip);
+    c.state = phase::waiting;
+    c.hosted = &hosted;
+    share_lease lease{*this, nameplate, c, hosted};
+
+    const rp::frame allocated{rp::frame_type::allocated, nameplate, {}, {}};
+    co_await send_frame(c.socket, allocated);
+    spdlog::info("share nameplate={} sender={} opened", nameplate, c.address);
+    const auto why = co_await run_share(c, hosted);
+    lease.release();
+    spdlog::info("share nameplate={} sender={} closed pairs={} outcome={}", nameplate, c.address,
+                 hosted.pairs, describe(why));
+    co_await close_share(c, why);
+}
+
+// The control connection: ARRIVED frames out, PINGs in (each answered with a PONG), until the
+// sender leaves, goes quiet or sends anything else, the share's time is up or the relay stops.
+// This coroutine is the socket's only writer.
+awaitable<share_end> server::run_share(connection& c, share& hosted) {
+    static const rp::frame pong{rp::frame_type::pong, 0, {}, "ferry-relay " FERRY_VERSION};
+    frame_reader<rp::format> reader(rp::max_payload);
+    const auto ends_at = clock::now() + limits_.max_share_time;
+    auto quiet_at = clock::now() + limits_.share_idle;
+    auto why = share_end::sender_left;
+    try {
+        for (;;) {
+            // Armed before the checks: a notify() from here on ends the wait below at once.
+            hosted.wake.expires_at(std::min(ends_at, quiet_at));
+            if (hosted.stopping()) co_return share_end::relay_stopping;
+            if (!co_await write_arrivals(c, hosted)) co_return share_end::idle;
+            if (co_await race(read_frame_part(c.socket, reader, nullptr, false),
+                              wait_wake(hosted.wake)) == 0) {
+                if (rp::decode(reader.header(), reader.payload()).type != rp::frame_type::ping)
+                    co_return share_end::bad_frame;
+                reader.reset();
+                quiet_at = clock::now() + limits_.share_idle;
+                if (!co_await write_control(c, pong)) co_return share_end::idle;
+            }
+            if (clock::now() >= ends_at) co_return share_end::time_limit;
+            if (clock::now() >= quiet_at) co_return share_end::idle;
+        }
+    } catch (const wire_error&) {
+        why = share_end::bad_frame;
+    } catch (const std::exception&) {
+        // EOF or a reset; or the socket closed by stop_now().
+        why = hosted.stopping() ? share_end::relay_stopping : share_end::sender_left;
+    }
+    co_return why;
+}
+
+// One frame to the share's sender; false if it does not take it within the idle limit.
+awaitable<bool> server::write_control(connection& c, const rp::frame& f) {
+    co_return co_await race(send_frame(c.socket, f), sleep_for(limits_.share_idle)) == 0;
+}
+
+// The queued ARRIVED frames of receivers still waiting.
+awaitable<bool> server::write_arrivals(connection& c, share& hosted) {
+    while (auto next = hosted.next_arrival()) {
+        rp::frame arrived{rp::frame_type::arrived, 0, {}, next->address};
+        arrived.ticket = next->ticket;
+        if (!co_await write_control(c, arrived)) co_return false;
+    }
+    co_return true;
+}
+
+// Tells the share's sender why its share ended (if it is still there to hear it), closes.
+awaitable<void> server::close_share(connection& c, share_end why) {
+    switch (why) {
+        case share_end::sender_left:
+            break;
+        case share_end::idle:
+            co_await refuse(c.socket, rp::error_code::hello_timeout,
+                            "the share's sender went quiet");
+            break;
+        case share_end::time_limit: {
+            const auto text = fmt::format("the share reached the relay's time limit of {}",
+                                          format_duration(limits_.max_share_time));
+            co_await refuse(c.socket, rp::error_code::no_receiver, text);
+        } break;
+        case share_end::relay_stopping:
+            co_await refuse(c.socket, rp::error_code::shutting_down, "the relay is shutting down");
+            break;
+        case share_end::bad_frame:
+            co_await refuse(c.socket, rp::error_code::bad_hello,
+                            "a share's control connection may only send PING");
+            break;
+    }
     std::error_code ignored;
-    peer.close(ignored);
     c.socket.close(ignored);
+}
+
+// A share's receiver holds a session until its pair ends, and the JOIN connection handed over
+// to it counts against the connection limits until then too.
+struct server::share_seat {
+    server& s;
+    connection& c;
+    waiting_sender& waiting;
+    share_seat(server& owner, connection& conn, waiting_sender& w) : s(owner), c(conn), waiting(w) {
+        ++s.share_sessions_;
+    }
+    share_seat(const share_seat&) = delete;
+    share_seat& operator=(const share_seat&) = delete;
+    ~share_seat() {
+        --s.share_sessions_;
+        c.waiting = nullptr;
+        c.peer = nullptr;
+        if (waiting.receiver) {
+            --s.paired_receivers_;
+            s.release_address(waiting.receiver_ip);
+        }
+    }
+};
+
+// A claim of a share's nameplate: within the share's limits the receiver gets a ticket, the
+// sender hears of it (ARRIVED) and has the hello timeout to JOIN for it; this frame then owns
+// the pair. `host` is not used once this waits: the share may end meanwhile.
+awaitable<void> server::serve_share_receiver(connection& c, std::uint32_t nameplate, share& host) {
+    if (host.waiting() >= limits_.max_share_waiting) {
+        spdlog::info("{}: claim of share {} refused: {} waiting", c.address, nameplate,
+                     plural(host.waiting(), "receiver"));
+        co_await refuse(c.socket, rp::error_code::share_busy,
+                        "the share has too many receivers waiting; try again in a moment");
+        co_return;
+    }
+    if (sessions() >= limits_.max_sessions) {
+        spdlog::warn("{}: refused: {} sessions in use", c.address, sessions());
+        co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
+        co_return;
+    }
+    waiting_sender waiting(executor_);
+    waiting.wake.expires_after(limits_.hello_timeout);  // armed first: an early wake is kept
+    share_seat seat(*this, c, waiting);
+    share_guest guest(host, waiting, c.ip.to_string());
+    c.state = phase::waiting;
+    c.waiting = &waiting;
+    const auto started = clock::now();
+    if (!co_await wait_for_join(c, waiting, guest)) co_return;
+    // This frame's own socket is the receiver's: swapped.
+    const pair_labels labels{fmt::format("share={}", nameplate), waiting.receiver_address,
+                             c.address, true};
+    co_await own_pair(c, waiting, labels, started);
+}
+
+// Waits for the sender's JOIN, the receiver leaving, the hello timeout, the share ending or the
+// relay stopping; true once the JOIN's socket is handed over, else the ending is told.
+awaitable<bool> server::wait_for_join(connection& c, waiting_sender& waiting, share_guest& guest) {
+    const auto woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
+    c.waiting = nullptr;
+    guest.leave();
+    if (woke == 1 || !c.socket.is_open()) {
+        spdlog::debug("{}: a receiver of a share left before its JOIN", c.address);
+        if (waiting.receiver) {
+            co_await refuse(*waiting.receiver, rp::error_code::share_ended,
+                            "the receiver left before its transfer started");
+        }
+        co_return false;
+    }
+    if (waiting.receiver) co_return true;
+    const auto code = waiting.shutting_down ? rp::error_code::shutting_down
+                      : guest.share_ended() ? rp::error_code::share_ended
+                                            : rp::error_code::no_receiver;
+    const auto text = waiting.shutting_down ? "the relay is shutting down"
+                      : guest.share_ended() ? "the share has ended"
+                                            : "the sender did not take this receiver in time";
+    co_await refuse(c.socket, code, text);
+    co_return false;
+}
+
+// JOIN: the sender's data connection for the receiver of a ticket, handed to that receiver's
+// coroutine, which owns the pair from here on. A ticket is single use.
+awaitable<void> server::serve_join(connection& c, const rp::frame& f) {
+    auto* host = table_.find_share(f.nameplate);
+    auto* guest = host != nullptr ? host->take(f.ticket) : nullptr;
+    if (guest == nullptr) {
+        spdlog::info("{}: join of share {} with no receiver behind its ticket", c.address,
+                     f.nameplate);
+        co_await refuse(c.socket, rp::error_code::share_ended,
+                        "no receiver is waiting with this ticket");
+        co_return;
+    }
+    ++host->pairs;
+    guest->receiver = std::move(c.socket);
+    guest->receiver_address = c.address;
+    guest->receiver_ip = c.ip;
+    c.handed_over = true;
+    ++paired_receivers_;
+    wake_now(guest->wake);
 }
 
 tcp::endpoint listen_endpoint(std::string_view text) {

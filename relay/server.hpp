@@ -17,13 +17,15 @@
 #include "relay/log_summary.hpp"
 #include "relay/pairing_table.hpp"
 #include "relay/reconnect_table.hpp"
+#include "relay/share.hpp"
 
 namespace ferry::relay {
 
 struct connection;
 
 // The relay: accepts clients on one TCP port, pairs a sender (ALLOCATE) with its receiver
-// (CLAIM) by nameplate, then pipes bytes between them. Runs on a single-threaded executor.
+// (CLAIM) by nameplate, then pipes bytes between them; a share (SHARE) pairs each claim of its
+// nameplate with a data connection of its sender (JOIN). Runs on a single-threaded executor.
 class server {
   public:
     // Binds and listens; throws std::system_error if the address cannot be used.
@@ -40,8 +42,11 @@ class server {
     // Called once, when stopping and the last connection has ended.
     void on_stopped(std::function<void()> f) { on_stopped_ = std::move(f); }
 
-    // Nameplates in use, and sessions waiting for (or paired again by) a RECONNECT.
-    [[nodiscard]] std::size_t sessions() const { return table_.sessions() + reconnect_sessions_; }
+    // Nameplates in use, sessions waiting for (or paired again by) a RECONNECT, and the receivers
+    // of shares, waiting for their JOIN or paired.
+    [[nodiscard]] std::size_t sessions() const {
+        return table_.sessions() + reconnect_sessions_ + share_sessions_;
+    }
     // Open client connections, a paired receiver's included (its socket belongs to its sender's
     // coroutine from the pairing on).
     [[nodiscard]] std::size_t connections() const {
@@ -56,7 +61,7 @@ class server {
     struct nameplate_lease;
     awaitable<bool> admit_sender(connection& c);
     awaitable<void> serve_sender(connection& c);
-    awaitable<void> wait_wake(waiting_sender& waiting);
+    awaitable<void> wait_wake(asio::steady_timer& wake);
     awaitable<void> wait_gone(tcp::socket& socket);
     awaitable<bool> wait_for_receiver(connection& c, waiting_sender& waiting,
                                       nameplate_lease& lease);
@@ -71,9 +76,21 @@ class server {
     };
     awaitable<void> run_pair(connection& c, tcp::socket& receiver, const pair_labels& labels,
                              clock::time_point started);
+    awaitable<void> own_pair(connection& c, waiting_sender& waiting, const pair_labels& labels,
+                             clock::time_point started);
     struct reconnect_lease;
     awaitable<void> serve_reconnect(connection& c, const relay_proto::frame& f);
     awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
+    struct share_lease;
+    awaitable<void> serve_share(connection& c);
+    awaitable<share_end> run_share(connection& c, share& hosted);
+    awaitable<bool> write_control(connection& c, const relay_proto::frame& f);
+    awaitable<bool> write_arrivals(connection& c, share& hosted);
+    awaitable<void> close_share(connection& c, share_end why);
+    struct share_seat;
+    awaitable<void> serve_share_receiver(connection& c, std::uint32_t nameplate, share& host);
+    awaitable<bool> wait_for_join(connection& c, waiting_sender& waiting, share_guest& guest);
+    awaitable<void> serve_join(connection& c, const relay_proto::frame& f);
     void check_stopped();
     void note_bad_hello(const connection& c, std::string_view kind, std::string_view why);
     void note_refused_connection(const std::string& address, bool per_address);
@@ -85,6 +102,7 @@ class server {
     pairing_table table_;
     reconnect_table reconnects_;
     std::size_t reconnect_sessions_ = 0;
+    std::size_t share_sessions_ = 0;  // receivers of shares, waiting for their JOIN or paired
     claim_limiter claims_;
     std::unordered_set<connection*> connections_;
     std::unordered_map<asio::ip::address, std::size_t> connections_per_address_;

@@ -29,6 +29,8 @@ std::vector<std::string> lan_addresses(std::uint16_t port) {
     return out;
 }
 
+}  // namespace
+
 void show_lan_hints(const options& opts, const code& c) {
     fmt::print(
         "LAN mode: no relay, the receiver must be on this network.\n"
@@ -46,6 +48,8 @@ void show_lan_hints(const options& opts, const code& c) {
             host_port{"127.0.0.1", opts.lan_port}.text(), c.text());
     }
 }
+
+namespace {
 
 void show_code(const options& opts, const source& what, const code& c) {
     if (opts.quiet) {

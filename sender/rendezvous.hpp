@@ -13,6 +13,10 @@ struct rendezvous {
     code c;
 };
 
+// LAN mode: how a receiver finds this computer (the announcement, else the addresses to pass
+// to --relay), on standard output.
+void show_lan_hints(const options& opts, const code& c);
+
 // The first step of a send: connects to the relay, gets a nameplate, shows the code (and, in
 // LAN mode, how to reach this computer, while announcing it), and waits for the receiver.
 awaitable<rendezvous> meet_receiver(const options& opts, const source& what, deadline& activity);

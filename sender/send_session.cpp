@@ -25,9 +25,6 @@ using namespace std::chrono_literals;
 // While the sender hashes what a resuming receiver kept: a KEEPALIVE this often.
 constexpr auto keepalive_every = std::chrono::seconds(15);
 
-// Records read ahead, twice: 4 MiB of memory whatever the number of files.
-constexpr std::size_t tree_batch_size = std::size_t{2} << 20U;
-
 failure receiver_stopped(const msg::abort& a) {
     return failure(exit_code::peer,
                    fmt::format("the receiver stopped: {}{}{}", msg::describe(a.why),
@@ -239,11 +236,13 @@ awaitable<void> send_session::exchange_data() {
     try {
         co_await both(stream(), listen());
     } catch (const failure& f) {
-        if (f.code() != exit_code::local_io) throw;
-        local = f;  // the source could not be read to the end: say so before leaving
+        if (f.code() != exit_code::local_io && f.code() != exit_code::interrupted) throw;
+        local = f;  // the source could not be read to the end, or a share ended: say so
     }
     if (local) {
-        const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
+        const auto why = local->code() == exit_code::interrupted ? msg::reason::cancelled
+                                                                 : msg::reason::local_io;
+        const msg::message abort = msg::abort{why, local->what()};
         co_await race(send_message(channel_, abort), sleep_for(2s));
         throw *local;
     }
@@ -305,7 +304,7 @@ awaitable<void> send_session::stream_tree(tree_source& tree) {
     files_total_ = tree.plan().offer.files;
     if (compress_ != compress_off) tree.compress_with(compress_);
     for (auto& b : batches_)
-        b.resize(tree_batch_size);
+        b.resize(batch_size_);  // records read ahead, twice, whatever the number of files
     co_await stream_batches(bar);
     bar.finish();
     digest_ = hash_.finish();
@@ -385,6 +384,8 @@ awaitable<void> send_session::send_batch(std::size_t which, progress_bar& bar,
                         fmt::format("{}/{} files", grouped(files_sent_), grouped(files_total_)));
         }
         if (is_data) wire_sent_ += length;
+        // A share that ends stops here, between records, so that its ABORT is read whole.
+        if (stop_ != nullptr && *stop_) throw failure(exit_code::interrupted, stop_why_);
         co_await channel_.send_from(payload, true);
         bar.update(sent_);
         if (is_data) co_await limiter.pace(wire_sent_);

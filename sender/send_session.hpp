@@ -35,6 +35,16 @@ class send_session {
 
     awaitable<void> run();
 
+    // A share's receivers: smaller read-ahead batches (memory per receiver), and a flag that,
+    // once set, ends the data with an ABORT ("cancelled": `why`) at the next record.
+    void share_mode(std::size_t batch_size, const bool& stop, std::string why) {
+        batch_size_ = batch_size;
+        stop_ = &stop;
+        stop_why_ = std::move(why);
+    }
+    // Bytes of the source sent (or kept by a resuming receiver) so far.
+    [[nodiscard]] std::uint64_t sent() const { return sent_; }
+
   private:
     awaitable<void> offer();
     awaitable<void> expect_accept();
@@ -87,6 +97,9 @@ class send_session {
     std::uint64_t wire_sent_ = 0;
     std::uint64_t compressed_records_ = 0;
     std::exception_ptr read_failure_;  // of the batch being filled
+    std::size_t batch_size_ = std::size_t{2} << 20U;
+    const bool* stop_ = nullptr;
+    std::string stop_why_;
 };
 
 }  // namespace ferry::sender

@@ -19,6 +19,7 @@
 #include "sender/file_source.hpp"
 #include "sender/rendezvous.hpp"
 #include "sender/send_session.hpp"
+#include "sender/session_setup.hpp"
 #include "sender/stdin_source.hpp"
 #include "sender/text_source.hpp"
 #include "sender/tree_plan.hpp"
@@ -27,38 +28,6 @@
 namespace ferry::sender {
 
 namespace {
-
-// --compress as far as the receiver takes it: off for one that cannot decompress (said, when a
-// level was asked for) and for a text, which is small.
-int compression_for(const options& opts, const msg::hello& peer, const source& what) {
-    if (opts.compress == compress_off || what.needs() == transfer::feature::text) {
-        return compress_off;
-    }
-    if (transfer::has(peer, transfer::feature::compress)) return opts.compress;
-    if (opts.compress != compress_auto && !opts.quiet) {
-        fmt::print(stderr,
-                   "ferry: the receiver runs ferry {}, which cannot receive compressed data; "
-                   "sending uncompressed\n",
-                   printable(peer.software));
-    }
-    return compress_off;
-}
-
-// Both sides announced it and --reconnect-for is not 0: a broken connection is reconnected
-// through the same relay (in LAN mode the one in this process).
-void plan_reconnects(record_channel& channel, const options& opts, const msg::hello& peer) {
-    if (opts.reconnect_for.count() == 0 || !transfer::has(peer, transfer::feature::reconnect)) {
-        return;
-    }
-    reconnect_plan plan;
-    plan.as_sender = true;
-    plan.within = opts.reconnect_for;
-    plan.connect = [relay = opts.relay](const rendezvous_id& id, clock::duration left) {
-        return reconnect_via(relay, id, true, left);
-    };
-    transfer::tell_reconnects(plan, opts.quiet);
-    channel.enable_reconnect(std::move(plan));
-}
 
 // rendezvous → session (key exchange, HELLO) → transfer. `peer_left` says, for the phase
 // reached, what a receiver that went away left undone.

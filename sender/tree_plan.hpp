@@ -22,6 +22,7 @@ struct planned_entry {
     std::string target;      // a symlink's
     dev_t dev = 0;           // a file's identity at the walk: it must be the same when sent
     ino_t ino = 0;
+    std::uint32_t index = 0;  // its place in the walk of everything (a share's, for a selection)
 };
 
 // What `ferry send a b/ c` will send, found by walking with stat only (nothing is read or

@@ -84,7 +84,7 @@ std::size_t tree_reader::put_data(mutable_byte_span into) {
         {into.size() - data_header_size, data_chunk_size, file_->size - offset_}));
     if (packer_ && packer_->try_next(n)) return put_packed(into, n);
     read_exactly(into.data() + data_header_size, n);
-    hash_.update(into.subspan(data_header_size, n));
+    if (digests_ == nullptr) hash_.update(into.subspan(data_header_size, n));
     put_data_header(into.data(), n);
     return data_header_size + n;
 }
@@ -92,7 +92,7 @@ std::size_t tree_reader::put_data(mutable_byte_span into) {
 std::size_t tree_reader::put_packed(mutable_byte_span into, std::size_t n) {
     const auto chunk = mutable_byte_span(chunk_).first(n);
     read_exactly(chunk.data(), n);
-    hash_.update(chunk);
+    if (digests_ == nullptr) hash_.update(chunk);
     return packer_->put(chunk, into);
 }
 
@@ -105,7 +105,9 @@ std::size_t tree_reader::put_file_end(mutable_byte_span into) {
         !same_time(now.st_ctim, opened_.st_ctim)) {
         changed("changed");
     }
-    const msg::message m = msg::file_end{hash_.finish()};
+    const auto digest =
+        digests_ != nullptr ? digests_->digest(file_->index, identity_of(now)) : hash_.finish();
+    const msg::message m = msg::file_end{digest};
     const auto n = put_record(into, msg::encode(m));
     close_file();
     return n;
@@ -133,6 +135,7 @@ void tree_reader::open_file(const planned_entry& e) {
         changed("changed");
     }
     if (e.size > data_chunk_size) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (digests_ != nullptr) digests_->want(e.index);
 }
 
 void tree_reader::read_exactly(std::uint8_t* to, std::size_t n) {

@@ -10,6 +10,7 @@
 #include "common/crypto/sha256.hpp"
 #include "common/wire/bytes.hpp"
 #include "sender/record_packer.hpp"
+#include "sender/share_digests.hpp"
 #include "sender/tree_plan.hpp"
 
 namespace ferry::sender {
@@ -32,6 +33,9 @@ class tree_reader {
     // The records start at entry `first` (a resuming receiver has those before it); before the
     // first fill() only.
     void start_at(std::size_t first) { next_ = first; }
+    // A share's: its files are hashed once by `digests` (planned_entry::index is their place in
+    // it), not here; before the first fill() only.
+    void take_digests_from(share_digests& digests) { digests_ = &digests; }
 
     // Fills `into` (at least 64 KiB) with whole records, each `length u32 BE | payload`, and
     // returns the bytes used: 0 once everything was read.
@@ -56,6 +60,7 @@ class tree_reader {
     sha256 hash_;
     std::optional<record_packer> packer_;  // when compressing
     std::vector<std::uint8_t> chunk_;      // a chunk read for the packer
+    share_digests* digests_ = nullptr;
 };
 
 }  // namespace ferry::sender

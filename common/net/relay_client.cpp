@@ -187,6 +187,66 @@ awaitable<tcp::socket> reconnect_via(tcp::endpoint relay, std::array<std::uint8_
     co_return socket;
 }
 
+awaitable<std::uint32_t> open_share(tcp::socket& control) {
+    const rp::frame ask{rp::frame_type::share, 0, {}, {}};
+    co_await send_relay_frame(control, ask);
+    const auto answer = co_await read_any_relay_frame(control);
+    if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
+        throw share_unsupported(exit_code::network,
+                                fmt::format("the relay is older than ferry 0.8 and cannot host a "
+                                            "share ({}); upgrade it, or share with --lan",
+                                            printable(answer.text)));
+    }
+    if (answer.type == rp::frame_type::error) throw_relay_error(answer);
+    if (answer.type != rp::frame_type::allocated) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+    co_return answer.nameplate;
+}
+
+awaitable<share_arrival> next_arrival(tcp::socket& control) {
+    for (;;) {
+        const auto f = co_await read_any_relay_frame(control);
+        if (f.type == rp::frame_type::pong) continue;
+        if (f.type == rp::frame_type::error) {
+            throw failure(exit_code::network,
+                          fmt::format("the relay ended the share: {}", printable(f.text)));
+        }
+        if (f.type != rp::frame_type::arrived) {
+            throw failure(exit_code::network, "the relay answered something unexpected");
+        }
+        share_arrival arrival{f.ticket, printable(f.text)};
+        co_return arrival;
+    }
+}
+
+awaitable<void> keep_share_alive(tcp::socket& control, clock::duration every) {
+    const rp::frame ping{rp::frame_type::ping, 0, {}, {}};
+    for (;;) {
+        co_await sleep_for(every);
+        co_await send_relay_frame(control, ping);
+    }
+}
+
+awaitable<void> join_share(tcp::socket& socket, std::uint32_t nameplate,
+                           const share_ticket& ticket) {
+    rp::frame join{rp::frame_type::join, nameplate, {}, {}};
+    join.ticket = ticket;
+    co_await send_relay_frame(socket, join);
+    const auto answer = co_await read_any_relay_frame(socket);
+    if (answer.type == rp::frame_type::error && (answer.error == rp::error_code::share_ended ||
+                                                 answer.error == rp::error_code::no_receiver)) {
+        throw failure(exit_code::peer, "the receiver left before its transfer started");
+    }
+    if (answer.type == rp::frame_type::error) {
+        throw failure(exit_code::network,
+                      fmt::format("the relay refused: {}", printable(answer.text)));
+    }
+    if (answer.type != rp::frame_type::paired) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+}
+
 awaitable<bool> relay_answers(const host_port& relay, clock::duration timeout) {
     bool answered = false;
     auto ask = [&]() -> awaitable<void> {

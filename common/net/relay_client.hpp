@@ -1,6 +1,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +48,36 @@ awaitable<tcp::socket> reconnect_via(host_port relay, std::array<std::uint8_t, 1
                                      bool as_sender, clock::duration timeout);
 awaitable<tcp::socket> reconnect_via(tcp::endpoint relay, std::array<std::uint8_t, 16> id,
                                      bool as_sender, clock::duration timeout);
+
+// A relay older than ferry 0.8 (it answers SHARE with ERROR 1): it cannot host a share.
+class share_unsupported : public failure {
+  public:
+    using failure::failure;
+};
+
+inline constexpr std::size_t share_ticket_size = 16;
+using share_ticket = std::array<std::uint8_t, share_ticket_size>;
+struct share_arrival {
+    share_ticket ticket{};
+    std::string address;  // made printable
+};
+
+// Sender of a share, on a new connection: SHARE, returns the nameplate. Throws share_unsupported
+// (exit_code::network, message "the relay is older than ferry 0.8 and cannot host a share
+// (<relay's text>); upgrade it, or share with --lan") for ERROR 1, failure for other errors.
+awaitable<std::uint32_t> open_share(tcp::socket& control);
+// The next receiver that claimed the share's nameplate (PONGs are skipped). Throws failure
+// (exit_code::network) with the relay's reason when the relay ends the share or closes.
+awaitable<share_arrival> next_arrival(tcp::socket& control);
+// Sends PING on the control connection every `every` (default 20 s), forever (until cancelled,
+// e.g. raced); the only writer on the control connection. Throws failure(network) if a write
+// fails. next_arrival() may read the same socket meanwhile: one only reads, the other only writes.
+awaitable<void> keep_share_alive(tcp::socket& control,
+                                 clock::duration every = std::chrono::seconds(20));
+// On a new connection: JOIN for the receiver of `ticket`; returns once PAIRED. failure(peer,
+// "the receiver left before its transfer started") for ERROR 11/5, failure(network) otherwise.
+awaitable<void> join_share(tcp::socket& socket, std::uint32_t nameplate,
+                           const share_ticket& ticket);
 
 // Asks a relay who it is: returns its PONG text (e.g. "ferry-relay 0.2.0").
 awaitable<std::string> ping_relay(tcp::socket& socket);

@@ -160,7 +160,7 @@ void record_channel::encrypt(const record_key& send_key, const record_key& recei
 void record_channel::enable_reconnect(reconnect_plan plan) {
     if (!secret_ || !sealer_) throw std::logic_error("record_channel: no session to reconnect");
     plan_ = std::move(plan);
-    log_ = std::make_unique<replay_log>(window, max_record_payload);
+    log_ = std::make_unique<replay_log>(plan_->window, max_record_payload);
     last_ack_ = clock::now();
     detect_dead_path(*socket_);
     watch_ = std::make_shared<stall_watch>(socket_->get_executor());

@@ -16,6 +16,7 @@
 #include "common/session/replay_log.hpp"
 #include "common/wire/bytes.hpp"
 #include "common/wire/frame_reader.hpp"
+#include "common/wire/raw_buffer.hpp"
 #include "common/wire/record_format.hpp"
 #include "common/wire/wire_error.hpp"
 
@@ -31,12 +32,18 @@ inline constexpr std::uint8_t bye_record = 0x15;  // the session ends here: do n
 // How a channel reconnects: `connect` reaches the peer again through the relay (RECONNECT with
 // the rendezvous id) and returns the new connection once paired; `within` bounds the whole
 // attempt; `on_lost` and `on_back` tell the person.
+inline constexpr std::size_t default_replay_window = std::size_t{16} << 20U;
+
 struct reconnect_plan {
     bool as_sender = false;
     std::function<awaitable<tcp::socket>(const rendezvous_id& id, clock::duration left)> connect;
     clock::duration within = std::chrono::minutes(2);
     std::function<void(const std::string& cause)> on_lost;
     std::function<void()> on_back;
+    // Bytes sent and kept until acknowledged (the replay window), at least 2 MiB + 128: what
+    // a reconnect can send again; more keeps a long, fast path busier. A share, which has a
+    // channel per receiver, keeps less.
+    std::size_t window = default_replay_window;
 };
 
 // Owns one fixed buffer per direction; nothing is allocated per record. The first socket and
@@ -67,7 +74,7 @@ class record_channel {
     [[nodiscard]] std::uint64_t reconnect_count() const { return reconnections_; }
     // Bytes sent and kept until the peer acknowledges them (0 without reconnect).
     [[nodiscard]] std::size_t unacknowledged_bytes() const { return log_ ? log_->bytes_held() : 0; }
-    static constexpr std::size_t window = std::size_t{16} << 20U;    // unacknowledged bytes
+    static constexpr std::size_t window = default_replay_window;
     static constexpr std::size_t ack_every = std::size_t{1} << 20U;  // bytes received
     static constexpr auto stall_after = std::chrono::seconds(30);
 
@@ -117,7 +124,7 @@ class record_channel {
     tcp::socket* socket_;
     std::optional<tcp::socket> own_socket_;
     deadline& deadline_;
-    std::vector<std::uint8_t> out_;
+    raw_buffer out_;           // sized for the largest records: only the pages used are resident
     std::size_t pending_ = 0;  // bytes of sealed records held in out_, not yet written
     frame_reader<record_format> in_;
     std::uint64_t in_link_ = 0;  // the link in_'s record (or its beginning) came from

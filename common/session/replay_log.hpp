@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/wire/bytes.hpp"
+#include "common/wire/raw_buffer.hpp"
 
 namespace ferry {
 
@@ -47,7 +48,7 @@ class replay_log {
     void check_count(std::uint64_t count) const;
     [[nodiscard]] std::optional<std::size_t> room_at() const;
 
-    std::vector<std::uint8_t> buffer_;
+    raw_buffer buffer_;
     std::size_t max_record_;
     std::deque<held> held_;
     std::uint64_t acknowledged_ = 0;

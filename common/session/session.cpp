@@ -42,17 +42,11 @@ void check_confirmation(byte_span received, byte_span expected) {
     }
 }
 
-// The SPAKE2 side of this session, keyed by the whole code; the password scalar w is wiped here,
-// the object keeps its own copy until finish().
-spake2 start_key_exchange(session_role role, const code& c,
+// The SPAKE2 side of this session; the object keeps its own copy of w until finish().
+spake2 start_key_exchange(session_role role, const password_scalar& w,
                           std::optional<std::span<const std::uint8_t>> scalar) {
-    auto w = crypto::spake2_password_scalar(c.text(), password_salt(c.nameplate));
-    struct wipe_w {
-        std::array<std::uint8_t, crypto::spake2_scalar_size>& w;
-        ~wipe_w() { OPENSSL_cleanse(w.data(), w.size()); }
-    } guard{w};
-    return spake2(role == session_role::sender ? crypto::spake2_role::a : crypto::spake2_role::b, w,
-                  identity_sender, identity_receiver, scalar);
+    return spake2(role == session_role::sender ? crypto::spake2_role::a : crypto::spake2_role::b,
+                  w.bytes(), identity_sender, identity_receiver, scalar);
 }
 
 }  // namespace
@@ -68,15 +62,17 @@ std::string password_salt(std::uint32_t nameplate) {
     return "ferry/1 nameplate " + std::to_string(nameplate);
 }
 
-awaitable<std::unique_ptr<record_channel>> open_session(
-    tcp::socket& socket, deadline& activity, session_role role, const code& c,
+namespace {
+
+awaitable<std::unique_ptr<record_channel>> open_session_with(
+    tcp::socket& socket, deadline& activity, session_role role, const password_scalar& w,
     std::optional<std::span<const std::uint8_t>> scalar) {
     auto channel = std::make_unique<record_channel>(socket, activity);
     const bool is_sender = role == session_role::sender;
 
     // The password is the whole normalised code, nameplate included; the relay only ever sees
     // the nameplate, so it cannot test guesses offline against anything it saw.
-    auto pake = start_key_exchange(role, c, scalar);
+    auto pake = start_key_exchange(role, w, scalar);
     const auto mine = pake.my_message();
     co_await send_session_record(*channel, pake_record, mine);
     const auto theirs = co_await receive_session_record(
@@ -125,6 +121,28 @@ awaitable<std::unique_ptr<record_channel>> open_session(
     }
     OPENSSL_cleanse(&record, sizeof record);
     co_return channel;
+}
+
+}  // namespace
+
+password_scalar::password_scalar(const code& c)
+    : w_(crypto::spake2_password_scalar(c.text(), password_salt(c.nameplate))) {}
+
+password_scalar::~password_scalar() {
+    OPENSSL_cleanse(w_.data(), w_.size());
+}
+
+awaitable<std::unique_ptr<record_channel>> open_session(
+    tcp::socket& socket, deadline& activity, session_role role, const code& c,
+    std::optional<std::span<const std::uint8_t>> scalar) {
+    const password_scalar w(c);
+    co_return co_await open_session_with(socket, activity, role, w, scalar);
+}
+
+awaitable<std::unique_ptr<record_channel>> open_session(tcp::socket& socket, deadline& activity,
+                                                        session_role role,
+                                                        const password_scalar& w) {
+    co_return co_await open_session_with(socket, activity, role, w, std::nullopt);
 }
 
 }  // namespace ferry

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,6 +37,20 @@ struct record_keys {
 // HKDF-SHA256(IKM = Ke, salt = TT, info = label) for each direction.
 record_keys derive_record_keys(const crypto::spake2_keys& keys);
 
+// The SPAKE2 password scalar w of a code (§2.1): scrypt, the slow part of a key exchange (32 MiB
+// and about 0.1 s). A share works it out once for all its receivers. Wiped when it goes.
+class password_scalar {
+  public:
+    explicit password_scalar(const code& c);
+    ~password_scalar();
+    password_scalar(const password_scalar&) = delete;
+    password_scalar& operator=(const password_scalar&) = delete;
+    [[nodiscard]] std::span<const std::uint8_t> bytes() const { return w_; }
+
+  private:
+    std::array<std::uint8_t, crypto::spake2_scalar_size> w_;
+};
+
 // The session layer, run right after the relay says PAIRED: SPAKE2 keyed by the whole code, both
 // key-confirmation MACs exchanged and checked, then a record channel encrypted with one
 // AES-256-GCM key per direction. A code that does not match is failure(wrong_code) on both sides.
@@ -43,5 +58,9 @@ record_keys derive_record_keys(const crypto::spake2_keys& keys);
 awaitable<std::unique_ptr<record_channel>> open_session(
     tcp::socket& socket, deadline& activity, session_role role, const code& c,
     std::optional<std::span<const std::uint8_t>> scalar = std::nullopt);
+// The same with w worked out already (a share's receivers).
+awaitable<std::unique_ptr<record_channel>> open_session(tcp::socket& socket, deadline& activity,
+                                                        session_role role,
+                                                        const password_scalar& w);
 
 }  // namespace ferry

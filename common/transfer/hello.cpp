@@ -42,7 +42,7 @@ msg::hello our_hello() {
     return msg::hello{protocol_version,
                       bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
                           bit(feature::tree) | bit(feature::compress) | bit(feature::resume) |
-                          bit(feature::reconnect) | bit(feature::tree_resume),
+                          bit(feature::reconnect) | bit(feature::tree_resume) | bit(feature::share),
                       FERRY_VERSION};
 }
 

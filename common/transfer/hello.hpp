@@ -23,6 +23,7 @@ enum class feature : std::uint64_t {
     resume = 1U << 5,       // RESUME and RESUME_FROM: a file continues where a receiver stopped
     reconnect = 1U << 6,    // ACK records and RECONNECT: a broken connection is reconnected
     tree_resume = 1U << 7,  // RESUME_TREE, TREE_KEPT, TREE_FROM: a tree continues likewise
+    share = 1U << 8,        // SHARED, WANT, LISTED: a share is listed, or taken in part
 };
 
 // What this build speaks.

@@ -41,7 +41,7 @@ class cursor {
 
 reason to_reason(std::uint8_t v) {
     if (v < static_cast<std::uint8_t>(reason::declined) ||
-        v > static_cast<std::uint8_t>(reason::unsupported)) {
+        v > static_cast<std::uint8_t>(reason::not_shared)) {
         throw wire_error(fmt::format("unknown reason code {}", v));
     }
     return static_cast<reason>(v);
@@ -216,6 +216,39 @@ tree_kept decode_tree_kept(cursor& c, byte_span payload) {
     return k;
 }
 
+want decode_want(cursor& c) {
+    want w;
+    const auto mode = c.u8("want mode");
+    if (mode > static_cast<std::uint8_t>(want_mode::list)) {
+        throw wire_error(fmt::format("unknown want mode {}", mode));
+    }
+    w.mode = static_cast<want_mode>(mode);
+    const auto count = c.u16("want path count");
+    if (count > max_offer_items) {
+        throw wire_error(fmt::format("a want of {} paths (at most {})", count, max_offer_items));
+    }
+    if (w.mode == want_mode::list && count != 0) throw wire_error("a want to list names paths");
+    w.paths.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto path = string_field(c, max_path_bytes, "want path");
+        if (path.empty()) throw wire_error("a want names an empty path");
+        w.paths.push_back(std::move(path));
+    }
+    c.finish("want");
+    return w;
+}
+
+listed decode_listed(cursor& c) {
+    listed l;
+    l.entries = c.u32("listed entries");
+    c.finish("listed");
+    if (l.entries > max_tree_entries) {
+        throw wire_error(
+            fmt::format("a listing of {} entries (at most {})", l.entries, max_tree_entries));
+    }
+    return l;
+}
+
 // refuse and abort: reason u8 | text length u16 | text.
 template <class T>
 T with_reason(cursor& c, const char* what) {
@@ -297,6 +330,13 @@ message decode(byte_span payload) {
             c.finish("tree resume answer");
             return f;
         }
+        case type::want:
+            return decode_want(c);
+        case type::listed:
+            return decode_listed(c);
+        case type::shared:
+            c.finish("shared");
+            return shared{};
     }
     throw wire_error(fmt::format("unknown message type 0x{:02x}", t));
 }
@@ -358,6 +398,21 @@ std::vector<std::uint8_t> encode(const message& m) {
         void operator()(const tree_from& f) const {
             out.push_back(static_cast<std::uint8_t>(type::tree_from));
             put32(out, f.entries);
+        }
+        void operator()(const want& w) const {
+            out.push_back(static_cast<std::uint8_t>(type::want));
+            out.push_back(static_cast<std::uint8_t>(w.mode));
+            const auto count = std::min(w.paths.size(), max_offer_items);
+            put16(out, static_cast<std::uint16_t>(count));
+            for (std::size_t i = 0; i < count; ++i)
+                put_string(out, w.paths[i], max_path_bytes);
+        }
+        void operator()(const listed& l) const {
+            out.push_back(static_cast<std::uint8_t>(type::listed));
+            put32(out, l.entries);
+        }
+        void operator()(const shared&) const {
+            out.push_back(static_cast<std::uint8_t>(type::shared));
         }
         void operator()(const accept&) const {
             out.push_back(static_cast<std::uint8_t>(type::accept));
@@ -428,6 +483,8 @@ const char* describe(reason r) {
             return "a protocol error";
         case reason::unsupported:
             return "the receiver cannot take this here";
+        case reason::not_shared:
+            return "not in the share";
     }
     return "unknown reason";
 }

@@ -36,7 +36,11 @@ enum class type : std::uint8_t {
     resume_tree = 0x0e,  // receiver, instead of ACCEPT: it holds a tree's first entries already
     tree_kept = 0x0f,    // after RESUME_TREE: a value per kept entry, up to 32,768 a record
     tree_from = 0x11,    // sender's answer to RESUME_TREE: the entry its records start at
-    hello = 0x10,        // each side's first record: transfer protocol version and features
+    // 0x12-0x15 are the session layer's (record_channel): never a message type.
+    want = 0x16,    // receiver, to a share: list it, or take all or some of its paths
+    listed = 0x17,  // share, after a listing's ENTRY records: how many there were
+    shared = 0x18,  // share, instead of OFFER to a receiver that speaks shares: say what you want
+    hello = 0x10,   // each side's first record: transfer protocol version and features
 };
 
 enum class reason : std::uint8_t {
@@ -49,6 +53,7 @@ enum class reason : std::uint8_t {
     cancelled = 7,
     protocol = 8,
     unsupported = 9,  // the receiver cannot take this kind of offer here (a folder to stdout)
+    not_shared = 10,  // a share: a path the receiver asked for is not in it
 };
 
 // What an OFFER offers.
@@ -155,6 +160,18 @@ struct tree_kept {
 struct tree_from {
     std::uint32_t entries = 0;
 };
+// What a receiver asks of a share (SHARED): its listing, or paths to take (none: everything).
+// Paths are as the listing shows them ('course/week1'), without a trailing '/'.
+enum class want_mode : std::uint8_t { take = 0, list = 1 };
+struct want {
+    want_mode mode = want_mode::take;
+    std::vector<std::string> paths;  // take only: 0 .. max_offer_items, each 1 .. max_path_bytes
+};
+// The end of a listing: the count of the ENTRY records before it (at most max_tree_entries).
+struct listed {
+    std::uint32_t entries = 0;
+};
+struct shared {};
 inline constexpr std::size_t max_software_bytes = 32;
 struct hello {
     std::uint8_t version = 0;    // the transfer protocol version, 2 since ferry 0.2
@@ -162,9 +179,9 @@ struct hello {
     std::string software;        // "0.2.0": for messages only
 };
 
-using message =
-    std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello, entry,
-                 file_end, zdata, resume, resume_from, resume_tree, tree_kept, tree_from>;
+using message = std::variant<offer, accept, refuse, data, done, verified, abort, keepalive, hello,
+                             entry, file_end, zdata, resume, resume_from, resume_tree, tree_kept,
+                             tree_from, want, listed, shared>;
 
 // Decodes one record payload; throws wire_error with a clear message on anything malformed.
 message decode(byte_span payload);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/wire/bytes.hpp"
+#include "common/wire/raw_buffer.hpp"
 #include "common/wire/wire_error.hpp"
 
 namespace ferry {
@@ -63,7 +64,7 @@ class frame_reader {
 
   private:
     std::size_t max_payload_;
-    std::vector<std::uint8_t> buffer_;
+    raw_buffer buffer_;
     std::size_t filled_ = 0;
     std::size_t payload_size_ = 0;
     bool in_payload_ = false;

@@ -16,9 +16,12 @@ bool is_known(frame_type t) {
         case frame_type::claim:
         case frame_type::ping:
         case frame_type::reconnect:
+        case frame_type::share:
+        case frame_type::join:
         case frame_type::allocated:
         case frame_type::paired:
         case frame_type::pong:
+        case frame_type::arrived:
         case frame_type::error:
             return true;
     }
@@ -38,6 +41,23 @@ void expect_text(const char* what, byte_span text) {
         throw wire_error(fmt::format("relay {} text of {} bytes is over the limit of {}", what,
                                      text.size(), max_message));
     }
+}
+
+// ARRIVED: the ticket, then the receiver's address text (at most max_arrived_address bytes).
+void decode_arrived(byte_span payload, frame& f) {
+    if (payload.size() < share_ticket_size) {
+        throw wire_error(
+            fmt::format("relay frame 'arrived' must carry at least {} payload bytes, "
+                        "got {}",
+                        share_ticket_size, payload.size()));
+    }
+    const auto address = payload.subspan(share_ticket_size);
+    if (address.size() > max_arrived_address) {
+        throw wire_error(fmt::format("relay arrived address of {} bytes is over the limit of {}",
+                                     address.size(), max_arrived_address));
+    }
+    std::copy(payload.begin(), payload.begin() + share_ticket_size, f.ticket.begin());
+    f.text = std::string(as_chars(address));
 }
 
 }  // namespace
@@ -65,8 +85,20 @@ std::vector<std::uint8_t> encode(const frame& f) {
             payload.assign(f.id.begin(), f.id.end());
             payload.push_back(static_cast<std::uint8_t>(f.side));
             break;
+        case frame_type::join:
+            payload.resize(4);
+            put_u32(payload.data(), f.nameplate);
+            payload.insert(payload.end(), f.ticket.begin(), f.ticket.end());
+            break;
+        case frame_type::arrived: {
+            payload.assign(f.ticket.begin(), f.ticket.end());
+            const auto address = f.text.substr(0, max_arrived_address);
+            payload.insert(payload.end(), address.begin(), address.end());
+            break;
+        }
         case frame_type::allocate:
         case frame_type::ping:
+        case frame_type::share:
         case frame_type::paired:
             break;
     }
@@ -124,8 +156,20 @@ frame decode(byte_span header, byte_span payload) {
             if (payload[rendezvous_id_size] > 1) throw wire_error("reconnect role must be 0 or 1");
             f.side = static_cast<role>(payload[rendezvous_id_size]);
             break;
+        case frame_type::join:
+            expect_size("join", payload, 4 + share_ticket_size);
+            f.nameplate = get_u32(payload.data());
+            if (f.nameplate == 0) throw wire_error("nameplate 0 is not valid");
+            std::copy(payload.begin() + 4, payload.end(), f.ticket.begin());
+            break;
+        case frame_type::arrived:
+            decode_arrived(payload, f);
+            break;
         case frame_type::allocate:
             expect_size("allocate", payload, 0);
+            break;
+        case frame_type::share:
+            expect_size("share", payload, 0);
             break;
         case frame_type::ping:
             expect_size("ping", payload, 0);
@@ -157,6 +201,10 @@ std::string_view describe(error_code code) {
             return "rate limited";
         case error_code::shutting_down:
             return "shutting down";
+        case error_code::share_busy:
+            return "share busy";
+        case error_code::share_ended:
+            return "share ended";
     }
     return "unknown error";
 }

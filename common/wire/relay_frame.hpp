@@ -24,9 +24,12 @@ enum class frame_type : std::uint8_t {
     claim = 0x02,      // client -> relay: receiver claims a nameplate (u32)
     ping = 0x03,       // client -> relay: liveness / version check
     reconnect = 0x04,  // client -> relay: pair again by rendezvous id (16) and role (u8)
+    share = 0x05,      // sender -> relay: open a share (its control connection)
+    join = 0x06,       // sender -> relay: a share's data connection, nameplate u32 + ticket (16)
     allocated = 0x11,  // relay -> sender: the nameplate (u32)
     paired = 0x12,     // relay -> both: from now on the relay pipes bytes
     pong = 0x13,       // relay -> client: answer to ping (relay version text)
+    arrived = 0x14,    // relay -> share sender: ticket (16) + the receiver's address text
     error = 0x1f,      // relay -> client: error code u8 + UTF-8 message
 };
 
@@ -40,18 +43,23 @@ enum class error_code : std::uint8_t {
     too_many_waiting = 7,
     rate_limited = 8,
     shutting_down = 9,
+    share_busy = 10,   // too many receivers of the share waiting for their JOIN
+    share_ended = 11,  // a JOIN with no receiver behind its ticket, or a share that ended
 };
 
 inline constexpr std::size_t rendezvous_id_size = 16;
 enum class role : std::uint8_t { sender = 0, receiver = 1 };
+inline constexpr std::size_t share_ticket_size = 16;
+inline constexpr std::size_t max_arrived_address = 64;
 
 struct frame {
     frame_type type{};
-    std::uint32_t nameplate = 0;                        // allocated, claim
-    error_code error{};                                 // error
-    std::string text;                                   // error message, pong text
-    std::array<std::uint8_t, rendezvous_id_size> id{};  // reconnect
-    role side = role::sender;                           // reconnect
+    std::uint32_t nameplate = 0;                           // allocated, claim
+    error_code error{};                                    // error
+    std::string text;                                      // error message, pong text, address
+    std::array<std::uint8_t, rendezvous_id_size> id{};     // reconnect
+    role side = role::sender;                              // reconnect
+    std::array<std::uint8_t, share_ticket_size> ticket{};  // join, arrived
 };
 
 std::vector<std::uint8_t> encode(const frame& f);

@@ -5,6 +5,8 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "common/wire/bytes.hpp"
 #include "common/wire/relay_frame.hpp"
 #include "tests/support/helpers.hpp"
 #include "tests/support/wait.hpp"
@@ -179,4 +182,49 @@ TEST_CASE("a burst is told when its interval ends without a later event", "[rela
         INFO(fmt::format("{}", fmt::join(log.sink->lines(), "\n")));
         CHECK(t.events == n);
     }
+}
+
+TEST_CASE("a share logs its opening and each pair and its end", "[relay][log][share][e2e]") {
+    captured_log log;
+    relay_fixture relay;
+    raw_client control(relay.port());
+    control.send(share_frame());
+    const auto [type, payload] = control.read_frame();
+    REQUIRE(type == static_cast<std::uint8_t>(rp::frame_type::allocated));
+    const auto nameplate = get_u32(payload.data());
+    {
+        raw_client receiver(relay.port(), "127.0.0.2");
+        receiver.send(claim_frame(nameplate));
+        const auto [arrived, body] = control.read_frame();
+        REQUIRE(arrived == static_cast<std::uint8_t>(rp::frame_type::arrived));
+        REQUIRE(body.size() >= 16);
+        std::array<std::uint8_t, 16> ticket{};
+        std::copy(body.begin(), body.begin() + 16, ticket.begin());
+        raw_client data(relay.port());
+        data.send(join_frame(nameplate, ticket));
+        CHECK(receiver.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::paired));
+        CHECK(data.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::paired));
+        data.shutdown_send();
+        receiver.shutdown_send();
+        CHECK(receiver.at_eof());
+        CHECK(data.at_eof());
+    }
+    control.shutdown_send();
+    CHECK(control.at_eof());
+    const auto share = fmt::format("share nameplate={} sender=127.0.0.1:", nameplate);
+    const auto session = fmt::format("session share={} sender=127.0.0.1:", nameplate);
+    const auto has = [&](const std::string& start, const std::string& part) {
+        const auto lines = log.sink->lines();
+        return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) {
+            return line.starts_with(start) && line.find(part) != std::string::npos;
+        });
+    };
+    // The pair and the share end each on its own, in either order.
+    REQUIRE(wait_until([&] {
+        return has(share, " closed pairs=1 outcome=sender-left") &&
+               has(session, " outcome=completed");
+    }));
+    INFO(fmt::format("{}", fmt::join(log.sink->lines(), "\n")));
+    CHECK(has(share, " opened"));
+    CHECK(has(session, " receiver=127.0.0.2:"));
 }

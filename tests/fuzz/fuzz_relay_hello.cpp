@@ -1,7 +1,8 @@
 // libFuzzer target: relay frames (the hello a client sends, the relay's answers), fed in reads of
 // sizes chosen by the input, exactly as the relay reads a socket. Oracle (aborts on a violation):
 // every accepted frame encodes back to exactly the bytes it was read from (an ERROR or PONG text
-// over the 400 bytes encode() keeps aside: then the rest must survive), and reading the same
+// over the 400 bytes encode() keeps aside: then the rest must survive), no CLAIM, ALLOCATED or
+// JOIN carries nameplate 0, an ARRIVED address is at most 64 bytes, and reading the same
 // bytes whole gives the same frames and the same refusal as reading them in pieces.
 #include <cstdlib>
 #include <vector>
@@ -50,10 +51,13 @@ outcome read_all(const std::uint8_t* data, std::size_t size, std::size_t piece) 
             bytes wire(reader.header().begin(), reader.header().end());
             wire.insert(wire.end(), reader.payload().begin(), reader.payload().end());
             const auto f = rp::decode(reader.header(), reader.payload());
-            if ((f.type == rp::frame_type::claim || f.type == rp::frame_type::allocated) &&
+            if ((f.type == rp::frame_type::claim || f.type == rp::frame_type::allocated ||
+                 f.type == rp::frame_type::join) &&
                 f.nameplate == 0) {
                 std::abort();
             }
+            if (f.type == rp::frame_type::arrived && f.text.size() > rp::max_arrived_address)
+                std::abort();
             check_frame(wire, f);
             out.frames.push_back(std::move(wire));
         });

@@ -118,6 +118,10 @@ void relay_frame_seeds(const fs::path& dir) {
         {rp::frame_type::pong, 0, {}, "ferry-relay 0.2.0"},
         {rp::frame_type::error, 0, rp::error_code::unknown_nameplate, "no sender is waiting"},
         {rp::frame_type::reconnect, 0, {}, {}, {1, 2, 3, 4, 5, 6, 7, 8}, rp::role::receiver},
+        {rp::frame_type::share, 0, {}, {}},
+        {rp::frame_type::join, 7, {}, {}, {}, rp::role::sender, {1, 2, 3, 4, 5, 6, 7, 8}},
+        {rp::frame_type::arrived, 0, {}, "127.0.0.1", {}, rp::role::sender, {9, 8, 7}},
+        {rp::frame_type::error, 0, rp::error_code::share_ended, "the share has ended"},
     };
     bytes all;
     int n = 0;

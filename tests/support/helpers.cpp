@@ -92,6 +92,10 @@ relay_fixture::~relay_fixture() {
     thread_.join();
 }
 
+void relay_fixture::stop() {
+    asio::post(io_, [this] { server_->stop(); });
+}
+
 std::size_t relay_fixture::sessions() {
     return asio::post(io_, asio::use_future([this] { return server_->sessions(); })).get();
 }
@@ -185,6 +189,21 @@ std::vector<std::uint8_t> allocate_frame() {
 
 std::vector<std::uint8_t> claim_frame(std::uint32_t nameplate) {
     return rp::encode({rp::frame_type::claim, nameplate, {}, {}});
+}
+
+std::vector<std::uint8_t> share_frame() {
+    return rp::encode({rp::frame_type::share, 0, {}, {}});
+}
+
+std::vector<std::uint8_t> ping_frame() {
+    return rp::encode({rp::frame_type::ping, 0, {}, {}});
+}
+
+std::vector<std::uint8_t> join_frame(std::uint32_t nameplate,
+                                     const std::array<std::uint8_t, 16>& ticket) {
+    rp::frame join{rp::frame_type::join, nameplate, {}, {}};
+    join.ticket = ticket;
+    return rp::encode(join);
 }
 
 }  // namespace ferry::test

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -46,6 +47,8 @@ class relay_fixture {
     [[nodiscard]] std::size_t sessions();
     [[nodiscard]] std::size_t connections();
     static relay::limits fast_limits();
+    // The server's graceful stop (SIGTERM), without waiting for it.
+    void stop();
 
   private:
     asio::io_context io_;
@@ -90,5 +93,9 @@ class raw_client {
 
 std::vector<std::uint8_t> allocate_frame();
 std::vector<std::uint8_t> claim_frame(std::uint32_t nameplate);
+std::vector<std::uint8_t> share_frame();
+std::vector<std::uint8_t> ping_frame();
+std::vector<std::uint8_t> join_frame(std::uint32_t nameplate,
+                                     const std::array<std::uint8_t, 16>& ticket);
 
 }  // namespace ferry::test

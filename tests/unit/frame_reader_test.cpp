@@ -260,3 +260,107 @@ TEST_CASE("records: round trip splits limits", "[record]") {
     CHECK_FALSE(header(static_cast<std::uint32_t>(max_record_payload)));
     CHECK_THROWS_AS(reader.commit(max_record_payload + 1), wire_error);
 }
+
+namespace {
+
+rp::frame share_frame_with_ticket(rp::frame_type type, std::uint32_t nameplate,
+                                  const std::string& text) {
+    rp::frame f{type, nameplate, {}, text};
+    for (std::size_t i = 0; i < f.ticket.size(); ++i)
+        f.ticket[i] = static_cast<std::uint8_t>(i);
+    return f;
+}
+
+std::vector<std::uint8_t> with_ticket_00_0f(std::vector<std::uint8_t> head,
+                                            const std::string& tail = "") {
+    for (std::uint8_t i = 0; i < 16; ++i)
+        head.push_back(i);
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+}
+
+}  // namespace
+
+TEST_CASE("share frames are exactly as documented", "[relay_frame][share]") {
+    // docs/protocol.md §1: SHARE, JOIN nameplate 7 with ticket 00..0f, ARRIVED for ::1.
+    CHECK(rp::encode({rp::frame_type::share, 0, {}, {}}) ==
+          std::vector<std::uint8_t>{0x46, 0x52, 0x4c, 0x59, 0x01, 0x05, 0x00, 0x00});
+    const auto join = share_frame_with_ticket(rp::frame_type::join, 7, "");
+    CHECK(rp::encode(join) == with_ticket_00_0f({0x46, 0x52, 0x4c, 0x59, 0x01, 0x06, 0x00, 0x14,
+                                                 0x00, 0x00, 0x00, 0x07}));
+    const auto arrived = share_frame_with_ticket(rp::frame_type::arrived, 0, "::1");
+    CHECK(rp::encode(arrived) ==
+          with_ticket_00_0f({0x46, 0x52, 0x4c, 0x59, 0x01, 0x14, 0x00, 0x13}, "::1"));
+    const rp::frame busy{rp::frame_type::error, 0, rp::error_code::share_busy, "x"};
+    CHECK(rp::encode(busy) ==
+          std::vector<std::uint8_t>{0x46, 0x52, 0x4c, 0x59, 0x01, 0x1f, 0x00, 0x02, 0x0a, 'x'});
+    const rp::frame ended{rp::frame_type::error, 0, rp::error_code::share_ended, "x"};
+    CHECK(rp::encode(ended) ==
+          std::vector<std::uint8_t>{0x46, 0x52, 0x4c, 0x59, 0x01, 0x1f, 0x00, 0x02, 0x0b, 'x'});
+    CHECK(rp::describe(rp::error_code::share_busy) == "share busy");
+    CHECK(rp::describe(rp::error_code::share_ended) == "share ended");
+}
+
+TEST_CASE("share frames round-trip split at every byte offset", "[relay_frame][share]") {
+    const std::vector<rp::frame> frames{
+        {rp::frame_type::share, 0, {}, {}},
+        share_frame_with_ticket(rp::frame_type::join, 0xfedcba98, ""),
+        share_frame_with_ticket(rp::frame_type::arrived, 0, "127.0.0.1"),
+        share_frame_with_ticket(rp::frame_type::arrived, 0, ""),
+        share_frame_with_ticket(rp::frame_type::arrived, 0, std::string(64, 'a')),
+        {rp::frame_type::error, 0, rp::error_code::share_busy, "the share has too many"},
+        {rp::frame_type::error, 0, rp::error_code::share_ended, "the share has ended"},
+    };
+    for (const auto& f : frames) {
+        const auto bytes = rp::encode(f);
+        for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+            INFO("type " << static_cast<int>(f.type) << " cut " << cut);
+            frame_reader<rp::format> reader(rp::max_payload);
+            const std::vector<std::uint8_t> first(bytes.begin(),
+                                                  bytes.begin() + static_cast<long>(cut));
+            const std::vector<std::uint8_t> rest(bytes.begin() + static_cast<long>(cut),
+                                                 bytes.end());
+            auto got = feed(reader, first, first.size() + 1);
+            const auto more = feed(reader, rest, rest.size() + 1);
+            got.insert(got.end(), more.begin(), more.end());
+            REQUIRE(got.size() == 1);
+            CHECK(got[0] == bytes);
+            const auto d = rp::decode(std::span(got[0]).first(rp::header_size),
+                                      std::span(got[0]).subspan(rp::header_size));
+            CHECK(d.type == f.type);
+            CHECK(d.nameplate == f.nameplate);
+            CHECK(d.error == f.error);
+            CHECK(d.text == f.text);
+            if (f.type != rp::frame_type::error && f.type != rp::frame_type::share)
+                CHECK(d.ticket == f.ticket);
+        }
+    }
+}
+
+TEST_CASE("badly shaped share frames are refused", "[relay_frame][share]") {
+    const std::vector<std::uint8_t> join_header{'F', 'R', 'L', 'Y', 1, 0x06, 0, 20};
+    auto join = std::vector<std::uint8_t>(20, 1);
+    CHECK(rp::decode(join_header, join).nameplate == 0x01010101);
+    std::fill(join.begin(), join.begin() + 4, 0);
+    CHECK_THROWS_WITH(rp::decode(join_header, join), Catch::Contains("nameplate 0"));
+    const std::vector<std::uint8_t> short_join(19, 1);
+    CHECK_THROWS_WITH(rp::decode(join_header, short_join), Catch::Contains("'join'"));
+    const std::vector<std::uint8_t> long_join(21, 1);
+    CHECK_THROWS_WITH(rp::decode(join_header, long_join), Catch::Contains("'join'"));
+    const std::vector<std::uint8_t> share_header{'F', 'R', 'L', 'Y', 1, 0x05, 0, 1};
+    const std::vector<std::uint8_t> one{0};
+    CHECK_THROWS_WITH(rp::decode(share_header, one), Catch::Contains("'share'"));
+    const std::vector<std::uint8_t> arrived_header{'F', 'R', 'L', 'Y', 1, 0x14, 0, 0};
+    const std::vector<std::uint8_t> short_ticket(15, 1);
+    CHECK_THROWS_WITH(rp::decode(arrived_header, short_ticket), Catch::Contains("'arrived'"));
+    std::vector<std::uint8_t> address(16 + 64, 'a');
+    CHECK(rp::decode(arrived_header, address).text.size() == 64);
+    address.push_back('a');
+    CHECK_THROWS_WITH(rp::decode(arrived_header, address), Catch::Contains("over the limit of 64"));
+    // A type beyond the known ones is still refused by its header.
+    frame_reader<rp::format> reader(rp::max_payload);
+    const std::vector<std::uint8_t> unknown{'F', 'R', 'L', 'Y', 1, 0x07, 0, 0};
+    std::memcpy(reader.wanted().data(), unknown.data(), unknown.size());
+    CHECK_THROWS_WITH(reader.commit(unknown.size()),
+                      Catch::Contains("unknown relay frame type 0x07"));
+}

@@ -50,10 +50,10 @@ TEST_CASE("transfer messages round-trip", "[message]") {
     const auto offer = msg::encode(msg::offer{0, 5, "ab"});
     CHECK(offer == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 'a', 'b'});
     CHECK(msg::encode(msg::keepalive{}) == std::vector<std::uint8_t>{0x08});
-    // HELLO as docs/protocol.md shows it: version 2, features 0xff, "0.7.0".
+    // HELLO as docs/protocol.md shows it: version 2, features 0x1ff, "0.8.0".
     CHECK(
-        msg::encode(msg::hello{2, 0xff, "0.7.0"}) ==
-        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 0, 0xff, 5, '0', '.', '7', '.', '0'});
+        msg::encode(msg::hello{2, 0x1ff, "0.8.0"}) ==
+        std::vector<std::uint8_t>{0x10, 2, 0, 0, 0, 0, 0, 0, 1, 0xff, 5, '0', '.', '8', '.', '0'});
     // RESUME_TREE, TREE_KEPT and TREE_FROM as docs/protocol.md shows them.
     CHECK(msg::encode(msg::resume_tree{491}) == std::vector<std::uint8_t>{0x0e, 0, 0, 0x01, 0xeb});
     CHECK(msg::encode(msg::tree_kept{{some_digest()}}).size() == 33);
@@ -296,14 +296,16 @@ TEST_CASE("tree offers, entries and file ends round-trip", "[message][tree]") {
     CHECK(std::get<msg::file_end>(msg::decode(end_wire)).sha256 == some_digest());
     CHECK(msg::encode(msg::decode(end_wire)) == end_wire);
 
-    // Reason 9, unsupported, is a reason like the others; 10 is not.
+    // Reasons 9, unsupported, and 10, not_shared, are reasons like the others; 11 is not.
     const auto refuse_wire = msg::encode(msg::refuse{msg::reason::unsupported, "stdout"});
     CHECK(std::get<msg::refuse>(msg::decode(refuse_wire)).why == msg::reason::unsupported);
     CHECK_THAT(msg::describe(msg::reason::unsupported), Catch::Contains("cannot take"));
-    CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{3, 10, 0, 0}),
-                      Catch::Contains("unknown reason code 10"));
-    CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{7, 10, 0, 0}),
-                      Catch::Contains("unknown reason code 10"));
+    CHECK(std::get<msg::abort>(msg::decode(std::vector<std::uint8_t>{7, 10, 0, 0})).why ==
+          msg::reason::not_shared);
+    CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{3, 11, 0, 0}),
+                      Catch::Contains("unknown reason code 11"));
+    CHECK_THROWS_WITH(msg::decode(std::vector<std::uint8_t>{7, 11, 0, 0}),
+                      Catch::Contains("unknown reason code 11"));
 }
 
 TEST_CASE("an entry's exact bytes", "[message][tree]") {

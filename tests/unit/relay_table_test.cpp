@@ -6,6 +6,7 @@
 
 #include "relay/pairing_table.hpp"
 #include "relay/server.hpp"
+#include "relay/share.hpp"
 
 using namespace ferry;
 using namespace ferry::relay;
@@ -54,6 +55,35 @@ TEST_CASE("claims: unknown then ok once then taken and release frees", "[pairing
     table.release(n);
     CHECK(table.sessions() == 0);
     CHECK(table.claim(n).status == pairing_table::claim_status::unknown);
+}
+
+TEST_CASE("a share's nameplate answers every claim and stays waiting until released",
+          "[pairing][share]") {
+    asio::io_context io;
+    pairing_table table;
+    const auto a = asio::ip::make_address("10.0.0.1");
+    share hosted(io.get_executor());
+    waiting_sender plain(io.get_executor());
+    const auto n = table.allocate(hosted, a);
+    const auto m = table.allocate(plain, a);
+    CHECK(n != m);
+    CHECK(table.waiting_from(a) == 2);
+    for (int i = 0; i < 3; ++i) {
+        const auto claimed = table.claim(n);
+        CHECK(claimed.status == pairing_table::claim_status::share);
+        CHECK(claimed.host == &hosted);
+        CHECK(claimed.sender == nullptr);
+    }
+    CHECK(table.waiting_from(a) == 2);  // a share counts as one waiting sender while open
+    CHECK(table.find_share(n) == &hosted);
+    CHECK(table.find_share(m) == nullptr);
+    CHECK(table.find_share(n + m + 1000) == nullptr);
+    CHECK(table.claim(m).status == pairing_table::claim_status::ok);
+    table.release(n);
+    CHECK(table.waiting_from(a) == 0);
+    CHECK(table.sessions() == 1);
+    CHECK(table.claim(n).status == pairing_table::claim_status::unknown);
+    CHECK(table.find_share(n) == nullptr);
 }
 
 TEST_CASE("cli listen forms", "[relay]") {

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# A share in LAN mode for real, in network namespaces this test makes and removes itself:
+#   A (the share) joined to B1, B2 and B3 (receivers) by a veth pair each, multicast on.
+# No relay is configured anywhere: A runs its own, which pairs every receiver with the share
+# while it is open, and announces it on each link; each receiver finds it there.
+# Exits 77 (ctest: skipped) where namespaces cannot be made, saying why.
+set -u
+ferry=${1:?usage: lan_share_test.sh path/to/ferry}
+
+if [ "$(id -u)" != 0 ]; then echo "SKIPPED: network namespaces need root"; exit 77; fi
+if ! command -v ip >/dev/null; then echo "SKIPPED: iproute2 (ip) is not installed"; exit 77; fi
+
+tag="fs$$"
+ns_a="${tag}a"
+work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-lan-share.XXXXXX")
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    ip netns del "$ns_a" 2>/dev/null
+    for i in 1 2 3; do ip netns del "${tag}b$i" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! ip netns add "$ns_a" 2>"$work/err"; then
+    echo "SKIPPED: cannot create network namespaces here: $(cat "$work/err")"
+    exit 77
+fi
+fail() { echo "FAIL: $*"; exit 1; }
+ip -n "$ns_a" link set lo up
+for i in 1 2 3; do
+    ns="${tag}b$i"
+    ip netns add "$ns" || fail "ip netns add $ns"
+    ip link add "${tag}a$i" type veth peer name "${tag}b$i" || fail "veth $i"
+    ip link set "${tag}a$i" netns "$ns_a" && ip link set "${tag}b$i" netns "$ns" || fail "netns $i"
+    ip -n "$ns_a" addr add "10.98.$i.1/24" dev "${tag}a$i" || fail "address A$i"
+    ip -n "$ns" addr add "10.98.$i.2/24" dev "${tag}b$i" || fail "address B$i"
+    ip -n "$ns" link set lo up
+    ip -n "$ns_a" link set "${tag}a$i" up multicast on || fail "link A$i"
+    ip -n "$ns" link set "${tag}b$i" up multicast on || fail "link B$i"
+done
+
+# Every command is bounded, so that the script always gets to its cleanup before ctest's timeout.
+in_ns() { local ns=$1; shift; timeout 90 ip netns exec "$ns" env -u FERRY_RELAY "$@"; }
+
+mkdir -p "$work/tree/sub"
+head -c $((3 * 1024 * 1024 + 5)) /dev/urandom > "$work/tree/a.bin"
+head -c 70000 /dev/urandom > "$work/tree/sub/b.bin"
+echo hello > "$work/tree/sub/c.txt"
+
+# --max-receivers 3: it ends by itself once the three are served.
+in_ns "$ns_a" "$ferry" share --max-receivers 3 "$work/tree" > "$work/share.out" 2> "$work/share.err" &
+share_pid=$!
+pids+=("$share_pid")
+for _ in $(seq 200); do
+    grep -q "Code: " "$work/share.out" && break
+    kill -0 "$share_pid" 2>/dev/null || break
+    sleep 0.05
+done
+code=$(grep -o 'Code: [^ ]*' "$work/share.out" | cut -d' ' -f2)
+[ -n "$code" ] || fail "the share printed no code: $(cat "$work/share.out" "$work/share.err")"
+grep -q "LAN mode" "$work/share.out" || fail "the share did not say it is in LAN mode"
+
+# Three receivers at once, one on each link, each finding the share by its announcement.
+receivers=()
+for i in 1 2 3; do
+    mkdir -p "$work/out$i"
+    in_ns "${tag}b$i" "$ferry" receive --yes -o "$work/out$i" "$code" > "$work/b$i.out" 2>&1 &
+    receivers+=($!)
+    pids+=($!)
+done
+for i in 1 2 3; do
+    wait "${receivers[$((i - 1))]}"
+    rc=$?
+    [ "$rc" = 0 ] || fail "receiver in B$i exited $rc: $(cat "$work/b$i.out")"
+    diff -r "$work/tree" "$work/out$i/tree" > /dev/null || fail "B$i received other bytes"
+done
+echo "ok: three receivers in B1, B2, B3 took the share at once, every file verified"
+
+wait "$share_pid"
+rc=$?
+[ "$rc" = 0 ] || fail "the share exited $rc: $(cat "$work/share.err")"
+grep -q "3 receivers, 3 complete" "$work/share.out" || fail "no summary: $(cat "$work/share.out")"
+echo "ok: the share ended once served: $(grep 'Stopped sharing' "$work/share.out")"
+echo "1 passed, 0 failed"
