@@ -83,7 +83,7 @@ void kept_check::next(const msg::digest& file_digest) {
 // As tree_reader opens a file to send: the one the walk found, or the check stops here.
 bool kept_check::open_file(const planned_entry& e) {
     const auto path = plan_.local_path(e);
-    const bool top_level = e.path.find('/') == std::string::npos;
+    const bool top_level = e.named;
     fd_ = ::open(path.c_str(), O_RDONLY | (top_level ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC);
     struct stat st {};
     if (fd_ < 0 || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != e.dev ||

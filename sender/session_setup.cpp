@@ -24,7 +24,7 @@ int compression_for(const options& opts, const msg::hello& peer, const source& w
 }
 
 void plan_reconnects(record_channel& channel, const options& opts, const msg::hello& peer,
-                     std::size_t window) {
+                     std::size_t window, std::chrono::milliseconds bye_within) {
     if (opts.reconnect_for.count() == 0 || !transfer::has(peer, transfer::feature::reconnect)) {
         return;
     }
@@ -32,6 +32,7 @@ void plan_reconnects(record_channel& channel, const options& opts, const msg::he
     plan.as_sender = true;
     plan.within = opts.reconnect_for;
     plan.window = window;
+    plan.bye_within = bye_within;
     plan.connect = [relay = opts.relay](const rendezvous_id& id, clock::duration left) {
         return reconnect_via(relay, id, true, left);
     };

@@ -16,8 +16,9 @@ int compression_for(const options& opts, const msg::hello& peer, const source& w
 
 // Both sides announced it and --reconnect-for is not 0: a broken connection is reconnected
 // through the same relay (in LAN mode the one in this process), keeping `window` bytes to send
-// again.
+// again; `bye_within`: reconnect_plan's.
 void plan_reconnects(record_channel& channel, const options& opts, const msg::hello& peer,
-                     std::size_t window = default_replay_window);
+                     std::size_t window = default_replay_window,
+                     std::chrono::milliseconds bye_within = std::chrono::seconds(2));
 
 }  // namespace ferry::sender

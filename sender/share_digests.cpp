@@ -41,12 +41,17 @@ share_digests::share_digests(const tree_plan& share)
     : share_(share), slots_(share.entries.size()) {}
 
 share_digests::~share_digests() {
+    stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void share_digests::stop() {
     {
         const std::lock_guard lock(mutex_);
         stop_ = true;
+        stopping_ = true;
     }
     changed_.notify_all();
-    if (thread_.joinable()) thread_.join();
 }
 
 void share_digests::want(std::uint32_t index) {
@@ -54,6 +59,7 @@ void share_digests::want(std::uint32_t index) {
         const std::lock_guard lock(mutex_);
         if (slots_.at(index).now != state::unknown) return;
         wanted_.push_back(index);
+        waiting_wanted_ = wanted_.size();
         if (!started_) {
             started_ = true;
             thread_ = std::thread([this] { run(); });
@@ -63,23 +69,32 @@ void share_digests::want(std::uint32_t index) {
 }
 
 sha256_digest share_digests::digest(std::uint32_t index, const file_identity& opened) {
-    want(index);
-    std::unique_lock lock(mutex_);
-    auto& s = slots_.at(index);
-    changed_.wait(lock, [&] { return stop_ || s.now == state::done || s.now == state::failed; });
-    const auto& e = share_.entries[index];
-    if (s.now == state::failed) throw failure(exit_code::local_io, failures_.at(index));
-    if (s.now != state::done) {
-        throw failure(exit_code::local_io,
-                      fmt::format("{} was not hashed: the share is stopping", printable(e.path)));
-    }
-    if (!(s.identity == opened)) {
+    const auto& e = share_.entries.at(index);
+    for (int tries = 0;; ++tries) {
+        want(index);
+        std::unique_lock lock(mutex_);
+        auto& s = slots_[index];
+        changed_.wait(lock,
+                      [&] { return stop_ || s.now == state::done || s.now == state::failed; });
+        if (stop_) {
+            throw failure(
+                exit_code::local_io,
+                fmt::format("{} was not hashed: the share is stopping", printable(e.path)));
+        }
+        // Hashed as another file than this reader's (a chmod, a touch since), or it failed (a
+        // passing error): hashed again, once, for this reader.
+        if (tries == 0 && (s.now == state::failed || !(s.identity == opened))) {
+            s.now = state::unknown;
+            failures_.erase(index);
+            continue;
+        }
+        if (s.now == state::failed) throw failure(exit_code::local_io, failures_.at(index));
+        if (s.identity == opened) return s.digest;
         throw failure(exit_code::local_io,
                       fmt::format("{} changed while it was being sent; the transfer stopped and "
                                   "nothing was saved on the other side: take it again",
                                   printable(e.path)));
     }
-    return s.digest;
 }
 
 share_digests::counts share_digests::hashed() const {
@@ -91,14 +106,21 @@ void share_digests::run() {
     std::vector<std::uint8_t> buffer(read_size);
     for (;;) {
         std::optional<std::uint32_t> next;
+        bool wanted = false;
         {
             std::unique_lock lock(mutex_);
-            changed_.wait(lock, [&] { return stop_ || (next = pick()).has_value(); });
+            changed_.wait(lock, [&] {
+                wanted = !wanted_.empty();
+                return stop_ || (next = pick()).has_value();
+            });
             if (stop_) return;
             slots_[*next].now = state::hashing;
         }
         try {
-            hash(*next, buffer);
+            if (hash(*next, wanted, buffer)) continue;
+            const std::lock_guard lock(mutex_);
+            if (slots_[*next].now == state::hashing) slots_[*next].now = state::unknown;
+            if (ahead_ > *next) ahead_ = *next;  // taken up again after the wanted ones
         } catch (const failure& f) {
             fail(*next, f.what());
         }
@@ -110,6 +132,7 @@ std::optional<std::uint32_t> share_digests::pick() {
     while (!wanted_.empty()) {
         const auto index = wanted_.front();
         wanted_.pop_front();
+        waiting_wanted_ = wanted_.size();
         if (slots_[index].now == state::unknown) return index;
     }
     for (; ahead_ < slots_.size(); ++ahead_) {
@@ -121,10 +144,16 @@ std::optional<std::uint32_t> share_digests::pick() {
     return std::nullopt;
 }
 
-void share_digests::hash(std::uint32_t index, std::vector<std::uint8_t>& buffer) {
+// A file hashed ahead of the readers gives way as soon as one waits for another; any gives way
+// to a stop.
+bool share_digests::should_yield(bool wanted) const {
+    return stopping_ || (!wanted && waiting_wanted_ > 0);
+}
+
+bool share_digests::hash(std::uint32_t index, bool wanted, std::vector<std::uint8_t>& buffer) {
     const auto& e = share_.entries[index];
     const auto path = share_.local_path(e);
-    const bool top_level = e.path.find('/') == std::string::npos;
+    const bool top_level = e.named;
     const fd_guard file{
         ::open(path.c_str(), O_RDONLY | (top_level ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC)};
     const auto shown = printable(e.path);
@@ -139,6 +168,7 @@ void share_digests::hash(std::uint32_t index, std::vector<std::uint8_t>& buffer)
     }
     sha256 h;
     for (std::uint64_t at = 0; at < e.size;) {
+        if (should_yield(wanted)) return false;
         const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(read_size, e.size - at));
         const auto r = ::pread(file.fd, buffer.data(), want, static_cast<off_t>(at));
         if (r < 0 && errno == EINTR) continue;
@@ -156,6 +186,7 @@ void share_digests::hash(std::uint32_t index, std::vector<std::uint8_t>& buffer)
                       fmt::format("{} changed while it was being hashed", shown));
     }
     finish(index, identity_of(before), h.finish());
+    return true;
 }
 
 void share_digests::finish(std::uint32_t index, const file_identity& identity,

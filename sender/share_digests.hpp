@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -37,7 +38,7 @@ file_identity identity_of(const struct stat& st);
 class share_digests {
   public:
     explicit share_digests(const tree_plan& share);
-    ~share_digests();  // stops the thread (a file being hashed is finished first)
+    ~share_digests();  // stops the thread (within a MiB of the file it hashes)
     share_digests(const share_digests&) = delete;
     share_digests& operator=(const share_digests&) = delete;
 
@@ -46,6 +47,9 @@ class share_digests {
     // Blocks until file `index` is hashed; its digest if the file is still the one `opened`
     // describes, else failure(local_io) naming it (changed since, or unreadable).
     sha256_digest digest(std::uint32_t index, const file_identity& opened);
+
+    // The share stops at once: every digest() waiting, or to come, throws failure(local_io).
+    void stop();
 
     struct counts {
         std::uint64_t files = 0;  // hashed
@@ -62,7 +66,9 @@ class share_digests {
     };
     void run();
     std::optional<std::uint32_t> pick();
-    void hash(std::uint32_t index, std::vector<std::uint8_t>& buffer);
+    // False when it gave way (a wanted file came while this one was hashed ahead) or stopped.
+    bool hash(std::uint32_t index, bool wanted, std::vector<std::uint8_t>& buffer);
+    [[nodiscard]] bool should_yield(bool wanted) const;
     void finish(std::uint32_t index, const file_identity& identity, const sha256_digest& digest);
     void fail(std::uint32_t index, std::string why);
 
@@ -75,6 +81,8 @@ class share_digests {
     std::uint32_t ahead_ = 0;  // where the walk-order pass goes on from
     bool started_ = false;
     bool stop_ = false;
+    std::atomic<bool> stopping_{false};  // stop_, read by the hashing loop without the lock
+    std::atomic<std::size_t> waiting_wanted_{0};  // wanted_.size(), likewise
     counts hashed_;
     std::thread thread_;
 };

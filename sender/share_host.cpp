@@ -56,6 +56,8 @@ void share_host::run() {
     asio::co_spawn(io_, main(), [&error](std::exception_ptr e) { error = std::move(e); });
     io_.run();
     if (error) std::rethrow_exception(error);
+    if (!code_ && end_ == share_end::interrupted)
+        throw failure(exit_code::interrupted, "interrupted");
     if (end_ == share_end::guessed) {
         throw failure(exit_code::wrong_code,
                       fmt::format("closed the share: {} wrong codes were tried (--max-failures "
@@ -75,24 +77,38 @@ void share_host::say(const std::string& line) const {
 }
 
 awaitable<void> share_host::main() {
-    co_await open();
     asio::co_spawn(io_, watch_signals(), asio::detached);
+    // However main() ends, nothing is left waiting: io_.run() returns.
+    struct end_signals {
+        asio::signal_set& signals;
+        ~end_signals() {
+            std::error_code ignored;
+            signals.cancel(ignored);
+        }
+    } ending{signals_};
+    if (co_await race(open(), wait_end()) == 1) co_return;  // Ctrl-C while opening
     co_await race(take_receivers(), wait_end());
     std::error_code ignored;
     control_->close(ignored);  // the relay refuses new claims from now on
     co_await drain();
-    signals_.cancel();
     if (!opts_.send.quiet) fmt::print("{}\n", summary());
 }
 
 // The control connection: SHARE, the code, w worked out once for every receiver.
 awaitable<void> share_host::open() {
     auto socket = co_await connect_relay(opts_.send.relay, 10s);
-    nameplate_ = co_await open_share(socket);
+    if (co_await race(allocate(socket), sleep_for(30s)) == 1) {
+        throw failure(exit_code::network, fmt::format("the relay at {} did not answer in time",
+                                                      opts_.send.relay.text()));
+    }
     control_.emplace(std::move(socket));
     code_ = generate_code(nameplate_, opts_.send.code_words);
     password_ = std::make_unique<password_scalar>(*code_);
     print_code();
+}
+
+awaitable<void> share_host::allocate(tcp::socket& control) {
+    nameplate_ = co_await open_share(control);
 }
 
 void share_host::print_code() const {
@@ -126,8 +142,8 @@ awaitable<void> share_host::accept_receivers() {
                 }
             }(),
             keep_share_alive(*control_));
-    } catch (const failure& f) {
-        relay_ended_ = f.what();
+    } catch (const std::exception& e) {
+        relay_ended_ = e.what();
     }
     request_end(share_end::relay);
 }
@@ -199,13 +215,18 @@ awaitable<void> share_host::drain() {
             stop_downloads_ = true;  // each stops at its next record with an ABORT
             close_at = now + abort_within;
         }
-        if (close_at && now >= *close_at) stop_all_now();
-        wake_.expires_at(close_at ? *close_at : grace_until.value_or(clock::time_point::max()));
+        auto until = close_at ? *close_at : grace_until.value_or(clock::time_point::max());
+        if (close_at && now >= *close_at) {
+            stop_all_now();
+            until = clock::time_point::max();  // each receiver's end wakes this
+        }
+        wake_.expires_at(until);
         co_await wake_.async_wait(as_tuple(use_awaitable));
     }
 }
 
 void share_host::stop_all_now() {
+    digests_.stop();  // a reader waiting for a digest gives up
     for (auto& r : receivers_)
         r->stop_now();
 }

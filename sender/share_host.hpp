@@ -58,6 +58,7 @@ class share_host {
   private:
     awaitable<void> main();
     awaitable<void> open();
+    awaitable<void> allocate(tcp::socket& control);
     awaitable<void> take_receivers();
     awaitable<void> accept_receivers();
     awaitable<void> announce();

@@ -29,6 +29,9 @@ using namespace std::chrono_literals;
 // ring needs a record's room (1 MiB) in one piece: with 1.25 MiB held, a 4 MiB ring still has
 // such a gap, so the sender never waits for an acknowledgement that will not come (3 MiB did).
 constexpr std::size_t share_batch_size = std::size_t{512} << 10U;
+// A session that ends early tells its receiver (BYE) on the share's one thread: briefly, so
+// that a receiver gone silent holds up the others for a moment only.
+constexpr auto share_bye_within = std::chrono::milliseconds(200);
 constexpr std::size_t share_replay_window = std::size_t{4} << 20U;
 
 std::string wanted_text(const msg::want& w) {
@@ -129,7 +132,7 @@ awaitable<void> share_receiver::converse() {
     const auto peer = co_await transfer::exchange_hello(*channel, transfer::peer_role::receiver,
                                                         opts.reconnect_for.count() > 0);
     transfer::require(peer, transfer::feature::tree, transfer::peer_role::receiver);
-    plan_reconnects(*channel, opts, peer, share_replay_window);
+    plan_reconnects(*channel, opts, peer, share_replay_window, share_bye_within);
     co_await transfer(*channel, peer);
 }
 

@@ -125,6 +125,7 @@ void walker::add(const std::string& wire, const struct stat& st, std::uint32_t i
     e.mtime_ns = mtime_ns(st);
     e.item = item;
     e.index = static_cast<std::uint32_t>(plan_.entries.size());
+    e.named = wire.find('/') == std::string::npos;
     e.path = wire;
     auto& offered = plan_.offer.items[item];
     if (S_ISREG(st.st_mode)) {

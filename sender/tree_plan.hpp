@@ -23,6 +23,9 @@ struct planned_entry {
     dev_t dev = 0;           // a file's identity at the walk: it must be the same when sent
     ino_t ino = 0;
     std::uint32_t index = 0;  // its place in the walk of everything (a share's, for a selection)
+    // Named on the command line (a top-level item): a symlink there is followed, as by the
+    // shell; below it, never. A share's selection keeps what the share's walk said.
+    bool named = false;
 };
 
 // What `ferry send a b/ c` will send, found by walking with stat only (nothing is read or

@@ -122,7 +122,7 @@ void tree_reader::open_file(const planned_entry& e) {
     // O_NONBLOCK: should a FIFO have taken the file's place, opening it must not hang.
     // A top-level item was named on the command line: followed, like there (the dev/ino check
     // below still catches another file in its place). Below it, a link is never followed.
-    const bool top_level = e.path.find('/') == std::string::npos;
+    const bool top_level = e.named;
     fd_ = ::open(path.c_str(), O_RDONLY | (top_level ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC);
     if (fd_ < 0) {
         if (errno == ENOENT) changed("was removed");

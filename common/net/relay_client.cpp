@@ -34,15 +34,16 @@ namespace {
 // Any frame, an ERROR included.
 awaitable<rp::frame> read_any_relay_frame(tcp::socket& socket) {
     frame_reader<rp::format> reader(rp::max_payload);
+    rp::frame f;
     try {
         co_await read_frame(socket, reader, nullptr);
+        f = rp::decode(reader.header(), reader.payload());
     } catch (const connection_closed&) {
         throw failure(exit_code::network, "the relay closed the connection");
     } catch (const wire_error& e) {
         throw failure(exit_code::network,
                       fmt::format("the relay answered something unexpected: {}", e.what()));
     }
-    auto f = rp::decode(reader.header(), reader.payload());  // named: the GCC 12 note
     co_return f;
 }
 

@@ -143,7 +143,7 @@ record_channel::~record_channel() {
     try {
         const std::array<std::uint8_t, 1> bye{bye_record};
         seal_frame(bye);  // behind the rest of a record whose write was cut short, if any
-        const auto until = clock::now() + 2s;
+        const auto until = clock::now() + plan_->bye_within;
         const auto fd = socket_->native_handle();
         send_before(fd, std::span(out_).first(pending_), until);
         linger_until_closed(fd, until);

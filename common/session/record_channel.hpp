@@ -44,6 +44,9 @@ struct reconnect_plan {
     // a reconnect can send again; more keeps a long, fast path busier. A share, which has a
     // channel per receiver, keeps less.
     std::size_t window = default_replay_window;
+    // How long the channel's end may wait for its BYE to go out and the peer to close: the
+    // thread waits meanwhile (a share, with many channels on one thread, waits less).
+    std::chrono::milliseconds bye_within{2000};
 };
 
 // Owns one fixed buffer per direction; nothing is allocated per record. The first socket and

@@ -408,3 +408,21 @@ TEST_CASE("a relay without shares is named as the reason", "[share]") {
                Catch::Contains("older than ferry 0.8") && Catch::Contains("0x05"));
     old_relay.join();
 }
+
+TEST_CASE("a relay that never answers the share can be left with Ctrl-C", "[share]") {
+    asio::io_context io;
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    const auto port = acceptor.local_endpoint().port();
+    temp_dir src;
+    make_file(src.path / "a.bin", 1000);
+    auto share = std::make_unique<process>(
+        std::vector<std::string>{ferry_binary(), "share", "--relay",
+                                 fmt::format("127.0.0.1:{}", port), (src.path / "a.bin").string()});
+    // The share has connected (and sent SHARE) once the silent relay accepted it.
+    auto socket = acceptor.accept();
+    std::array<std::uint8_t, 8> hello{};
+    asio::read(socket, asio::buffer(hello));
+    share->kill(SIGINT);
+    CHECK(share->wait(10s) == 130);
+    CHECK_THAT(share->error_output(), Catch::Contains("interrupted"));
+}

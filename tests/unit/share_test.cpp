@@ -229,6 +229,10 @@ TEST_CASE("a share's files are hashed once and a changed file is refused", "[sha
     for (int again = 0; again < 3; ++again)
         CHECK(digests.digest(i, stat_of(intro)) == first);
     CHECK(digests.hashed().files == all_files);
+    // A chmod moves the change time, not the bytes: hashed again, once, and the same digest.
+    fs::permissions(intro, fs::perms::owner_read | fs::perms::owner_write);
+    CHECK(digests.digest(i, stat_of(intro)) == first);
+    CHECK(digests.hashed().files == all_files + 1);
     // Bytes other than those hashed (another change time): refused, not sent with a stale digest.
     auto other = stat_of(intro);
     other.ctime_ns += 1;
@@ -238,5 +242,24 @@ TEST_CASE("a share's files are hashed once and a changed file is refused", "[sha
     } catch (const failure& e) {
         CHECK(e.code() == exit_code::local_io);
         CHECK_THAT(e.what(), Catch::Contains("course/week1/intro.pdf changed"));
+    }
+}
+
+TEST_CASE("a stopped share's digests are refused at once", "[share]") {
+    const temp_dir dir;
+    const auto share = course_share(dir);
+    sender::share_digests digests(*share);
+    digests.stop();
+    struct stat st {};
+    REQUIRE(::stat((dir.path / "slides.pdf").c_str(), &st) == 0);
+    std::uint32_t slides = 0;
+    for (const auto& e : share->entries)
+        if (e.path == "slides.pdf") slides = e.index;
+    try {
+        digests.digest(slides, sender::identity_of(st));
+        FAIL("no failure");
+    } catch (const failure& e) {
+        CHECK(e.code() == exit_code::local_io);
+        CHECK_THAT(e.what(), Catch::Contains("the share is stopping"));
     }
 }
