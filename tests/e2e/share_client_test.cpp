@@ -38,7 +38,8 @@ awaitable<tcp::socket> connect_to(std::uint16_t port) {
 TEST_CASE("the share client functions drive a share through the real relay",
           "[relay][share][e2e]") {
     auto limits = relay_fixture::fast_limits();
-    limits.share_idle = 500ms;
+    limits.share_idle = 2s;      // 20 pings' worth: a loaded machine still pings in time
+    limits.hello_timeout = 30s;  // the receiver below says nothing for 3 idle limits first
     relay_fixture relay(limits);
     raw_client receiver(relay.port(), "127.0.0.2");
     std::string address;
