@@ -1,6 +1,7 @@
 #include "cli/relay_command.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/net/address.hpp"
 #include "common/net/client_runner.hpp"
@@ -50,6 +51,9 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
                    "With --proxy-protocol: only these proxy addresses may connect "
                    "(comma-separated IP addresses; default: any)")
         ->delimiter(',');
+    app.add_option("--metrics", s.metrics,
+                   "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9100; "
+                   "nothing per user, but keep it off the public address)");
     app.add_option("--check", s.check,
                    "Do not run a relay: check that the relay at ADDR answers (e.g. an ngrok "
                    "address), with its version and round-trip time");
@@ -69,6 +73,24 @@ int check_relay(const std::string& address) {
     fmt::print("{} answers: {}, round trip {:.1f} ms\n", relay.text(), version, round_trip.count());
     return 0;
 }
+
+namespace {
+
+void serve_metrics(relay::server& server, const std::string& address) {
+    const auto endpoint = relay::listen_endpoint(address);
+    try {
+        const auto bound = server.serve_metrics(endpoint);
+        spdlog::info("metrics at http://{}/metrics",
+                     bound.address().is_v6()
+                         ? fmt::format("[{}]:{}", bound.address().to_string(), bound.port())
+                         : fmt::format("{}:{}", bound.address().to_string(), bound.port()));
+    } catch (const std::system_error& e) {
+        throw failure(exit_code::network,
+                      fmt::format("cannot serve metrics on {}: {}", address, e.code().message()));
+    }
+}
+
+}  // namespace
 
 int run_relay(relay_settings& s) {
     if (!s.check.empty()) return check_relay(s.check);
@@ -122,6 +144,7 @@ int run_relay(relay_settings& s) {
         throw failure(exit_code::network,
                       fmt::format("cannot listen on {}: {}", s.listen, e.code().message()));
     }
+    if (!s.metrics.empty()) serve_metrics(*server, s.metrics);
     relay::signal_stopper stopper(io, *server);  // SIGINT/SIGTERM: gracefully, then at once
     server->start();
     io.run();

@@ -22,7 +22,8 @@ struct relay_settings {
     bool verbose = false;
     bool no_splice = false;
     std::vector<std::string> proxy_from;
-    std::string check;  // --check ADDR: ask that relay who it is instead of running one
+    std::string check;    // --check ADDR: ask that relay who it is instead of running one
+    std::string metrics;  // --metrics ADDR:PORT: serve GET /metrics there
 };
 
 void add_relay_options(CLI::App& app, relay_settings& s);

@@ -195,9 +195,8 @@ const char* describe(pipe_outcome o) {
     return "unknown";
 }
 
-awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
-                            std::size_t buffer_size, pipe_mode mode) {
-    pipe_result result;
+awaitable<void> pipe(tcp::socket& a, tcp::socket& b, pipe_result& result,
+                     std::chrono::milliseconds idle, std::size_t buffer_size, pipe_mode mode) {
     deadline activity;
     activity.set(idle);
     bool broken = false;
@@ -224,7 +223,6 @@ awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::millise
     } catch (const std::system_error&) {
         result.outcome = pipe_outcome::reset;
     }
-    co_return result;
 }
 
 }  // namespace ferry::relay

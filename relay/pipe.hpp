@@ -29,7 +29,10 @@ const char* describe(pipe_outcome o);
 // failed write ends its own direction only (the other still delivers what was said before the
 // reset), and what its reader still sends is drained so that closing it does not reset it;
 // `idle` without a byte either way ends both. A pair with a failed read or write ends as reset.
-awaitable<pipe_result> pipe(tcp::socket& a, tcp::socket& b, std::chrono::milliseconds idle,
-                            std::size_t buffer_size, pipe_mode mode = pipe_mode::automatic);
+// `result` counts the bytes as they go (the metrics read it while the pair runs) and holds the
+// outcome at the end.
+awaitable<void> pipe(tcp::socket& a, tcp::socket& b, pipe_result& result,
+                     std::chrono::milliseconds idle, std::size_t buffer_size,
+                     pipe_mode mode = pipe_mode::automatic);
 
 }  // namespace ferry::relay

@@ -24,6 +24,8 @@ using asio::experimental::as_tuple;
 namespace rp = relay_proto;
 
 enum class phase { hello, waiting, piping };
+// What a connection asked for in its hello: for the gauges of the metrics.
+enum class role { unknown, sender, receiver, reconnect, share, share_receiver, join };
 
 // One accepted client. Lives in its handler's coroutine frame; registered in the server so that
 // stop() can reach its sockets.
@@ -36,6 +38,9 @@ struct connection {
     bool handed_over = false;           // a receiver whose socket went to its sender
     tcp::socket* peer = nullptr;        // while piping: the receiver's socket, owned by this frame
     share* hosted = nullptr;            // a share's control connection: its share, in this frame
+    role kind = role::unknown;
+    const pipe_result* piped = nullptr;  // while piping: its live byte counts, in this frame
+    bool swapped = false;                // piped's a_to_b is the receiver's direction
 };
 
 namespace {
@@ -156,6 +161,7 @@ void server::stop() {
 }
 
 void server::note_refused_connection(const std::string& address, bool per_address) {
+    metrics_.refused(per_address ? limit::connections_per_address : limit::connections);
     const std::string_view limit = per_address ? "per-address" : "total";
     refusal_log_.note(fmt::format("over the {} limit", limit), address,
                       fmt::format("{}: refused: over the {} connection limit", address, limit));
@@ -166,6 +172,7 @@ void server::check_stopped() {
     grace_timer_.cancel();
     hello_log_.drain();
     refusal_log_.drain();
+    if (metrics_endpoint_) metrics_endpoint_->stop();
     if (auto f = std::move(on_stopped_)) {
         on_stopped_ = nullptr;
         f();
@@ -203,6 +210,7 @@ awaitable<void> server::accept_loop() {
             co_await backoff.async_wait(as_tuple(use_awaitable));
             continue;
         }
+        metrics_.accepted();
         std::error_code remote_ec;
         const auto remote = socket.remote_endpoint(remote_ec);
         if (remote_ec) continue;
@@ -276,6 +284,7 @@ awaitable<void> server::read_proxy_protocol(connection& c) {
         std::find(limits_.proxy_from.begin(), limits_.proxy_from.end(), c.ip) ==
             limits_.proxy_from.end()) {
         spdlog::warn("{}: refused: not one of the --proxy-from addresses", c.address);
+        metrics_.refused(limit::proxy_from);
         co_await refuse(c.socket, rp::error_code::bad_hello, "connect through the relay's proxy");
         throw connection_closed("refused");
     }
@@ -305,24 +314,30 @@ awaitable<void> server::serve_hello(connection& c, frame_reader<rp::format>& rea
         hello_log_.note("no hello in time", c.address,
                         fmt::format("{}: no hello within {}; closed", c.address,
                                     format_duration(limits_.hello_timeout)));
+        metrics_.ended(outcome::hello_timeout);
         co_await refuse(c.socket, rp::error_code::hello_timeout, "no hello in time");
         co_return;
     }
     const auto f = rp::decode(reader.header(), reader.payload());
     switch (f.type) {
         case rp::frame_type::allocate:
+            c.kind = role::sender;
             co_await serve_sender(c);
             break;
         case rp::frame_type::claim:
+            c.kind = role::receiver;
             co_await serve_receiver(c, f.nameplate);
             break;
         case rp::frame_type::reconnect:
+            c.kind = role::reconnect;
             co_await serve_reconnect(c, f);
             break;
         case rp::frame_type::share:
+            c.kind = role::share;
             co_await serve_share(c);
             break;
         case rp::frame_type::join:
+            c.kind = role::join;
             co_await serve_join(c, f);
             break;
         case rp::frame_type::ping: {
@@ -336,6 +351,7 @@ awaitable<void> server::serve_hello(connection& c, frame_reader<rp::format>& rea
 }
 
 void server::note_bad_hello(const connection& c, std::string_view kind, std::string_view why) {
+    metrics_.ended(outcome::bad_hello);
     hello_log_.note(kind, fmt::format("{}: {}", c.address, why),
                     fmt::format("{}: bad hello: {}", c.address, why));
 }
@@ -373,11 +389,13 @@ struct server::nameplate_lease {
 // The limits a new sender must be within; false (and refused) if it is not.
 awaitable<bool> server::admit_sender(connection& c) {
     if (stopping_) {
+        metrics_.refused(limit::shutting_down);
         co_await refuse(c.socket, rp::error_code::shutting_down, "the relay is shutting down");
         co_return false;
     }
     if (sessions() >= limits_.max_sessions) {
         spdlog::warn("{}: refused: {} sessions in use", c.address, sessions());
+        metrics_.refused(limit::sessions);
         co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
         co_return false;
     }
@@ -385,6 +403,7 @@ awaitable<bool> server::admit_sender(connection& c) {
         limits_.max_waiting_per_address) {
         spdlog::warn("{}: refused: {} from this address already waiting", c.address,
                      plural(limits_.max_waiting_per_address, "sender"));
+        metrics_.refused(limit::waiting_per_address);
         const auto text = fmt::format("{} from your address {} already waiting",
                                       plural(limits_.max_waiting_per_address, "transfer"),
                                       limits_.max_waiting_per_address == 1 ? "is" : "are");
@@ -447,6 +466,7 @@ awaitable<bool> server::wait_for_receiver(connection& c, waiting_sender& waiting
     if (woke == 1 || !c.socket.is_open()) {
         spdlog::info("session nameplate={} sender={} outcome=sender-left-while-waiting",
                      lease.nameplate, c.address);
+        metrics_.ended(outcome::sender_left);
         if (waiting.receiver) {
             co_await refuse(*waiting.receiver, rp::error_code::unknown_nameplate,
                             "the sender left before the transfer started");
@@ -457,6 +477,7 @@ awaitable<bool> server::wait_for_receiver(connection& c, waiting_sender& waiting
     const bool shutting = waiting.shutting_down;
     spdlog::info("session nameplate={} sender={} outcome={}", lease.nameplate, c.address,
                  shutting ? "relay-stopping" : "no-receiver");
+    metrics_.ended(shutting ? outcome::relay_stopping : outcome::no_receiver);
     const auto text =
         shutting ? std::string("the relay is shutting down")
                  : fmt::format("no receiver came within {}", format_duration(limits_.sender_wait));
@@ -485,13 +506,26 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver, const pai
     if (!told) {
         spdlog::info("session {} sender={} receiver={} outcome=left-while-pairing", labels.session,
                      labels.sender_address, receiver_address);
+        metrics_.ended(outcome::left_while_pairing);
         co_return;
     }
-    const auto piped = co_await pipe(c.socket, receiver, limits_.idle_timeout, limits_.buffer_size,
-                                     limits_.splice ? pipe_mode::automatic : pipe_mode::copy);
-    const auto outcome = stopping_ && piped.outcome == pipe_outcome::reset
-                             ? "relay-stopped"
-                             : describe(piped.outcome);
+    const auto paired_at = clock::now();
+    metrics_.paired(paired_at - started);
+    pipe_result piped;
+    c.piped = &piped;
+    c.swapped = labels.swapped;
+    co_await pipe(c.socket, receiver, piped, limits_.idle_timeout, limits_.buffer_size,
+                  limits_.splice ? pipe_mode::automatic : pipe_mode::copy);
+    c.piped = nullptr;
+    const bool cut = stopping_ && piped.outcome == pipe_outcome::reset;
+    const auto ended = cut                                           ? outcome::relay_stopped
+                       : piped.outcome == pipe_outcome::completed    ? outcome::completed
+                       : piped.outcome == pipe_outcome::idle_timeout ? outcome::idle_timeout
+                                                                     : outcome::connection_lost;
+    metrics_.pair_ended(labels.swapped ? piped.b_to_a : piped.a_to_b,
+                        labels.swapped ? piped.a_to_b : piped.b_to_a, clock::now() - paired_at,
+                        ended);
+    const auto* logged = cut ? "relay-stopped" : describe(piped.outcome);
     spdlog::info(
         "session {} sender={} receiver={} sender_to_receiver={} receiver_to_sender={} "
         "duration={} outcome={}",
@@ -499,13 +533,14 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver, const pai
         labels.swapped ? piped.b_to_a : piped.a_to_b, labels.swapped ? piped.a_to_b : piped.b_to_a,
         format_duration(
             std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started)),
-        outcome);
+        logged);
 }
 
 awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
     if (!claims_.allowed(c.ip)) {
         // Also a claim of a nameplate that exists: see claim_limiter.
         spdlog::debug("{}: claim refused: too many failed claims from this address", c.address);
+        metrics_.refused(limit::failed_claims);
         const auto wait = std::chrono::ceil<std::chrono::seconds>(claims_.retry_after(c.ip));
         const auto text = fmt::format("too many failed claims from your address; try again in {} s",
                                       std::max<std::int64_t>(wait.count(), 1));
@@ -521,6 +556,7 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
     switch (claimed.status) {
         case pairing_table::claim_status::unknown:
             spdlog::info("{}: claim of unknown nameplate {}", c.address, nameplate);
+            metrics_.ended(outcome::unknown_nameplate);
             {
                 const auto text = fmt::format("no sender is waiting with nameplate {}", nameplate);
                 co_await refuse(c.socket, rp::error_code::unknown_nameplate, text);
@@ -528,6 +564,7 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
             co_return;
         case pairing_table::claim_status::taken:
             spdlog::info("{}: claim of nameplate {} that is already paired", c.address, nameplate);
+            metrics_.ended(outcome::nameplate_taken);
             {
                 const auto text =
                     fmt::format("nameplate {} is already in use by another receiver", nameplate);
@@ -597,11 +634,16 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     c.waiting = nullptr;
     reconnects_.leave(f.id, f.side, waiting);
     if (waiting.receiver && (woke == 1 || !c.socket.is_open())) {
+        metrics_.ended(outcome::sender_left);
         co_await refuse(*waiting.receiver, rp::error_code::no_receiver,
                         "the other side left before the pair was made");
         co_return;
     }
     if (!waiting.receiver) {
+        metrics_.ended(woke == 1 || !c.socket.is_open() ? outcome::sender_left
+                       : waiting.replaced               ? outcome::replaced
+                       : waiting.shutting_down          ? outcome::relay_stopping
+                                                        : outcome::no_receiver);
         if (woke == 1 || !c.socket.is_open()) co_return;
         const auto text = waiting.replaced        ? "replaced by a newer reconnect"
                           : waiting.shutting_down ? "the relay is shutting down"
@@ -652,8 +694,10 @@ awaitable<void> server::serve_share(connection& c) {
     const rp::frame allocated{rp::frame_type::allocated, nameplate, {}, {}};
     co_await send_frame(c.socket, allocated);
     spdlog::info("share nameplate={} sender={} opened", nameplate, c.address);
+    metrics_.share_opened();
     const auto why = co_await run_share(c, hosted);
     lease.release();
+    metrics_.share_closed(why);
     spdlog::info("share nameplate={} sender={} closed pairs={} outcome={}", nameplate, c.address,
                  hosted.pairs, describe(why));
     co_await close_share(c, why);
@@ -764,15 +808,18 @@ awaitable<void> server::serve_share_receiver(connection& c, std::uint32_t namepl
     if (host.waiting() >= limits_.max_share_waiting) {
         spdlog::info("{}: claim of share {} refused: {} waiting", c.address, nameplate,
                      plural(host.waiting(), "receiver"));
+        metrics_.refused(limit::share_waiting);
         co_await refuse(c.socket, rp::error_code::share_busy,
                         "the share has too many receivers waiting; try again in a moment");
         co_return;
     }
     if (sessions() >= limits_.max_sessions) {
         spdlog::warn("{}: refused: {} sessions in use", c.address, sessions());
+        metrics_.refused(limit::sessions);
         co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
         co_return;
     }
+    c.kind = role::share_receiver;
     waiting_sender waiting(executor_);
     waiting.wake.expires_after(limits_.hello_timeout);  // armed first: an early wake is kept
     share_seat seat(*this, c, waiting);
@@ -795,6 +842,7 @@ awaitable<bool> server::wait_for_join(connection& c, waiting_sender& waiting, sh
     guest.leave();
     if (woke == 1 || !c.socket.is_open()) {
         spdlog::debug("{}: a receiver of a share left before its JOIN", c.address);
+        metrics_.ended(outcome::sender_left);
         if (waiting.receiver) {
             co_await refuse(*waiting.receiver, rp::error_code::share_ended,
                             "the receiver left before its transfer started");
@@ -802,6 +850,9 @@ awaitable<bool> server::wait_for_join(connection& c, waiting_sender& waiting, sh
         co_return false;
     }
     if (waiting.receiver) co_return true;
+    metrics_.ended(waiting.shutting_down ? outcome::relay_stopping
+                   : guest.share_ended() ? outcome::share_ended
+                                         : outcome::not_joined);
     const auto code = waiting.shutting_down ? rp::error_code::shutting_down
                       : guest.share_ended() ? rp::error_code::share_ended
                                             : rp::error_code::no_receiver;
@@ -820,10 +871,12 @@ awaitable<void> server::serve_join(connection& c, const rp::frame& f) {
     if (guest == nullptr) {
         spdlog::info("{}: join of share {} with no receiver behind its ticket", c.address,
                      f.nameplate);
+        metrics_.ended(outcome::unknown_ticket);
         co_await refuse(c.socket, rp::error_code::share_ended,
                         "no receiver is waiting with this ticket");
         co_return;
     }
+    metrics_.share_joined();
     ++host->pairs;
     guest->receiver = std::move(c.socket);
     guest->receiver_address = c.address;
@@ -831,6 +884,37 @@ awaitable<void> server::serve_join(connection& c, const rp::frame& f) {
     c.handed_over = true;
     ++paired_receivers_;
     wake_now(guest->wake);
+}
+
+tcp::endpoint server::serve_metrics(const tcp::endpoint& listen) {
+    metrics_endpoint_ =
+        std::make_unique<metrics_endpoint>(executor_, listen, [this] { return render_metrics(); });
+    metrics_endpoint_->start();
+    return metrics_endpoint_->local_endpoint();
+}
+
+relay_gauges server::gauges() const {
+    relay_gauges g;
+    g.connections = connections();
+    g.sessions = sessions();
+    for (const auto* c : connections_) {
+        if (c->state == phase::piping) ++g.pairs_active;
+        if (c->hosted != nullptr) ++g.shares_open;
+        if (c->state == phase::waiting && c->waiting != nullptr) {
+            g.senders_waiting += c->kind == role::sender ? 1 : 0;
+            g.reconnects_waiting += c->kind == role::reconnect ? 1 : 0;
+            g.share_receivers_waiting += c->kind == role::share_receiver ? 1 : 0;
+        }
+        if (c->piped != nullptr) {
+            g.running_sender_to_receiver += c->swapped ? c->piped->b_to_a : c->piped->a_to_b;
+            g.running_receiver_to_sender += c->swapped ? c->piped->a_to_b : c->piped->b_to_a;
+        }
+    }
+    return g;
+}
+
+std::string server::render_metrics() const {
+    return metrics_.render(gauges());
 }
 
 tcp::endpoint listen_endpoint(std::string_view text) {

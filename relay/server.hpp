@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -15,6 +16,8 @@
 #include "relay/claim_limiter.hpp"
 #include "relay/limits.hpp"
 #include "relay/log_summary.hpp"
+#include "relay/metrics.hpp"
+#include "relay/metrics_endpoint.hpp"
 #include "relay/pairing_table.hpp"
 #include "relay/reconnect_table.hpp"
 #include "relay/share.hpp"
@@ -41,6 +44,12 @@ class server {
     void stop_now();
     // Called once, when stopping and the last connection has ended.
     void on_stopped(std::function<void()> f) { on_stopped_ = std::move(f); }
+    // Serves GET /metrics on `listen` (its own port) until the relay has stopped; returns the
+    // bound endpoint. Throws std::system_error if the address cannot be used.
+    tcp::endpoint serve_metrics(const tcp::endpoint& listen);
+    // The Prometheus text exposition of the metrics now (docs/relay-operations.md).
+    [[nodiscard]] std::string render_metrics() const;
+    [[nodiscard]] const relay_metrics& metrics() const { return metrics_; }
 
     // Nameplates in use, sessions waiting for (or paired again by) a RECONNECT, and the receivers
     // of shares, waiting for their JOIN or paired.
@@ -95,6 +104,7 @@ class server {
     void note_bad_hello(const connection& c, std::string_view kind, std::string_view why);
     void note_refused_connection(const std::string& address, bool per_address);
     void release_address(const asio::ip::address& ip);
+    [[nodiscard]] relay_gauges gauges() const;
 
     asio::any_io_executor executor_;
     tcp::acceptor acceptor_;
@@ -110,6 +120,8 @@ class server {
     // A flood of bad hellos or of connections over a cap is summarised, not logged line by line.
     summarised_log hello_log_;
     summarised_log refusal_log_;
+    relay_metrics metrics_;
+    std::unique_ptr<metrics_endpoint> metrics_endpoint_;
     asio::steady_timer grace_timer_;
     bool stopping_ = false;
     std::function<void()> on_stopped_;

@@ -61,7 +61,9 @@ TEST_CASE("a reset of one side is passed on to the other at once as an orderly e
     asio::co_spawn(
         io,
         [&]() -> awaitable<void> {
-            result = co_await pipe(a.relay, b.relay, 5min, 128 * 1024, mode);
+            pipe_result piped;
+            co_await pipe(a.relay, b.relay, piped, 5min, 128 * 1024, mode);
+            result = piped;
         },
         asio::detached);
     // Last words, then a reset: the words still cross, then b's client sees the end (a FIN) at

@@ -1,0 +1,145 @@
+#include "relay/metrics_endpoint.hpp"
+
+#include <array>
+#include <chrono>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/net/deadline.hpp"
+#include "common/net/race.hpp"
+
+namespace ferry::relay {
+
+namespace {
+
+using asio::experimental::as_tuple;
+
+constexpr std::size_t max_head = 8192;
+constexpr std::size_t max_serving = 8;
+constexpr auto request_time = std::chrono::seconds(5);
+
+awaitable<void> write_all(tcp::socket& socket, const std::string& bytes) {
+    co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
+}
+
+}  // namespace
+
+http_verdict judge_request(std::string_view head) {
+    const auto line_end = head.find_first_of("\r\n");
+    const auto line = head.substr(0, line_end);
+    // METHOD SP TARGET SP HTTP/x.y
+    const auto first = line.find(' ');
+    const auto second = first == std::string_view::npos ? first : line.find(' ', first + 1);
+    if (second == std::string_view::npos || line.find(' ', second + 1) != std::string_view::npos ||
+        !line.substr(second + 1).starts_with("HTTP/1.")) {
+        return http_verdict::bad_request;
+    }
+    const auto method = line.substr(0, first);
+    auto target = line.substr(first + 1, second - first - 1);
+    target = target.substr(0, target.find('?'));  // Prometheus may add parameters
+    if (target != "/metrics") return http_verdict::not_found;
+    if (method == "GET") return http_verdict::metrics;
+    if (method == "HEAD") return http_verdict::metrics_head;
+    return http_verdict::bad_method;
+}
+
+std::string http_response(http_verdict v, std::string_view body) {
+    std::string_view status = "200 OK";
+    std::string_view type = "text/plain; version=0.0.4; charset=utf-8";
+    std::string_view extra;
+    switch (v) {
+        case http_verdict::metrics:
+        case http_verdict::metrics_head:
+            break;
+        case http_verdict::not_found:
+            status = "404 Not Found";
+            body = "only /metrics is served here\n";
+            type = "text/plain; charset=utf-8";
+            break;
+        case http_verdict::bad_method:
+            status = "405 Method Not Allowed";
+            body = "only GET and HEAD\n";
+            type = "text/plain; charset=utf-8";
+            extra = "Allow: GET, HEAD\r\n";
+            break;
+        case http_verdict::bad_request:
+            status = "400 Bad Request";
+            body = "bad request\n";
+            type = "text/plain; charset=utf-8";
+            break;
+    }
+    auto out = fmt::format(
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
+        status, type, body.size(), extra);
+    if (v != http_verdict::metrics_head) out.append(body);
+    return out;
+}
+
+metrics_endpoint::metrics_endpoint(asio::any_io_executor ex, const tcp::endpoint& listen,
+                                   std::function<std::string()> render)
+    : executor_(ex), acceptor_(ex), render_(std::move(render)) {
+    acceptor_.open(listen.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    acceptor_.bind(listen);
+    acceptor_.listen();
+}
+
+void metrics_endpoint::start() {
+    asio::co_spawn(executor_, accept_loop(), asio::detached);
+}
+
+void metrics_endpoint::stop() {
+    stopped_ = true;
+    std::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+awaitable<void> metrics_endpoint::accept_loop() {
+    while (!stopped_) {
+        auto [ec, socket] = co_await acceptor_.async_accept(as_tuple(use_awaitable));
+        if (stopped_) break;
+        if (ec) {
+            spdlog::debug("metrics: accept failed: {}", ec.message());
+            co_await sleep_for(std::chrono::milliseconds(100));
+            continue;
+        }
+        if (serving_ >= max_serving) continue;  // closed as it goes out of scope
+        asio::co_spawn(executor_, serve(std::move(socket)), asio::detached);
+    }
+}
+
+// Up to the blank line that ends the head; a head that does not fit is answered as bad.
+awaitable<void> metrics_endpoint::read_head(tcp::socket& socket, std::string& head) {
+    std::array<char, 1024> chunk{};
+    while (head.size() < max_head) {
+        auto [ec, n] =
+            co_await socket.async_read_some(asio::buffer(chunk), as_tuple(use_awaitable));
+        if (ec) co_return;
+        head.append(chunk.data(), n);
+        if (head.find("\r\n\r\n") != std::string::npos || head.find("\n\n") != std::string::npos)
+            co_return;
+    }
+}
+
+// cppcheck-suppress passedByValue
+awaitable<void> metrics_endpoint::serve(tcp::socket socket) {
+    ++serving_;
+    std::string head;
+    try {
+        if (co_await race(read_head(socket, head), sleep_for(request_time)) == 0 && !head.empty()) {
+            const auto verdict = judge_request(head);
+            const bool wants_metrics =
+                verdict == http_verdict::metrics || verdict == http_verdict::metrics_head;
+            const auto response = http_response(verdict, wants_metrics ? render_() : "");
+            co_await race(write_all(socket, response), sleep_for(request_time));
+        }
+    } catch (const std::exception& e) {
+        spdlog::debug("metrics: {}", e.what());
+    }
+    std::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    --serving_;
+}
+
+}  // namespace ferry::relay
