@@ -79,11 +79,7 @@ namespace {
 void serve_metrics(relay::server& server, const std::string& address) {
     const auto endpoint = relay::listen_endpoint(address);
     try {
-        const auto bound = server.serve_metrics(endpoint);
-        spdlog::info("metrics at http://{}/metrics",
-                     bound.address().is_v6()
-                         ? fmt::format("[{}]:{}", bound.address().to_string(), bound.port())
-                         : fmt::format("{}:{}", bound.address().to_string(), bound.port()));
+        server.serve_metrics(endpoint);
     } catch (const std::system_error& e) {
         throw failure(exit_code::network,
                       fmt::format("cannot serve metrics on {}: {}", address, e.code().message()));

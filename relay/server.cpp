@@ -890,7 +890,9 @@ tcp::endpoint server::serve_metrics(const tcp::endpoint& listen) {
     metrics_endpoint_ =
         std::make_unique<metrics_endpoint>(executor_, listen, [this] { return render_metrics(); });
     metrics_endpoint_->start();
-    return metrics_endpoint_->local_endpoint();
+    const auto bound = metrics_endpoint_->local_endpoint();
+    spdlog::info("metrics at http://{}/metrics", endpoint_text(bound));
+    return bound;
 }
 
 relay_gauges server::gauges() const {

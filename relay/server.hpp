@@ -45,7 +45,7 @@ class server {
     // Called once, when stopping and the last connection has ended.
     void on_stopped(std::function<void()> f) { on_stopped_ = std::move(f); }
     // Serves GET /metrics on `listen` (its own port) until the relay has stopped; returns the
-    // bound endpoint. Throws std::system_error if the address cannot be used.
+    // bound endpoint (and logs it). Throws std::system_error if the address cannot be used.
     tcp::endpoint serve_metrics(const tcp::endpoint& listen);
     // The Prometheus text exposition of the metrics now (docs/relay-operations.md).
     [[nodiscard]] std::string render_metrics() const;
