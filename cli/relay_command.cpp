@@ -1,5 +1,9 @@
 #include "cli/relay_command.hpp"
 
+#include <fstream>
+#include <iterator>
+#include <tuple>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -54,6 +58,15 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--metrics", s.metrics,
                    "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9100; "
                    "nothing per user, but keep it off the public address)");
+    app.add_option("--cluster", s.cluster,
+                   "Join a cluster of relays sharing nameplates and limits through the Redis at "
+                   "redis://HOST:PORT (with --advertise and --cluster-secret-file)");
+    app.add_option("--advertise", s.advertise,
+                   "In a cluster: the IP address and port this relay listens on for the other "
+                   "relays' links, and by which they know it (port 0: any free one)");
+    app.add_option("--cluster-secret-file", s.secret_file,
+                   "In a cluster: a file holding the secret (at least 16 bytes) every relay of "
+                   "the cluster shares; it authenticates their links");
     app.add_option("--check", s.check,
                    "Do not run a relay: check that the relay at ADDR answers (e.g. an ngrok "
                    "address), with its version and round-trip time");
@@ -83,6 +96,45 @@ void serve_metrics(relay::server& server, const std::string& address) {
     } catch (const std::system_error& e) {
         throw failure(exit_code::network,
                       fmt::format("cannot serve metrics on {}: {}", address, e.code().message()));
+    }
+}
+
+relay::cluster_options read_cluster_options(const relay_settings& s) {
+    relay::cluster_options o;
+    try {
+        std::tie(o.redis_host, o.redis_port) = relay::parse_redis_url(s.cluster);
+    } catch (const std::invalid_argument& e) {
+        throw failure(exit_code::usage, fmt::format("--cluster {}: {}", s.cluster, e.what()));
+    }
+    std::ifstream in(s.secret_file, std::ios::binary);
+    if (!in) {
+        throw failure(exit_code::usage,
+                      fmt::format("cannot read --cluster-secret-file {}", s.secret_file));
+    }
+    o.secret.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    while (!o.secret.empty() && (o.secret.back() == '\n' || o.secret.back() == '\r'))
+        o.secret.pop_back();  // a secret written with echo
+    if (o.secret.size() < relay::min_link_secret) {
+        throw failure(exit_code::usage,
+                      fmt::format("the cluster secret in {} must be at least {} bytes",
+                                  s.secret_file, relay::min_link_secret));
+    }
+    return o;
+}
+
+void join_cluster(relay::server& server, const relay_settings& s) {
+    const auto o = read_cluster_options(s);
+    const auto link = relay::listen_endpoint(s.advertise);
+    if (link.address().is_unspecified()) {
+        throw failure(exit_code::usage,
+                      "--advertise needs the address the other relays reach this one at, not "
+                      "every interface");
+    }
+    try {
+        server.join_cluster(o, link);
+    } catch (const std::system_error& e) {
+        throw failure(exit_code::network, fmt::format("cannot listen for links on {}: {}",
+                                                      s.advertise, e.code().message()));
     }
 }
 
@@ -121,6 +173,11 @@ int run_relay(relay_settings& s) {
         s.limits.max_connections_per_address == 0 || s.limits.max_share_waiting == 0) {
         throw failure(exit_code::usage, "the --max-* limits must be at least 1");
     }
+    const bool clustered = !s.cluster.empty();
+    if (clustered != !s.advertise.empty() || clustered != !s.secret_file.empty()) {
+        throw failure(exit_code::usage,
+                      "--cluster, --advertise and --cluster-secret-file go together");
+    }
     setup_logging(s.verbose);
     const auto endpoint = relay::listen_endpoint(s.listen);
 
@@ -140,6 +197,7 @@ int run_relay(relay_settings& s) {
         throw failure(exit_code::network,
                       fmt::format("cannot listen on {}: {}", s.listen, e.code().message()));
     }
+    if (clustered) join_cluster(*server, s);
     if (!s.metrics.empty()) serve_metrics(*server, s.metrics);
     relay::signal_stopper stopper(io, *server);  // SIGINT/SIGTERM: gracefully, then at once
     server->start();

@@ -24,6 +24,10 @@ struct relay_settings {
     std::vector<std::string> proxy_from;
     std::string check;    // --check ADDR: ask that relay who it is instead of running one
     std::string metrics;  // --metrics ADDR:PORT: serve GET /metrics there
+    // A cluster: all three or none.
+    std::string cluster;      // --cluster redis://HOST:PORT
+    std::string advertise;    // --advertise ADDR:PORT: the link port other relays reach
+    std::string secret_file;  // --cluster-secret-file F
 };
 
 void add_relay_options(CLI::App& app, relay_settings& s);

@@ -9,18 +9,15 @@ namespace {
 constexpr std::size_t prune_above = 10'000;  // buckets kept before stale ones are dropped
 constexpr std::size_t hard_cap = 100'000;    // beyond this (a flood from a huge range): start over
 
-// One IPv6 host usually holds a whole /64: count it as one address. An IPv4 address written
-// as IPv6 (::ffff:a.b.c.d, from a dual-stack socket) is that IPv4 address, not a /64 that
-// every IPv4 client would share.
-asio::ip::address key_of(const asio::ip::address& a) {
+}  // namespace
+
+asio::ip::address limit_key(const asio::ip::address& a) {
     if (!a.is_v6()) return a;
     if (a.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
     auto bytes = a.to_v6().to_bytes();
     std::fill(bytes.begin() + 8, bytes.end(), 0);
     return asio::ip::address_v6(bytes);
 }
-
-}  // namespace
 
 claim_limiter::bucket& claim_limiter::refill(const asio::ip::address& from, clock::time_point now) {
     const auto capacity = static_cast<double>(per_minute_);
@@ -35,13 +32,13 @@ claim_limiter::bucket& claim_limiter::refill(const asio::ip::address& from, cloc
 }
 
 bool claim_limiter::allowed(const asio::ip::address& from, clock::time_point now) {
-    const auto key = key_of(from);
+    const auto key = limit_key(from);
     if (!buckets_.contains(key)) return true;  // a full bucket: nothing to remember
     return refill(key, now).tokens >= 1.0;
 }
 
 clock::duration claim_limiter::retry_after(const asio::ip::address& from, clock::time_point now) {
-    const auto key = key_of(from);
+    const auto key = limit_key(from);
     if (!buckets_.contains(key)) return clock::duration::zero();
     const auto missing = 1.0 - refill(key, now).tokens;
     if (missing <= 0.0) return clock::duration::zero();
@@ -55,7 +52,7 @@ clock::duration claim_limiter::retry_after(const asio::ip::address& from, clock:
 void claim_limiter::charge(const asio::ip::address& from, clock::time_point now) {
     if (buckets_.size() > prune_above && now - last_prune_ > std::chrono::seconds(10)) prune(now);
     if (buckets_.size() > hard_cap) buckets_.clear();
-    auto& b = refill(key_of(from), now);
+    auto& b = refill(limit_key(from), now);
     b.tokens = std::max(0.0, b.tokens - 1.0);
 }
 

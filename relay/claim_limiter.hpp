@@ -8,6 +8,11 @@
 
 namespace ferry::relay {
 
+// The address a per-address limit counts by. One IPv6 host usually holds a whole /64: it is
+// one address. An IPv4 address written as IPv6 (::ffff:a.b.c.d, from a dual-stack socket) is
+// that IPv4 address, not a /64 that every IPv4 client would share.
+asio::ip::address limit_key(const asio::ip::address& a);
+
 // Failed claims (unknown or already paired nameplate) per source address, as a token bucket:
 // `per_minute` tokens, refilled evenly over a minute. An IPv4 address is one bucket (also when
 // it comes as ::ffff:a.b.c.d), an IPv6 address counts by its /64, which one host usually holds.

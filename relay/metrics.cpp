@@ -37,9 +37,16 @@ std::string_view label(outcome o) {
 
 std::string_view label(limit l) {
     static constexpr std::array<std::string_view, static_cast<std::size_t>(limit::count_)> names{
-        "sessions",      "waiting_per_address", "connections", "connections_per_address",
-        "failed_claims", "share_waiting",       "proxy_from",  "shutting_down"};
+        "sessions",           "waiting_per_address", "connections", "connections_per_address",
+        "failed_claims",      "share_waiting",       "proxy_from",  "shutting_down",
+        "cluster_unavailable"};
     return names.at(static_cast<std::size_t>(l));
+}
+
+std::string_view label(link_outcome o) {
+    static constexpr std::array<std::string_view, static_cast<std::size_t>(link_outcome::count_)>
+        names{"completed", "connection_lost", "idle_timeout", "relay_stopped", "unreachable"};
+    return names.at(static_cast<std::size_t>(o));
 }
 
 namespace {
@@ -169,6 +176,36 @@ void relay_metrics::pair_ended(std::uint64_t sender_to_receiver, std::uint64_t r
     ended(o);
 }
 
+void relay_metrics::link_ended(std::uint64_t sender_to_receiver, std::uint64_t receiver_to_sender,
+                               link_outcome o) {
+    sender_to_receiver_ += sender_to_receiver;
+    receiver_to_sender_ += receiver_to_sender;
+    ++links_.at(static_cast<std::size_t>(o));
+}
+
+void relay_metrics::render_cluster(std::string& out, const relay_gauges& now) const {
+    one(out, "ferry_relay_cluster_up", "gauge",
+        "1 while the relay reaches the cluster's Redis, else 0 (new sessions are refused).",
+        now.cluster_up ? 1 : 0);
+    one(out, "ferry_relay_cluster_errors_total", "counter",
+        "Failed connections to Redis and commands without an answer.", now.cluster_errors);
+    one(out, "ferry_relay_cluster_leases", "gauge",
+        "Nameplates and reconnects this relay holds in Redis.", now.leases);
+    one(out, "ferry_relay_links_active", "gauge",
+        "Links this relay opened to another relay of the cluster, moving bytes.", now.links_active);
+    family(out, "ferry_relay_links_total", "counter",
+           "Links this relay opened to another relay (for a client whose sender waits there), "
+           "by outcome.");
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+        fmt::format_to(std::back_inserter(out), "ferry_relay_links_total{{outcome=\"{}\"}} {}\n",
+                       label(static_cast<link_outcome>(i)), links_[i]);
+    }
+    one(out, "ferry_relay_links_accepted_total", "counter",
+        "Links from other relays of the cluster accepted.", links_accepted_);
+    one(out, "ferry_relay_links_refused_total", "counter",
+        "Links refused: not authentic, replayed, out of time or malformed.", links_refused_);
+}
+
 void relay_metrics::render_counters(std::string& out, const relay_gauges& now) const {
     one(out, "ferry_relay_connections_accepted_total", "counter",
         "Client connections accepted (refused ones included).", accepted_);
@@ -220,6 +257,7 @@ std::string relay_metrics::render(const relay_gauges& now) const {
         "Sides of broken sessions waiting for the other side to reconnect.",
         now.reconnects_waiting);
     render_counters(out, now);
+    if (now.clustered) render_cluster(out, now);
     family(out, "ferry_relay_pairing_wait_seconds", "histogram",
            "Time from a sender's ALLOCATE (or a share receiver's claim) to its pairing.");
     pairing_wait_.render(out, "ferry_relay_pairing_wait_seconds");

@@ -46,11 +46,24 @@ enum class limit : std::uint8_t {
     share_waiting,            // --max-share-waiting
     proxy_from,               // --proxy-from
     shutting_down,            // a new session while the relay stops
+    cluster_unavailable,      // a clustered relay that cannot reach Redis
+    count_
+};
+
+// How a link ended that this relay opened to another relay of its cluster, for a client whose
+// nameplate (or reconnect) that relay holds (ferry_relay_links_total).
+enum class link_outcome : std::uint8_t {
+    completed,        // both directions ended in order
+    connection_lost,  // a reset, on either hop
+    idle_timeout,     // no byte either way for --idle-timeout
+    relay_stopped,    // cut when this relay stopped
+    unreachable,      // the other relay could not be reached
     count_
 };
 
 std::string_view label(outcome o);
 std::string_view label(limit l);
+std::string_view label(link_outcome o);
 
 // A Prometheus histogram of durations in seconds, with fixed upper bounds.
 class histogram {
@@ -79,6 +92,13 @@ struct relay_gauges {
     // Bytes moved so far by the pairs still running, added to the ended pairs' counts.
     std::uint64_t running_sender_to_receiver = 0;
     std::uint64_t running_receiver_to_sender = 0;
+    // A relay of a cluster only (the ferry_relay_cluster_* and link families are left out
+    // otherwise).
+    bool clustered = false;
+    bool cluster_up = false;
+    std::uint64_t cluster_errors = 0;
+    std::size_t leases = 0;        // nameplates and reconnects held in Redis
+    std::size_t links_active = 0;  // links opened by this relay, moving bytes
 };
 
 // The relay's counters, on its one thread (no locks: the metrics endpoint runs there too), and
@@ -98,6 +118,13 @@ class relay_metrics {
     void share_opened() { ++shares_opened_; }
     void share_closed(share_end why) { ++shares_ended_.at(static_cast<std::size_t>(why)); }
     void share_joined() { ++share_joins_; }
+    // A link this relay opened ended: bytes counted as relayed (each hop counts what it moved),
+    // but no session (the relay at the other end counts it).
+    void link_ended(std::uint64_t sender_to_receiver, std::uint64_t receiver_to_sender,
+                    link_outcome o);
+    // A link from another relay: accepted (authentic, fresh) or refused.
+    void link_accepted() { ++links_accepted_; }
+    void link_refused() { ++links_refused_; }
 
     [[nodiscard]] std::uint64_t ended_count(outcome o) const {
         return ended_.at(static_cast<std::size_t>(o));
@@ -107,6 +134,7 @@ class relay_metrics {
 
   private:
     void render_counters(std::string& out, const relay_gauges& now) const;
+    void render_cluster(std::string& out, const relay_gauges& now) const;
 
     std::uint64_t accepted_ = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(outcome::count_)> ended_{};
@@ -114,6 +142,9 @@ class relay_metrics {
     std::array<std::uint64_t, 5> shares_ended_{};  // by share_end
     std::uint64_t shares_opened_ = 0;
     std::uint64_t share_joins_ = 0;
+    std::array<std::uint64_t, static_cast<std::size_t>(link_outcome::count_)> links_{};
+    std::uint64_t links_accepted_ = 0;
+    std::uint64_t links_refused_ = 0;
     std::uint64_t sender_to_receiver_ = 0;  // of the pairs that ended
     std::uint64_t receiver_to_sender_ = 0;
     histogram pairing_wait_;

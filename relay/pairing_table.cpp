@@ -1,5 +1,7 @@
 #include "relay/pairing_table.hpp"
 
+#include <algorithm>
+
 namespace ferry::relay {
 
 pairing_table::pairing_table(std::uint32_t first_range_max)
@@ -18,6 +20,36 @@ std::uint32_t pairing_table::add(const entry& e) {
     entries_.emplace(nameplate, e);
     ++waiting_per_address_[e.from];
     return nameplate;
+}
+
+std::vector<std::uint32_t> pairing_table::candidates(std::size_t range, std::size_t n) {
+    std::uint64_t low = 1;
+    std::uint64_t high = first_range_max_;
+    for (std::size_t i = 0; i < range && high < 0xffffffffULL / 10; ++i) {
+        low = high + 1;
+        high = high * 10 + 9;
+    }
+    std::uniform_int_distribution<std::uint64_t> pick(low, high);
+    std::vector<std::uint32_t> out;
+    for (std::size_t tries = 0; out.size() < n && tries < n * 8; ++tries) {
+        const auto nameplate = static_cast<std::uint32_t>(pick(random_));
+        if (!entries_.contains(nameplate) &&
+            std::find(out.begin(), out.end(), nameplate) == out.end()) {
+            out.push_back(nameplate);
+        }
+    }
+    return out;
+}
+
+void pairing_table::insert(std::uint32_t nameplate, waiting_sender& sender,
+                           const asio::ip::address& from) {
+    entries_.emplace(nameplate, entry{&sender, nullptr, from});
+    ++waiting_per_address_[from];
+}
+
+void pairing_table::insert(std::uint32_t nameplate, share& host, const asio::ip::address& from) {
+    entries_.emplace(nameplate, entry{nullptr, &host, from});
+    ++waiting_per_address_[from];
 }
 
 std::uint32_t pairing_table::pick_free() {

@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/net/asio.hpp"
 
@@ -37,6 +38,13 @@ class pairing_table {
     std::uint32_t allocate(waiting_sender& sender, const asio::ip::address& from);
     // The same for a share: its nameplate stays waiting (counted in waiting_from) until released.
     std::uint32_t allocate(share& host, const asio::ip::address& from);
+
+    // A relay of a cluster: up to `n` distinct random nameplates of range `range` (0: 1-999, 1:
+    // 1000-9999, ...) that are free here, for Redis to pick one that is free everywhere; and the
+    // one picked, registered.
+    std::vector<std::uint32_t> candidates(std::size_t range, std::size_t n);
+    void insert(std::uint32_t nameplate, waiting_sender& sender, const asio::ip::address& from);
+    void insert(std::uint32_t nameplate, share& host, const asio::ip::address& from);
 
     enum class claim_status { ok, unknown, taken, share };
     struct claim_result {

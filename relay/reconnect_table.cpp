@@ -47,4 +47,9 @@ void reconnect_table::forget(std::unordered_map<std::string, entry>::iterator it
     entries_.erase(it);
 }
 
+bool reconnect_table::contains(const id& session) const {
+    return entries_.contains(key(session, relay_proto::role::sender)) ||
+           entries_.contains(key(session, relay_proto::role::receiver));
+}
+
 }  // namespace ferry::relay

@@ -27,6 +27,9 @@ class reconnect_table {
     // Removes `w` if it is still registered.
     void leave(const id& session, relay_proto::role side, const waiting_sender& w);
 
+    // True while either side of `session` waits here.
+    [[nodiscard]] bool contains(const id& session) const;
+
     [[nodiscard]] std::size_t waiting() const { return entries_.size(); }
     [[nodiscard]] std::size_t waiting_from(const asio::ip::address& from) const;
 

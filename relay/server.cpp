@@ -1,5 +1,6 @@
 #include "relay/server.hpp"
 
+#include <openssl/rand.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -12,9 +13,11 @@
 #include "common/net/deadline.hpp"
 #include "common/net/race.hpp"
 #include "common/net/read_frame.hpp"
+#include "common/net/relay_client.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/units.hpp"
 #include "common/wire/relay_frame.hpp"
+#include "relay/connection.hpp"
 #include "relay/pipe.hpp"
 #include "relay/proxy_header.hpp"
 
@@ -22,28 +25,6 @@ namespace ferry::relay {
 
 using asio::experimental::as_tuple;
 namespace rp = relay_proto;
-
-enum class phase { hello, waiting, piping };
-// What a connection asked for in its hello: for the gauges of the metrics.
-enum class role { unknown, sender, receiver, reconnect, share, share_receiver, join };
-
-// One accepted client. Lives in its handler's coroutine frame; registered in the server so that
-// stop() can reach its sockets.
-struct connection {
-    tcp::socket socket;
-    std::string address;
-    asio::ip::address ip;
-    phase state = phase::hello;
-    waiting_sender* waiting = nullptr;  // while waiting
-    bool handed_over = false;           // a receiver whose socket went to its sender
-    tcp::socket* peer = nullptr;        // while piping: the receiver's socket, owned by this frame
-    share* hosted = nullptr;            // a share's control connection: its share, in this frame
-    role kind = role::unknown;
-    const pipe_result* piped = nullptr;  // while piping: its live byte counts, in this frame
-    bool swapped = false;                // piped's a_to_b is the receiver's direction
-};
-
-namespace {
 
 std::string endpoint_text(const tcp::endpoint& ep) {
     const auto addr = ep.address();
@@ -68,9 +49,6 @@ awaitable<void> send_frame(tcp::socket& socket, const rp::frame& f) {
     co_await asio::async_write(socket, asio::buffer(bytes), as_tuple(use_awaitable));
 }
 
-// Tells the client why it is being closed, waits at most a second for that to be written, closes.
-// GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
-// pass named values or literals only (text is a view that must outlive the call).
 awaitable<void> refuse(tcp::socket& socket, rp::error_code code, std::string_view text) {
     const rp::frame error{rp::frame_type::error, 0, code, std::string(text)};
     try {
@@ -82,6 +60,8 @@ awaitable<void> refuse(tcp::socket& socket, rp::error_code code, std::string_vie
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
 }
+
+namespace {
 
 awaitable<void> read_proxy_header(tcp::socket& socket, proxy::header_reader& header) {
     for (;;) {
@@ -131,6 +111,15 @@ server::server(asio::any_io_executor ex, const tcp::endpoint& listen, const limi
 
 void server::start() {
     asio::co_spawn(executor_, accept_loop(), asio::detached);
+    if (cluster_) {
+        // Two relays believing they hold one nameplate: only after Redis lost its data and the
+        // lease went to another relay meanwhile. Claims that reach this relay still find its
+        // sender first.
+        cluster_->start([](const std::string& key) {
+            spdlog::warn("cluster: lost the lease of {} to another relay", key);
+        });
+        asio::co_spawn(executor_, link_accept_loop(), asio::detached);
+    }
 }
 
 void server::stop() {
@@ -138,6 +127,7 @@ void server::stop() {
     stopping_ = true;
     std::error_code ignored;
     acceptor_.close(ignored);
+    if (link_acceptor_) link_acceptor_->close(ignored);
     std::size_t piping = 0;
     for (auto* c : connections_) {
         if (c->hosted != nullptr) {
@@ -173,6 +163,7 @@ void server::check_stopped() {
     hello_log_.drain();
     refusal_log_.drain();
     if (metrics_endpoint_) metrics_endpoint_->stop();
+    if (cluster_) cluster_->stop();  // every lease is released by now
     if (auto f = std::move(on_stopped_)) {
         on_stopped_ = nullptr;
         f();
@@ -183,6 +174,7 @@ void server::stop_now() {
     stopping_ = true;
     std::error_code ignored;
     acceptor_.close(ignored);
+    if (link_acceptor_) link_acceptor_->close(ignored);
     grace_timer_.cancel();
     for (auto* c : connections_) {
         c->socket.close(ignored);
@@ -244,15 +236,29 @@ awaitable<void> server::handle(tcp::socket socket) {
     if (ec) co_return;
     socket.set_option(tcp::no_delay(true), ec);
     connection c{std::move(socket), endpoint_text(remote), client_ip(remote)};
+    co_await serve(c, nullptr);
+}
+
+// A client's connection from its first byte to its end, registered meanwhile; `link`: the hello
+// that came over a link from another relay instead of from the socket.
+awaitable<void> server::serve(connection& c, const link_hello* link) {
     connections_.insert(&c);
     bool counted = false;
     std::string bad_hello;
     frame_reader<rp::format> reader(rp::max_payload);
     try {
-        if (limits_.proxy_protocol) co_await read_proxy_protocol(c);
+        if (link == nullptr && limits_.proxy_protocol) co_await read_proxy_protocol(c);
         ++connections_per_address_[c.ip];
         counted = true;
-        co_await serve_hello(c, reader);
+        if (link == nullptr) {
+            co_await serve_hello(c, reader);
+        } else {
+            const auto header = byte_span(link->hello).first(rp::header_size);
+            if (rp::payload_size(header, rp::max_payload) != link->hello.size() - rp::header_size)
+                throw wire_error("a link's hello is one whole relay frame");
+            const auto f = rp::decode(header, byte_span(link->hello).subspan(rp::header_size));
+            co_await dispatch(c, f);
+        }
     } catch (const wire_error& e) {
         bad_hello = e.what();
         note_bad_hello(c, "bad hello", bad_hello);
@@ -319,6 +325,14 @@ awaitable<void> server::serve_hello(connection& c, frame_reader<rp::format>& rea
         co_return;
     }
     const auto f = rp::decode(reader.header(), reader.payload());
+    co_await dispatch(c, f);
+}
+
+awaitable<void> server::dispatch(connection& c, const rp::frame& f) {
+    if (c.via_link && f.type != rp::frame_type::claim && f.type != rp::frame_type::join &&
+        f.type != rp::frame_type::reconnect) {
+        throw wire_error("a link carries only claim, join or reconnect");
+    }
     switch (f.type) {
         case rp::frame_type::allocate:
             c.kind = role::sender;
@@ -372,7 +386,10 @@ struct server::nameplate_lease {
     waiting_sender& waiting;
     bool held = true;
     void release() {
-        if (held) s.table_.release(nameplate);
+        if (held) {
+            s.table_.release(nameplate);
+            if (s.cluster_) s.cluster_->release(cluster::nameplate_key(nameplate));
+        }
         held = false;
     }
     ~nameplate_lease() {
@@ -399,24 +416,44 @@ awaitable<bool> server::admit_sender(connection& c) {
         co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
         co_return false;
     }
-    if (table_.waiting_from(c.ip) + reconnects_.waiting_from(c.ip) >=
-        limits_.max_waiting_per_address) {
-        spdlog::warn("{}: refused: {} from this address already waiting", c.address,
-                     plural(limits_.max_waiting_per_address, "sender"));
-        metrics_.refused(limit::waiting_per_address);
-        const auto text = fmt::format("{} from your address {} already waiting",
-                                      plural(limits_.max_waiting_per_address, "transfer"),
-                                      limits_.max_waiting_per_address == 1 ? "is" : "are");
-        co_await refuse(c.socket, rp::error_code::too_many_waiting, text);
+    // A cluster counts the senders waiting from an address in Redis, as it allocates.
+    if (!cluster_ && table_.waiting_from(c.ip) + reconnects_.waiting_from(c.ip) >=
+                         limits_.max_waiting_per_address) {
+        co_await refuse_too_many_waiting(c);
         co_return false;
     }
     co_return true;
 }
 
+awaitable<void> server::refuse_too_many_waiting(connection& c) {
+    spdlog::warn("{}: refused: {} from this address already waiting", c.address,
+                 plural(limits_.max_waiting_per_address, "sender"));
+    metrics_.refused(limit::waiting_per_address);
+    const auto text = fmt::format("{} from your address {} already waiting",
+                                  plural(limits_.max_waiting_per_address, "transfer"),
+                                  limits_.max_waiting_per_address == 1 ? "is" : "are");
+    co_await refuse(c.socket, rp::error_code::too_many_waiting, text);
+}
+
+awaitable<std::uint32_t> server::allocate(connection& c, waiting_sender& waiting) {
+    if (!cluster_) co_return table_.allocate(waiting, c.ip);
+    const auto nameplate = co_await allocate_in_cluster(c);
+    if (nameplate != 0) table_.insert(nameplate, waiting, c.ip);
+    co_return nameplate;
+}
+
+awaitable<std::uint32_t> server::allocate(connection& c, share& host) {
+    if (!cluster_) co_return table_.allocate(host, c.ip);
+    const auto nameplate = co_await allocate_in_cluster(c);
+    if (nameplate != 0) table_.insert(nameplate, host, c.ip);
+    co_return nameplate;
+}
+
 awaitable<void> server::serve_sender(connection& c) {
     if (!co_await admit_sender(c)) co_return;
     waiting_sender waiting(executor_);
-    const auto nameplate = table_.allocate(waiting, c.ip);
+    const auto nameplate = co_await allocate(c, waiting);
+    if (nameplate == 0) co_return;
     c.state = phase::waiting;
     c.waiting = &waiting;
     nameplate_lease lease{*this, nameplate, c, waiting};
@@ -536,23 +573,68 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver, const pai
         logged);
 }
 
-awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
-    if (!claims_.allowed(c.ip)) {
-        // Also a claim of a nameplate that exists: see claim_limiter.
-        spdlog::debug("{}: claim refused: too many failed claims from this address", c.address);
-        metrics_.refused(limit::failed_claims);
-        const auto wait = std::chrono::ceil<std::chrono::seconds>(claims_.retry_after(c.ip));
-        const auto text = fmt::format("too many failed claims from your address; try again in {} s",
-                                      std::max<std::int64_t>(wait.count(), 1));
-        co_await refuse(c.socket, rp::error_code::rate_limited, text);
-        co_return;
+// Within the failed-claims limit of the client's address (the cluster's, in a cluster); else
+// refused. Also a claim of a nameplate that exists: see claim_limiter.
+awaitable<bool> server::claims_allowed(connection& c) {
+    clock::duration wait{};
+    if (cluster_) {
+        const auto per_minute = limits_.failed_claims_per_minute;
+        double tokens = 0;
+        std::string unavailable;
+        try {
+            tokens = co_await cluster_->claim_tokens(c.ip, per_minute, false);
+        } catch (const redis_unavailable& e) {
+            unavailable = e.what();
+        }
+        if (!unavailable.empty()) {
+            co_await refuse_cluster_down(c, unavailable);
+            co_return false;
+        }
+        if (tokens >= 1.0) co_return true;
+        wait = std::chrono::duration_cast<clock::duration>(
+            std::chrono::duration<double>((1.0 - tokens) * 60.0 / static_cast<double>(per_minute)));
+    } else {
+        if (claims_.allowed(c.ip)) co_return true;
+        wait = claims_.retry_after(c.ip);
     }
-    const auto claimed = table_.claim(nameplate);
+    spdlog::debug("{}: claim refused: too many failed claims from this address", c.address);
+    metrics_.refused(limit::failed_claims);
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait);
+    const auto text = fmt::format("too many failed claims from your address; try again in {} s",
+                                  std::max<std::int64_t>(seconds.count(), 1));
+    co_await refuse(c.socket, rp::error_code::rate_limited, text);
+    co_return false;
+}
+
+void server::charge_failed_claim(const connection& c) {
+    if (cluster_) {
+        cluster_->charge_claim(c.ip, limits_.failed_claims_per_minute);
+    } else {
+        claims_.charge(c.ip);
+    }
+}
+
+awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
+    if (!co_await claims_allowed(c)) co_return;
+    auto claimed = table_.claim(nameplate);
+    // Not here: perhaps at another relay of the cluster (but a link's claim goes no further).
+    if (claimed.status == pairing_table::claim_status::unknown && cluster_ && !c.via_link) {
+        const auto owner = co_await remote_owner(c, cluster::nameplate_key(nameplate));
+        if (!owner) co_return;
+        if (!owner->empty()) {
+            const rp::frame claim{rp::frame_type::claim, nameplate, {}, {}};
+            co_await forward(c, claim, *owner);
+            co_return;
+        }
+        claimed = table_.claim(nameplate);
+    }
     // A share's nameplate is claimed many times: only failed claims are charged.
     if (claimed.status != pairing_table::claim_status::ok &&
         claimed.status != pairing_table::claim_status::share) {
-        claims_.charge(c.ip);
+        charge_failed_claim(c);
     }
+    if (claimed.status == pairing_table::claim_status::ok && cluster_)
+        cluster_->paired(cluster::nameplate_key(nameplate));
     switch (claimed.status) {
         case pairing_table::claim_status::unknown:
             spdlog::info("{}: claim of unknown nameplate {}", c.address, nameplate);
@@ -594,7 +676,7 @@ struct server::reconnect_lease {
     waiting_sender& waiting;
     ~reconnect_lease() {
         --s.reconnect_sessions_;
-        s.reconnects_.leave(f.id, f.side, waiting);
+        s.leave_reconnect(f, waiting);
         c.waiting = nullptr;
         c.peer = nullptr;
         if (waiting.receiver) {
@@ -609,16 +691,18 @@ struct server::reconnect_lease {
 // limits) and owns the pair; a second try of the same side replaces a stale first one.
 awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     // The second side completes a session already counted: only the first waits and is admitted.
-    if (auto* partner = reconnects_.take_partner(f.id, f.side)) {
-        partner->receiver = std::move(c.socket);
-        partner->receiver_address = c.address;
-        partner->receiver_ip = c.ip;
-        c.handed_over = true;
-        ++paired_receivers_;
-        partner->wake.cancel();
-        co_return;
+    if (join_partner(c, f)) co_return;
+    if (cluster_ && !c.via_link) {
+        const auto owner = co_await remote_owner(c, cluster::reconnect_key(f.id));
+        if (!owner) co_return;
+        if (!owner->empty()) {
+            co_await forward(c, f, *owner);
+            co_return;
+        }
+        if (join_partner(c, f)) co_return;  // came here meanwhile
     }
     if (!co_await admit_sender(c)) co_return;
+    if (cluster_ && !co_await hold_reconnect(c, f)) co_return;
     waiting_sender waiting(executor_);
     if (auto* stale = reconnects_.wait(f.id, f.side, waiting, c.ip)) {
         stale->replaced = true;
@@ -632,7 +716,7 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     waiting.wake.expires_after(limits_.sender_wait);
     const auto woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
     c.waiting = nullptr;
-    reconnects_.leave(f.id, f.side, waiting);
+    leave_reconnect(f, waiting);
     if (waiting.receiver && (woke == 1 || !c.socket.is_open())) {
         metrics_.ended(outcome::sender_left);
         co_await refuse(*waiting.receiver, rp::error_code::no_receiver,
@@ -660,6 +744,25 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     co_await own_pair(c, waiting, labels, started);
 }
 
+// The other side of a RECONNECT, waiting here: given this connection; false if none waits.
+bool server::join_partner(connection& c, const rp::frame& f) {
+    auto* partner = reconnects_.take_partner(f.id, f.side);
+    if (partner == nullptr) return false;
+    partner->receiver = std::move(c.socket);
+    partner->receiver_address = c.address;
+    partner->receiver_ip = c.ip;
+    c.handed_over = true;
+    ++paired_receivers_;
+    partner->wake.cancel();
+    return true;
+}
+
+// In a cluster the session's key is held in Redis while either side waits here.
+void server::leave_reconnect(const rp::frame& f, const waiting_sender& waiting) {
+    reconnects_.leave(f.id, f.side, waiting);
+    if (cluster_ && !reconnects_.contains(f.id)) cluster_->release(cluster::reconnect_key(f.id));
+}
+
 // Ends a share exactly once, however its control coroutine ends: the nameplate is freed (a later
 // claim is refused at once) and every receiver still waiting for its JOIN is refused; the pairs
 // already made run on, independent of the share.
@@ -672,6 +775,7 @@ struct server::share_lease {
     void release() {
         if (held) {
             s.table_.release(nameplate);
+            if (s.cluster_) s.cluster_->release(cluster::nameplate_key(nameplate));
             hosted.end();
         }
         held = false;
@@ -686,7 +790,8 @@ struct server::share_lease {
 awaitable<void> server::serve_share(connection& c) {
     if (!co_await admit_sender(c)) co_return;
     share hosted(executor_);
-    const auto nameplate = table_.allocate(hosted, c.ip);
+    const auto nameplate = co_await allocate(c, hosted);
+    if (nameplate == 0) co_return;
     c.state = phase::waiting;
     c.hosted = &hosted;
     share_lease lease{*this, nameplate, c, hosted};
@@ -866,6 +971,14 @@ awaitable<bool> server::wait_for_join(connection& c, waiting_sender& waiting, sh
 // JOIN: the sender's data connection for the receiver of a ticket, handed to that receiver's
 // coroutine, which owns the pair from here on. A ticket is single use.
 awaitable<void> server::serve_join(connection& c, const rp::frame& f) {
+    if (table_.find_share(f.nameplate) == nullptr && cluster_ && !c.via_link) {
+        const auto owner = co_await remote_owner(c, cluster::nameplate_key(f.nameplate));
+        if (!owner) co_return;
+        if (!owner->empty()) {
+            co_await forward(c, f, *owner);
+            co_return;
+        }
+    }
     auto* host = table_.find_share(f.nameplate);
     auto* guest = host != nullptr ? host->take(f.ticket) : nullptr;
     if (guest == nullptr) {
@@ -900,7 +1013,8 @@ relay_gauges server::gauges() const {
     g.connections = connections();
     g.sessions = sessions();
     for (const auto* c : connections_) {
-        if (c->state == phase::piping) ++g.pairs_active;
+        if (c->state == phase::piping)
+            ++(c->kind == role::forwarded ? g.links_active : g.pairs_active);
         if (c->hosted != nullptr) ++g.shares_open;
         if (c->state == phase::waiting && c->waiting != nullptr) {
             g.senders_waiting += c->kind == role::sender ? 1 : 0;
@@ -911,6 +1025,12 @@ relay_gauges server::gauges() const {
             g.running_sender_to_receiver += c->swapped ? c->piped->b_to_a : c->piped->a_to_b;
             g.running_receiver_to_sender += c->swapped ? c->piped->a_to_b : c->piped->b_to_a;
         }
+    }
+    if (cluster_) {
+        g.clustered = true;
+        g.cluster_up = cluster_->up();
+        g.cluster_errors = cluster_->errors();
+        g.leases = cluster_->leases();
     }
     return g;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,7 +15,9 @@
 #include "common/wire/frame_reader.hpp"
 #include "common/wire/relay_frame.hpp"
 #include "relay/claim_limiter.hpp"
+#include "relay/cluster.hpp"
 #include "relay/limits.hpp"
+#include "relay/link_frame.hpp"
 #include "relay/log_summary.hpp"
 #include "relay/metrics.hpp"
 #include "relay/metrics_endpoint.hpp"
@@ -35,6 +38,11 @@ class server {
     server(asio::any_io_executor ex, const tcp::endpoint& listen, const limits& l);
 
     [[nodiscard]] tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+    // Joins a cluster of relays sharing Redis (before start()): listens for the other relays'
+    // links on `link_listen` (port 0: any free one) and is known to them by the address bound;
+    // returns it. Throws std::system_error if the address cannot be used.
+    tcp::endpoint join_cluster(const cluster_options& o, const tcp::endpoint& link_listen);
 
     void start();
     // Stops accepting, closes waiting and half-open connections at once, and gives running
@@ -65,8 +73,35 @@ class server {
   private:
     awaitable<void> accept_loop();
     awaitable<void> handle(tcp::socket socket);
+    awaitable<void> serve(connection& c, const link_hello* link);
     awaitable<void> read_proxy_protocol(connection& c);
     awaitable<void> serve_hello(connection& c, frame_reader<relay_proto::format>& reader);
+    awaitable<void> dispatch(connection& c, const relay_proto::frame& f);
+    awaitable<void> link_accept_loop();
+    awaitable<void> handle_link(tcp::socket socket);
+    awaitable<bool> read_link(tcp::socket& socket, link_reader& reader);
+    awaitable<void> serve_link(tcp::socket socket, const link_hello& hello);
+    // A hello for a nameplate or reconnect that `owner`, another relay, holds: sent there over
+    // a link, and the client's bytes piped to it and back.
+    awaitable<void> forward(connection& c, const relay_proto::frame& f, const std::string& owner);
+    awaitable<void> pipe_link(connection& c, tcp::socket& link, const relay_proto::frame& f,
+                              const std::string& owner);
+    awaitable<bool> claims_allowed(connection& c);
+    void charge_failed_claim(const connection& c);
+    awaitable<void> refuse_cluster_down(connection& c, std::string_view why);
+    awaitable<void> refuse_too_many_waiting(connection& c);
+    // A nameplate for a sender or a share, drawn here or, in a cluster, held in Redis (the
+    // caller registers it in the table before it next waits); 0 if it was refused (and told).
+    awaitable<std::uint32_t> allocate(connection& c, waiting_sender& waiting);
+    awaitable<std::uint32_t> allocate(connection& c, share& host);
+    awaitable<std::uint32_t> allocate_in_cluster(connection& c);
+    // The relay of the cluster holding `key`, if it is another one ("" if none or this one);
+    // refuses the client and throws redis_unavailable if Redis is gone.
+    awaitable<std::optional<std::string>> remote_owner(connection& c, const std::string& key);
+    // RECONNECT in a cluster: false if the hello went elsewhere or was refused.
+    awaitable<bool> hold_reconnect(connection& c, const relay_proto::frame& f);
+    bool join_partner(connection& c, const relay_proto::frame& f);
+    void leave_reconnect(const relay_proto::frame& f, const waiting_sender& waiting);
     struct nameplate_lease;
     awaitable<bool> admit_sender(connection& c);
     awaitable<void> serve_sender(connection& c);
@@ -114,6 +149,9 @@ class server {
     std::size_t reconnect_sessions_ = 0;
     std::size_t share_sessions_ = 0;  // receivers of shares, waiting for their JOIN or paired
     claim_limiter claims_;
+    std::unique_ptr<cluster> cluster_;  // null: a relay on its own
+    std::optional<tcp::acceptor> link_acceptor_;
+    link_guard link_guard_;
     std::unordered_set<connection*> connections_;
     std::unordered_map<asio::ip::address, std::size_t> connections_per_address_;
     std::size_t paired_receivers_ = 0;  // receivers' sockets handed over to their senders

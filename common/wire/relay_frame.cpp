@@ -205,6 +205,8 @@ std::string_view describe(error_code code) {
             return "share busy";
         case error_code::share_ended:
             return "share ended";
+        case error_code::cluster_unavailable:
+            return "relay cluster unavailable";
     }
     return "unknown error";
 }

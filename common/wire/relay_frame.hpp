@@ -43,8 +43,9 @@ enum class error_code : std::uint8_t {
     too_many_waiting = 7,
     rate_limited = 8,
     shutting_down = 9,
-    share_busy = 10,   // too many receivers of the share waiting for their JOIN
-    share_ended = 11,  // a JOIN with no receiver behind its ticket, or a share that ended
+    share_busy = 10,           // too many receivers of the share waiting for their JOIN
+    share_ended = 11,          // a JOIN with no receiver behind its ticket, or a share that ended
+    cluster_unavailable = 12,  // a clustered relay that cannot reach its Redis
 };
 
 inline constexpr std::size_t rendezvous_id_size = 16;

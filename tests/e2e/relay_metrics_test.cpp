@@ -9,6 +9,7 @@
 #include "common/wire/bytes.hpp"
 #include "common/wire/relay_frame.hpp"
 #include "tests/support/helpers.hpp"
+#include "tests/support/relay_process.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace ferry;
@@ -17,79 +18,6 @@ using namespace std::chrono_literals;
 namespace rp = ferry::relay_proto;
 
 namespace {
-
-// The port at the end of a log line's "<prefix>127.0.0.1:PORT".
-std::uint16_t port_after(const std::string& line, const std::string& prefix) {
-    const auto at = line.find(prefix);
-    REQUIRE(at != std::string::npos);
-    const auto colon = line.find(':', at + prefix.size());
-    return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
-}
-
-struct relay_process {
-    std::unique_ptr<process> proc;
-    std::uint16_t port = 0;
-    std::uint16_t metrics_port = 0;
-    [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-};
-
-relay_process start_relay(const std::vector<std::string>& extra) {
-    std::vector<std::string> args{ferry_binary(), "relay",     "--listen",
-                                  "127.0.0.1:0",  "--metrics", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    relay_process r;
-    r.proc = std::make_unique<process>(args);
-    // The metrics line comes first: the endpoint opens before the relay starts accepting.
-    r.metrics_port = port_after(r.proc->wait_for_error_line("metrics at", 20s), "http://");
-    r.port = port_after(r.proc->wait_for_error_line("listening on", 20s), "listening on ");
-    return r;
-}
-
-// One HTTP exchange: the whole response, read until the server closes.
-std::string http(std::uint16_t port, const std::string& request) {
-    asio::io_context io;
-    tcp::socket socket(io);
-    socket.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
-    asio::write(socket, asio::buffer(request));
-    std::string response;
-    std::error_code ec;
-    asio::read(socket, asio::dynamic_buffer(response), ec);
-    return response;
-}
-
-// GET /metrics, parsed by the real parser: sample ("name{labels}") to value.
-std::map<std::string, double> scrape(std::uint16_t port) {
-    const auto response = http(port, "GET /metrics HTTP/1.1\r\nHost: relay\r\n\r\n");
-    REQUIRE(response.starts_with("HTTP/1.1 200 OK\r\n"));
-    REQUIRE(response.find("Content-Type: text/plain; version=0.0.4") != std::string::npos);
-    const auto body = response.substr(response.find("\r\n\r\n") + 4);
-    process parser(
-        {"/usr/bin/python3", std::string(FERRY_SOURCE_DIR) + "/tests/support/check_metrics.py"}, {},
-        input::pipe);
-    parser.type(body);
-    parser.close_input();
-    const auto parsed = parser.read_output_to_end(30s);
-    const int rc = parser.wait(30s);
-    INFO(parser.error_output());
-    REQUIRE(rc == 0);
-    std::map<std::string, double> samples;
-    std::size_t start = 0;
-    while (start < parsed.size()) {
-        const auto end = parsed.find('\n', start);
-        const auto line = parsed.substr(start, end - start);
-        const auto space = line.rfind(' ');
-        samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
-        start = end == std::string::npos ? parsed.size() : end + 1;
-    }
-    return samples;
-}
-
-double value(const std::map<std::string, double>& samples, const std::string& name) {
-    const auto it = samples.find(name);
-    INFO(name);
-    REQUIRE(it != samples.end());
-    return it->second;
-}
 
 std::string ended(const std::string& outcome) {
     return "ferry_relay_sessions_ended_total{outcome=\"" + outcome + "\"}";

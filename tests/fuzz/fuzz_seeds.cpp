@@ -11,6 +11,8 @@
 #include "common/transfer/message.hpp"
 #include "common/wire/relay_frame.hpp"
 #include "common/wire/wire_error.hpp"
+#include "relay/link_frame.hpp"
+#include "tests/fuzz/link_key.hpp"
 #include "tests/fuzz/record_stream.hpp"
 
 namespace {
@@ -160,6 +162,26 @@ bool message_seeds(const fs::path& dir) {
     return true;
 }
 
+// Authentic LINKs under the fuzz secret, carrying each kind of hello a link may carry.
+void link_seeds(const fs::path& dir) {
+    const std::vector<rp::frame> hellos{
+        {rp::frame_type::claim, 7, {}, {}},
+        {rp::frame_type::join, 7, {}, {}},
+        {rp::frame_type::reconnect, 0, {}, {}},
+    };
+    int n = 0;
+    for (const auto& h : hellos) {
+        ferry::relay::link_hello l;
+        l.unix_ms = 1'700'000'000'000ULL + static_cast<std::uint64_t>(n);
+        l.nonce.fill(static_cast<std::uint8_t>(n));
+        l.client_address = n == 0 ? "203.0.113.7:51234" : "[2001:db8::1]:51234";
+        l.hello = rp::encode(h);
+        write_seed(dir, "link-" + std::to_string(n), static_cast<std::uint8_t>(n * 7),
+                   ferry::relay::encode_link(l, ferry::as_bytes(ferry::fuzz::link_secret)));
+        ++n;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -170,5 +192,6 @@ int main(int argc, char* argv[]) {
     const fs::path dir = argv[1];
     record_seeds(dir / "fuzz_record");
     relay_frame_seeds(dir / "fuzz_relay_hello");
+    link_seeds(dir / "fuzz_link");
     return message_seeds(dir / "fuzz_message") ? 0 : 1;
 }

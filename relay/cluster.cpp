@@ -1,0 +1,222 @@
+#include "relay/cluster.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "relay/claim_limiter.hpp"
+
+namespace ferry::relay {
+
+using asio::experimental::as_tuple;
+
+namespace {
+
+// Milliseconds of Redis' own clock, so that the relays' clocks never have to agree.
+#define FERRY_REDIS_NOW              \
+    "local t = redis.call('TIME')\n" \
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+
+// KEYS[1]: ferry:wait:IP; KEYS[2..]: candidate keys. ARGV: owner, lease ms, max waiting (0:
+// none). The index of the candidate taken, 0 if all are held, -1 over the waiting limit.
+constexpr const char* hold_script = FERRY_REDIS_NOW R"(
+local lease = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local max = tonumber(ARGV[3])
+if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return -1 end
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', lease) then
+    redis.call('ZADD', KEYS[1], now + lease, KEYS[i])
+    redis.call('PEXPIRE', KEYS[1], lease)
+    return i - 1
+  end
+end
+return 0
+)";
+
+// KEYS: key, its wait key or '' (pairs). ARGV: owner, lease ms. Extends every lease still this
+// owner's (taking again one that expired meanwhile, as after a Redis restart); returns the keys
+// another relay holds now.
+constexpr const char* renew_script = FERRY_REDIS_NOW R"(
+local lease = tonumber(ARGV[2])
+local lost = {}
+for i = 1, #KEYS, 2 do
+  local v = redis.call('GET', KEYS[i])
+  if v and v ~= ARGV[1] then
+    lost[#lost + 1] = KEYS[i]
+  else
+    redis.call('SET', KEYS[i], ARGV[1], 'PX', lease)
+    if KEYS[i + 1] ~= '' then
+      redis.call('ZADD', KEYS[i + 1], now + lease, KEYS[i])
+      redis.call('PEXPIRE', KEYS[i + 1], lease)
+    end
+  end
+end
+return lost
+)";
+
+// KEYS[1]: key, KEYS[2]: its wait key or ''. ARGV[1]: owner.
+constexpr const char* release_script = R"(
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if KEYS[2] ~= '' then redis.call('ZREM', KEYS[2], KEYS[1]) end
+return 1
+)";
+
+// KEYS[1]: ferry:fc:IP. ARGV: tokens a minute, '1' to charge one. A token bucket like the
+// single relay's claim_limiter; returns the tokens left as text (Lua numbers become integers).
+constexpr const char* claims_script = R"(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local cap = tonumber(ARGV[1])
+local b = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = cap
+if b[1] then tokens = math.min(cap, tonumber(b[1]) + (now - tonumber(b[2])) * cap / 60000) end
+if ARGV[2] == '1' then
+  tokens = math.max(0, tokens - 1)
+  redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', tostring(now))
+  redis.call('PEXPIRE', KEYS[1], 60000)
+end
+return tostring(tokens)
+)";
+
+#undef FERRY_REDIS_NOW
+
+std::string wait_key(const asio::ip::address& from) {
+    return "ferry:wait:" + limit_key(from).to_string();
+}
+
+const std::string lease_ms = std::to_string(cluster::lease_time.count());
+
+redis_command claims_command(const asio::ip::address& from, std::size_t per_minute, bool charge);
+
+}  // namespace
+
+cluster::cluster(asio::any_io_executor ex, const cluster_options& o)
+    : redis_(ex, o.redis_host, o.redis_port), timer_(ex), secret_(o.secret) {}
+
+std::string cluster::nameplate_key(std::uint32_t nameplate) {
+    return fmt::format("ferry:np:{}", nameplate);
+}
+
+std::string cluster::reconnect_key(std::span<const std::uint8_t> id) {
+    std::string key = "ferry:rc:";
+    for (const auto b : id)
+        key += fmt::format("{:02x}", b);
+    return key;
+}
+
+void cluster::start(std::function<void(const std::string&)> lost) {
+    lost_ = std::move(lost);
+    running_ = true;
+    asio::co_spawn(timer_.get_executor(), renew_loop(), asio::detached);
+}
+
+void cluster::stop() {
+    stopping_ = true;
+    timer_.cancel();
+}
+
+awaitable<void> cluster::renew_loop() {
+    while (!stopping_) {
+        co_await renew_once();
+        if (stopping_) break;
+        timer_.expires_after(renew_interval);
+        co_await timer_.async_wait(as_tuple(use_awaitable));
+    }
+    running_ = false;
+}
+
+// Also the heartbeat that finds Redis back after it was gone: a PING when nothing is held.
+awaitable<void> cluster::renew_once() {
+    redis_command command{"EVAL", renew_script, std::to_string(held_.size() * 2)};
+    for (const auto& [key, waiting] : held_) {
+        command.push_back(key);
+        command.push_back(waiting);
+    }
+    command.push_back(self_);
+    command.push_back(lease_ms);
+    if (held_.empty()) command = redis_command{std::string("PING")};
+    std::vector<redis_command> batch{std::move(command)};
+    std::vector<redis_reply> replies;
+    try {
+        replies = co_await redis_.run(std::move(batch));
+    } catch (const redis_unavailable&) {
+        co_return;  // logged by the client; the leases are taken again once Redis is back
+    }
+    for (const auto& lost : replies.at(0).elements) {
+        if (held_.erase(lost.text) == 0) continue;  // released meanwhile
+        spdlog::warn("cluster: {} is held by another relay now", lost.text);
+        if (lost_) lost_(lost.text);
+    }
+}
+
+awaitable<cluster::hold_result> cluster::hold(const asio::ip::address& from,
+                                              const std::vector<std::string>& candidates,
+                                              std::size_t max_waiting) {
+    const auto waiting = wait_key(from);
+    redis_command command{"EVAL", hold_script, std::to_string(candidates.size() + 1), waiting};
+    command.insert(command.end(), candidates.begin(), candidates.end());
+    command.push_back(self_);
+    command.push_back(lease_ms);
+    command.push_back(std::to_string(max_waiting));
+    std::vector<redis_command> batch{std::move(command)};
+    const auto replies = co_await redis_.run(std::move(batch));
+    const auto& r = replies.at(0);
+    if (r.type != redis_reply::kind::integer) throw redis_unavailable("Redis: " + r.text);
+    if (r.integer < 0) co_return hold_result{hold_status::too_many_waiting};
+    if (r.integer == 0) co_return hold_result{hold_status::taken};
+    const auto index = static_cast<std::size_t>(r.integer - 1);
+    held_[candidates.at(index)] = waiting;
+    co_return hold_result{hold_status::held, index};
+}
+
+void cluster::paired(const std::string& key) {
+    const auto it = held_.find(key);
+    if (it == held_.end() || it->second.empty()) return;
+    redis_.send({{"ZREM", it->second, key}});
+    it->second.clear();
+}
+
+void cluster::release(const std::string& key) {
+    const auto it = held_.find(key);
+    if (it == held_.end()) return;
+    redis_.send({{"EVAL", release_script, "2", key, it->second, self_}});
+    held_.erase(it);
+}
+
+awaitable<std::string> cluster::owner(const std::string& key) {
+    std::vector<redis_command> batch{redis_command{std::string("GET"), key}};
+    const auto replies = co_await redis_.run(std::move(batch));
+    co_return replies.at(0).type == redis_reply::kind::text ? replies[0].text : std::string();
+}
+
+namespace {
+
+redis_command claims_command(const asio::ip::address& from, std::size_t per_minute, bool charge) {
+    return {"EVAL",
+            claims_script,
+            "1",
+            "ferry:fc:" + limit_key(from).to_string(),
+            std::to_string(per_minute),
+            charge ? "1" : "0"};
+}
+
+}  // namespace
+
+void cluster::charge_claim(const asio::ip::address& from, std::size_t per_minute) {
+    redis_.send({claims_command(from, per_minute, true)});
+}
+
+awaitable<double> cluster::claim_tokens(const asio::ip::address& from, std::size_t per_minute,
+                                        bool charge) {
+    std::vector<redis_command> batch{claims_command(from, per_minute, charge)};
+    const auto replies = co_await redis_.run(std::move(batch));
+    const auto& text = replies.at(0).text;
+    double tokens = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), tokens);
+    if (ec != std::errc()) throw redis_unavailable("Redis: " + text);
+    co_return tokens;
+}
+
+}  // namespace ferry::relay

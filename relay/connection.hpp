@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/net/asio.hpp"
+#include "common/wire/relay_frame.hpp"
+#include "relay/pairing_table.hpp"
+#include "relay/pipe.hpp"
+#include "relay/share.hpp"
+
+// The relay server's own view of a client connection and the small I/O helpers its parts
+// (server.cpp, server_cluster.cpp) share. Not for use outside relay/.
+namespace ferry::relay {
+
+enum class phase { hello, waiting, piping };
+// What a connection asked for in its hello: for the gauges of the metrics.
+// `forwarded`: a client whose hello went over a link to the relay holding its nameplate.
+enum class role { unknown, sender, receiver, reconnect, share, share_receiver, join, forwarded };
+
+// One accepted client. Lives in its handler's coroutine frame; registered in the server so that
+// stop() can reach its sockets.
+struct connection {
+    tcp::socket socket;
+    std::string address;
+    asio::ip::address ip;
+    phase state = phase::hello;
+    waiting_sender* waiting = nullptr;  // while waiting
+    bool handed_over = false;           // a receiver whose socket went to its sender
+    tcp::socket* peer = nullptr;        // while piping: the receiver's socket, owned by this frame
+    share* hosted = nullptr;            // a share's control connection: its share, in this frame
+    role kind = role::unknown;
+    const pipe_result* piped = nullptr;  // while piping: its live byte counts, in this frame
+    bool swapped = false;                // piped's a_to_b is the receiver's direction
+    bool via_link = false;  // its hello came over a link from another relay of the cluster
+};
+
+// "203.0.113.7:51234" or "[2001:db8::1]:51234" (an IPv4-mapped address as IPv4).
+std::string endpoint_text(const tcp::endpoint& ep);
+// The address limits count by: ::ffff:a.b.c.d is a.b.c.d.
+asio::ip::address client_ip(const tcp::endpoint& ep);
+awaitable<void> send_frame(tcp::socket& socket, const relay_proto::frame& f);
+// Tells the client why it is being closed, waits at most a second for that to be written, closes.
+// GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
+// pass named values or literals only (text is a view that must outlive the call).
+awaitable<void> refuse(tcp::socket& socket, relay_proto::error_code code, std::string_view text);
+
+}  // namespace ferry::relay

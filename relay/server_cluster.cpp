@@ -1,0 +1,287 @@
+// The parts of the server that only a relay of a cluster uses: nameplates and reconnects held in
+// Redis, links to and from the other relays (docs/protocol.md, "Relay-to-relay link").
+#include <openssl/rand.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/net/address.hpp"
+#include "common/net/race.hpp"
+#include "common/net/relay_client.hpp"
+#include "relay/connection.hpp"
+#include "relay/server.hpp"
+
+namespace ferry::relay {
+
+using asio::experimental::as_tuple;
+namespace rp = relay_proto;
+
+namespace {
+
+awaitable<void> read_link_bytes(tcp::socket& socket, link_reader& reader) {
+    for (;;) {
+        auto want = reader.wanted();
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(want.data(), want.size()),
+                                                       as_tuple(use_awaitable));
+        if (ec) throw connection_closed("the connection closed in its LINK");
+        if (reader.commit(n)) co_return;
+    }
+}
+
+awaitable<void> write_all(tcp::socket& socket, const std::vector<std::uint8_t>& bytes) {
+    co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
+}
+
+std::uint64_t unix_ms_now() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+}
+
+}  // namespace
+
+tcp::endpoint server::join_cluster(const cluster_options& o, const tcp::endpoint& link_listen) {
+    link_acceptor_.emplace(executor_);
+    link_acceptor_->open(link_listen.protocol());
+    link_acceptor_->set_option(tcp::acceptor::reuse_address(true));
+    link_acceptor_->bind(link_listen);
+    link_acceptor_->listen(asio::socket_base::max_listen_connections);
+    const auto bound = link_acceptor_->local_endpoint();
+    cluster_ = std::make_unique<cluster>(executor_, o);
+    cluster_->set_self(endpoint_text(bound));
+    return bound;
+}
+
+awaitable<void> server::refuse_cluster_down(connection& c, std::string_view why) {
+    metrics_.refused(limit::cluster_unavailable);
+    refusal_log_.note("cluster unavailable", c.address,
+                      fmt::format("{}: refused: relay cluster unavailable ({})", c.address, why));
+    co_await refuse(c.socket, rp::error_code::cluster_unavailable,
+                    "relay cluster unavailable; try again in a moment");
+}
+
+// Random nameplates free here are offered to Redis, which takes the first free in the whole
+// cluster; two offers per range before the next (longer) range.
+awaitable<std::uint32_t> server::allocate_in_cluster(connection& c) {
+    constexpr std::size_t offered = 16;
+    constexpr std::size_t attempts = 12;
+    cluster::hold_result held;
+    std::vector<std::uint32_t> candidates;
+    std::string unavailable;
+    try {
+        for (std::size_t attempt = 0; attempt < attempts; ++attempt) {
+            candidates = table_.candidates(attempt / 2, offered);
+            std::vector<std::string> keys;
+            for (const auto n : candidates)
+                keys.push_back(cluster::nameplate_key(n));
+            held = co_await cluster_->hold(c.ip, keys, limits_.max_waiting_per_address);
+            if (held.status != cluster::hold_status::taken) break;
+        }
+    } catch (const redis_unavailable& e) {
+        unavailable = e.what();
+    }
+    if (!unavailable.empty()) {
+        co_await refuse_cluster_down(c, unavailable);
+        co_return 0;
+    }
+    if (held.status == cluster::hold_status::too_many_waiting) {
+        co_await refuse_too_many_waiting(c);
+        co_return 0;
+    }
+    if (held.status == cluster::hold_status::taken) {
+        metrics_.refused(limit::sessions);
+        co_await refuse(c.socket, rp::error_code::relay_full, "the relay is full; try again later");
+        co_return 0;
+    }
+    co_return candidates.at(held.index);
+}
+
+// The relay of the cluster holding `key` if that is another one, "" if none or this one;
+// nullopt if Redis cannot be asked (the client is refused).
+awaitable<std::optional<std::string>> server::remote_owner(connection& c, const std::string& key) {
+    std::string owner;
+    std::string unavailable;
+    try {
+        owner = co_await cluster_->owner(key);
+    } catch (const redis_unavailable& e) {
+        unavailable = e.what();
+    }
+    if (!unavailable.empty()) {
+        co_await refuse_cluster_down(c, unavailable);
+        co_return std::nullopt;
+    }
+    co_return owner == cluster_->self() ? std::string() : owner;
+}
+
+// The first side of a RECONNECT in a cluster takes the session's key (counted as a sender waiting
+// from its address); true if it may wait here, else it went to the relay that took the key
+// first, or was refused.
+awaitable<bool> server::hold_reconnect(connection& c, const rp::frame& f) {
+    const auto key = cluster::reconnect_key(f.id);
+    if (cluster_->holds(key)) co_return true;  // an earlier try waits here: replaced
+    cluster::hold_result held;
+    std::string unavailable;
+    try {
+        const std::vector<std::string> keys{key};
+        held = co_await cluster_->hold(c.ip, keys, limits_.max_waiting_per_address);
+    } catch (const redis_unavailable& e) {
+        unavailable = e.what();
+    }
+    if (!unavailable.empty()) {
+        co_await refuse_cluster_down(c, unavailable);
+        co_return false;
+    }
+    if (held.status == cluster::hold_status::held) co_return true;
+    if (held.status == cluster::hold_status::too_many_waiting) {
+        co_await refuse_too_many_waiting(c);
+        co_return false;
+    }
+    // Taken meanwhile: by the other side here, or at another relay.
+    if (join_partner(c, f)) co_return false;
+    if (!c.via_link) {
+        const auto owner = co_await remote_owner(c, key);
+        if (!owner) co_return false;
+        if (!owner->empty()) {
+            co_await forward(c, f, *owner);
+            co_return false;
+        }
+    }
+    metrics_.ended(outcome::no_receiver);
+    co_await refuse(c.socket, rp::error_code::no_receiver,
+                    "the other side is reconnecting through another relay; try again");
+    co_return false;
+}
+
+awaitable<void> server::link_accept_loop() {
+    spdlog::info("cluster: links from other relays on {}", cluster_->self());
+    asio::steady_timer backoff(executor_);
+    while (!stopping_) {
+        auto [ec, socket] = co_await link_acceptor_->async_accept(as_tuple(use_awaitable));
+        if (stopping_) break;
+        if (ec) {
+            spdlog::warn("accept failed on the link port: {}", ec.message());
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(as_tuple(use_awaitable));
+            continue;
+        }
+        asio::co_spawn(executor_, handle_link(std::move(socket)), asio::detached);
+    }
+}
+
+// A connection to the link port: a LINK, authentic and fresh, within the hello timeout, else it is
+// closed without a word (a client has nothing to learn there).
+awaitable<void> server::handle_link(tcp::socket socket) {
+    std::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) co_return;
+    socket.set_option(tcp::no_delay(true), ec);
+    link_reader reader(cluster_->secret());
+    std::string why;
+    try {
+        if (!co_await read_link(socket, reader)) {
+            why = "no LINK in time";
+        } else if (!link_guard_.accept(reader.result(), unix_ms_now())) {
+            why = "a LINK replayed or out of its time";
+        }
+    } catch (const wire_error& e) {
+        why = e.what();
+    } catch (const std::exception&) {
+        why = "closed before its LINK was complete";
+    }
+    if (why.empty() && stopping_) why = "the relay is stopping";
+    if (!why.empty()) {
+        metrics_.link_refused();
+        const auto from = endpoint_text(remote);
+        hello_log_.note("bad link", fmt::format("{}: {}", from, why),
+                        fmt::format("{}: link refused: {}", from, why));
+        socket.close(ec);
+        co_return;
+    }
+    metrics_.link_accepted();
+    co_await serve_link(std::move(socket), reader.result());
+}
+
+awaitable<bool> server::read_link(tcp::socket& socket, link_reader& reader) {
+    co_return co_await race(read_link_bytes(socket, reader), sleep_for(limits_.hello_timeout)) == 0;
+}
+
+// The client behind a link is known by the address the other relay saw (its limits and logs
+// use it); its hello is served as if it came here.
+awaitable<void> server::serve_link(tcp::socket socket, const link_hello& hello) {
+    std::error_code ec;
+    const auto hp = parse_host_port(hello.client_address);
+    const auto ip = asio::ip::make_address(hp.host, ec);
+    if (ec) {
+        metrics_.link_refused();
+        spdlog::warn("link refused: bad client address '{}'", hello.client_address);
+        co_return;
+    }
+    connection c{std::move(socket), hello.client_address, client_ip(tcp::endpoint(ip, 0))};
+    c.via_link = true;
+    co_await serve(c, &hello);
+}
+
+// The owner's address is one a relay of the cluster wrote (endpoint_text). The LINK goes first,
+// then the two sockets are piped until either side ends: the owner answers the client (its
+// ERROR or PAIRED, then the peer's bytes) through this hop.
+awaitable<void> server::forward(connection& c, const rp::frame& f, const std::string& owner) {
+    tcp::socket link(executor_);
+    link_hello hello;
+    hello.unix_ms = unix_ms_now();
+    RAND_bytes(hello.nonce.data(), static_cast<int>(hello.nonce.size()));
+    hello.client_address = c.address;
+    hello.hello = rp::encode(f);
+    const auto bytes = encode_link(hello, cluster_->secret());
+    std::string failed;
+    try {
+        const auto hp = parse_host_port(owner);
+        const tcp::endpoint ep(asio::ip::make_address(hp.host), hp.port);
+        link = co_await connect_endpoint(ep, limits_.hello_timeout);
+        link.set_option(tcp::no_delay(true));
+        if (co_await race(write_all(link, bytes), sleep_for(limits_.hello_timeout)) == 1)
+            failed = "no answer";
+    } catch (const std::exception& e) {
+        failed = e.what();
+    }
+    if (!failed.empty()) {
+        spdlog::warn("{}: the relay at {} holding its session cannot be reached: {}", c.address,
+                     owner, failed);
+        metrics_.link_ended(0, 0, link_outcome::unreachable);
+        co_await refuse(c.socket, rp::error_code::cluster_unavailable,
+                        "relay cluster unavailable: the sender's relay cannot be reached");
+        co_return;
+    }
+    co_await pipe_link(c, link, f, owner);
+}
+
+// The hop's bytes count as relayed, by direction: the client is the sender of a JOIN or of a
+// sender's RECONNECT, else the receiver.
+awaitable<void> server::pipe_link(connection& c, tcp::socket& link, const rp::frame& f,
+                                  const std::string& owner) {
+    const bool client_sends = f.type == rp::frame_type::join ||
+                              (f.type == rp::frame_type::reconnect && f.side == rp::role::sender);
+    c.kind = role::forwarded;
+    c.peer = &link;
+    c.state = phase::piping;
+    c.swapped = !client_sends;
+    pipe_result piped;
+    c.piped = &piped;
+    co_await pipe(c.socket, link, piped, limits_.idle_timeout, limits_.buffer_size,
+                  limits_.splice ? pipe_mode::automatic : pipe_mode::copy);
+    c.piped = nullptr;
+    c.peer = nullptr;
+    const auto ended =
+        stopping_ && piped.outcome == pipe_outcome::reset ? link_outcome::relay_stopped
+        : piped.outcome == pipe_outcome::completed        ? link_outcome::completed
+        : piped.outcome == pipe_outcome::idle_timeout     ? link_outcome::idle_timeout
+                                                          : link_outcome::connection_lost;
+    metrics_.link_ended(client_sends ? piped.a_to_b : piped.b_to_a,
+                        client_sends ? piped.b_to_a : piped.a_to_b, ended);
+    spdlog::info("link client={} relay={} to_relay={} from_relay={} outcome={}", c.address, owner,
+                 piped.a_to_b, piped.b_to_a, label(ended));
+    std::error_code ignored;
+    link.close(ignored);
+    c.socket.close(ignored);
+}
+
+}  // namespace ferry::relay
