@@ -13,7 +13,8 @@ using asio::experimental::as_tuple;
 
 namespace {
 
-// Milliseconds of Redis' own clock, so that the relays' clocks never have to agree.
+// Milliseconds of Redis' own clock: the leases do not depend on the relays' clocks (the links
+// do: docs/protocol.md).
 #define FERRY_REDIS_NOW              \
     "local t = redis.call('TIME')\n" \
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -63,8 +64,10 @@ if KEYS[2] ~= '' then redis.call('ZREM', KEYS[2], KEYS[1]) end
 return 1
 )";
 
-// KEYS[1]: ferry:fc:IP. ARGV: tokens a minute, '1' to charge one. A token bucket like the
-// single relay's claim_limiter; returns the tokens left as text (Lua numbers become integers).
+// KEYS[1]: ferry:fc:IP. ARGV: tokens a minute, 'take' or 'give'. The single relay's
+// claim_limiter as one token bucket for the cluster: 'take' takes a token if there is one (a
+// claim must have one to be tried), 'give' hands one back (the claim did not fail). Returns the
+// tokens there were before, as text (Lua numbers would become integers).
 constexpr const char* claims_script = R"(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -72,12 +75,16 @@ local cap = tonumber(ARGV[1])
 local b = redis.call('HMGET', KEYS[1], 't', 'at')
 local tokens = cap
 if b[1] then tokens = math.min(cap, tonumber(b[1]) + (now - tonumber(b[2])) * cap / 60000) end
-if ARGV[2] == '1' then
-  tokens = math.max(0, tokens - 1)
-  redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', tostring(now))
-  redis.call('PEXPIRE', KEYS[1], 60000)
+local had = tokens
+if ARGV[2] == 'take' then
+  if tokens < 1 then return tostring(had) end
+  tokens = tokens - 1
+else
+  tokens = math.min(cap, tokens + 1)
 end
-return tostring(tokens)
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 60000)
+return tostring(had)
 )";
 
 #undef FERRY_REDIS_NOW
@@ -88,7 +95,8 @@ std::string wait_key(const asio::ip::address& from) {
 
 const std::string lease_ms = std::to_string(cluster::lease_time.count());
 
-redis_command claims_command(const asio::ip::address& from, std::size_t per_minute, bool charge);
+redis_command claims_command(const asio::ip::address& from, std::size_t per_minute,
+                             const char* mode);
 
 }  // namespace
 
@@ -144,7 +152,13 @@ awaitable<void> cluster::renew_once() {
     } catch (const redis_unavailable&) {
         co_return;  // logged by the client; the leases are taken again once Redis is back
     }
-    for (const auto& lost : replies.at(0).elements) {
+    const auto& answer = replies.at(0);
+    if (answer.type == redis_reply::kind::error) {
+        // Out of memory, read-only after a failover...: the leases run out unless this passes.
+        spdlog::warn("cluster: Redis refused to renew the leases: {}", answer.text);
+        co_return;
+    }
+    for (const auto& lost : answer.elements) {
         if (held_.erase(lost.text) == 0) continue;  // released meanwhile
         spdlog::warn("cluster: {} is held by another relay now", lost.text);
         if (lost_) lost_(lost.text);
@@ -193,24 +207,24 @@ awaitable<std::string> cluster::owner(const std::string& key) {
 
 namespace {
 
-redis_command claims_command(const asio::ip::address& from, std::size_t per_minute, bool charge) {
+redis_command claims_command(const asio::ip::address& from, std::size_t per_minute,
+                             const char* mode) {
     return {"EVAL",
             claims_script,
             "1",
             "ferry:fc:" + limit_key(from).to_string(),
             std::to_string(per_minute),
-            charge ? "1" : "0"};
+            mode};
 }
 
 }  // namespace
 
-void cluster::charge_claim(const asio::ip::address& from, std::size_t per_minute) {
-    redis_.send({claims_command(from, per_minute, true)});
+void cluster::give_back_claim(const asio::ip::address& from, std::size_t per_minute) {
+    redis_.send({claims_command(from, per_minute, "give")});
 }
 
-awaitable<double> cluster::claim_tokens(const asio::ip::address& from, std::size_t per_minute,
-                                        bool charge) {
-    std::vector<redis_command> batch{claims_command(from, per_minute, charge)};
+awaitable<double> cluster::take_claim(const asio::ip::address& from, std::size_t per_minute) {
+    std::vector<redis_command> batch{claims_command(from, per_minute, "take")};
     const auto replies = co_await redis_.run(std::move(batch));
     const auto& text = replies.at(0).text;
     double tokens = 0;

@@ -62,12 +62,12 @@ class cluster {
     // The advertised address of the relay holding `key`, or "" if none.
     awaitable<std::string> owner(const std::string& key);
 
-    // The failed-claims token bucket of `from` (refilled at per_minute a minute), charged one
-    // token first if `charge`: the tokens left.
-    awaitable<double> claim_tokens(const asio::ip::address& from, std::size_t per_minute,
-                                   bool charge);
-    // Charges one token without waiting for the answer.
-    void charge_claim(const asio::ip::address& from, std::size_t per_minute);
+    // The failed-claims token bucket of `from` (refilled at per_minute a minute): takes a token
+    // if it has one, and returns the tokens it had (below 1: refused, nothing taken). Taken
+    // with the check, so that claims made at once on many relays cannot all pass on one token.
+    awaitable<double> take_claim(const asio::ip::address& from, std::size_t per_minute);
+    // A claim that did not fail gives its token back (without waiting for the answer).
+    void give_back_claim(const asio::ip::address& from, std::size_t per_minute);
 
     [[nodiscard]] bool up() const { return redis_.up(); }
     [[nodiscard]] std::uint64_t errors() const { return redis_.errors(); }

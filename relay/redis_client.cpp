@@ -14,6 +14,7 @@ namespace {
 
 constexpr timeval redis_timeout{1, 0};
 constexpr auto retry_interval = std::chrono::milliseconds(500);
+constexpr auto max_queued = std::chrono::seconds(1);
 
 redis_reply copy_reply(const redisReply& r) {
     redis_reply out;
@@ -102,8 +103,10 @@ void redis_client::work() {
         std::exception_ptr error;
         std::vector<redis_reply> replies;
         try {
+            if (std::chrono::steady_clock::now() - j.queued > max_queued)
+                throw redis_unavailable(fmt::format("Redis at {}:{} is too slow", host_, port_));
             replies = execute(j.commands);
-        } catch (const redis_unavailable&) {
+        } catch (const std::exception&) {
             error = std::current_exception();
         }
         j.done(error, std::move(replies));
@@ -137,6 +140,7 @@ std::vector<redis_reply> redis_client::execute(const std::vector<redis_command>&
         replies.push_back(copy_reply(*static_cast<redisReply*>(raw)));
         freeReplyObject(raw);
     }
+    if (!up_.exchange(true)) spdlog::info("cluster: connected to Redis at {}:{}", host_, port_);
     return replies;
 }
 
@@ -155,7 +159,6 @@ bool redis_client::connect() {
             spdlog::warn("cluster: Redis at {}:{} lost: {}", host_, port_, why);
         return false;
     }
-    if (!up_.exchange(true)) spdlog::info("cluster: connected to Redis at {}:{}", host_, port_);
     return true;
 }
 
@@ -165,6 +168,7 @@ void redis_client::drop(const char* why) {
     const std::string cause = context_->err != 0 ? context_->errstr : why;
     redisFree(context_);
     context_ = nullptr;
+    next_try_ = std::chrono::steady_clock::now() + retry_interval;
     ++errors_;
     if (up_.exchange(false)) spdlog::warn("cluster: Redis at {}:{} lost: {}", host_, port_, cause);
     throw redis_unavailable(fmt::format("Redis at {}:{}: {}", host_, port_, cause));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,7 +41,9 @@ class redis_unavailable : public std::runtime_error {
 // A Redis connection on a thread of its own, so that the relay's io thread never blocks on it:
 // jobs (a batch of pipelined commands) queue to that thread, which runs them on hiredis'
 // blocking context with 1 s timeouts and posts the replies back to the io executor. After an
-// error it is down, fails jobs at once and tries to connect again at most every 500 ms.
+// error it is down: it fails jobs at once and tries again at most every 500 ms (a Redis that
+// accepts but does not answer costs one job a second, not every job); a job that waited in the
+// queue for more than a second fails without running. It is up again once a reply came.
 class redis_client {
   public:
     redis_client(asio::any_io_executor ex, std::string host, std::uint16_t port);
@@ -60,7 +63,8 @@ class redis_client {
     using done_fn = std::function<void(std::exception_ptr, std::vector<redis_reply>)>;
     struct job {
         std::vector<redis_command> commands;
-        done_fn done;  // empty for send()
+        done_fn done;
+        std::chrono::steady_clock::time_point queued = std::chrono::steady_clock::now();
     };
     void enqueue(job j);
     void work();

@@ -128,6 +128,8 @@ void server::stop() {
     std::error_code ignored;
     acceptor_.close(ignored);
     if (link_acceptor_) link_acceptor_->close(ignored);
+    for (auto* link : links_pending_)
+        link->close(ignored);
     std::size_t piping = 0;
     for (auto* c : connections_) {
         if (c->hosted != nullptr) {
@@ -175,6 +177,8 @@ void server::stop_now() {
     std::error_code ignored;
     acceptor_.close(ignored);
     if (link_acceptor_) link_acceptor_->close(ignored);
+    for (auto* link : links_pending_)
+        link->close(ignored);
     grace_timer_.cancel();
     for (auto* c : connections_) {
         c->socket.close(ignored);
@@ -582,7 +586,7 @@ awaitable<bool> server::claims_allowed(connection& c) {
         double tokens = 0;
         std::string unavailable;
         try {
-            tokens = co_await cluster_->claim_tokens(c.ip, per_minute, false);
+            tokens = co_await cluster_->take_claim(c.ip, per_minute);
         } catch (const redis_unavailable& e) {
             unavailable = e.what();
         }
@@ -606,10 +610,12 @@ awaitable<bool> server::claims_allowed(connection& c) {
     co_return false;
 }
 
-void server::charge_failed_claim(const connection& c) {
+// How a claim ended, for the failed-claims budget: a failed one is charged (in a cluster, the
+// token taken by claims_allowed() is kept), one that did not fail costs nothing.
+void server::settle_claim(const connection& c, bool failed) {
     if (cluster_) {
-        cluster_->charge_claim(c.ip, limits_.failed_claims_per_minute);
-    } else {
+        if (!failed) cluster_->give_back_claim(c.ip, limits_.failed_claims_per_minute);
+    } else if (failed) {
         claims_.charge(c.ip);
     }
 }
@@ -622,6 +628,7 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
         const auto owner = co_await remote_owner(c, cluster::nameplate_key(nameplate));
         if (!owner) co_return;
         if (!owner->empty()) {
+            settle_claim(c, false);  // the owner's relay takes a token of its own
             const rp::frame claim{rp::frame_type::claim, nameplate, {}, {}};
             co_await forward(c, claim, *owner);
             co_return;
@@ -629,10 +636,8 @@ awaitable<void> server::serve_receiver(connection& c, std::uint32_t nameplate) {
         claimed = table_.claim(nameplate);
     }
     // A share's nameplate is claimed many times: only failed claims are charged.
-    if (claimed.status != pairing_table::claim_status::ok &&
-        claimed.status != pairing_table::claim_status::share) {
-        charge_failed_claim(c);
-    }
+    settle_claim(c, claimed.status != pairing_table::claim_status::ok &&
+                        claimed.status != pairing_table::claim_status::share);
     if (claimed.status == pairing_table::claim_status::ok && cluster_)
         cluster_->paired(cluster::nameplate_key(nameplate));
     switch (claimed.status) {

@@ -62,7 +62,7 @@ class server {
     // Nameplates in use, sessions waiting for (or paired again by) a RECONNECT, and the receivers
     // of shares, waiting for their JOIN or paired.
     [[nodiscard]] std::size_t sessions() const {
-        return table_.sessions() + reconnect_sessions_ + share_sessions_;
+        return table_.sessions() + reconnect_sessions_ + share_sessions_ + allocating_;
     }
     // Open client connections, a paired receiver's included (its socket belongs to its sender's
     // coroutine from the pairing on).
@@ -84,10 +84,13 @@ class server {
     // A hello for a nameplate or reconnect that `owner`, another relay, holds: sent there over
     // a link, and the client's bytes piped to it and back.
     awaitable<void> forward(connection& c, const relay_proto::frame& f, const std::string& owner);
+    awaitable<std::string> open_link(tcp::socket& link, const connection& c,
+                                     const relay_proto::frame& f, const std::string& owner,
+                                     frame_reader<relay_proto::format>& answer);
     awaitable<void> pipe_link(connection& c, tcp::socket& link, const relay_proto::frame& f,
                               const std::string& owner);
     awaitable<bool> claims_allowed(connection& c);
-    void charge_failed_claim(const connection& c);
+    void settle_claim(const connection& c, bool failed);
     awaitable<void> refuse_cluster_down(connection& c, std::string_view why);
     awaitable<void> refuse_too_many_waiting(connection& c);
     // A nameplate for a sender or a share, drawn here or, in a cluster, held in Redis (the
@@ -151,6 +154,12 @@ class server {
     claim_limiter claims_;
     std::unique_ptr<cluster> cluster_;  // null: a relay on its own
     std::optional<tcp::acceptor> link_acceptor_;
+    // Connections to the link port whose LINK is not read yet: at most max_links_pending.
+    static constexpr std::size_t max_links_pending = 64;
+    struct pending_link;
+    std::size_t links_unread_ = 0;
+    std::size_t allocating_ = 0;  // senders whose nameplate Redis is choosing: sessions already
+    std::unordered_set<tcp::socket*> links_pending_;
     link_guard link_guard_;
     std::unordered_set<connection*> connections_;
     std::unordered_map<asio::ip::address, std::size_t> connections_per_address_;

@@ -7,6 +7,7 @@
 
 #include "common/net/address.hpp"
 #include "common/net/race.hpp"
+#include "common/net/read_frame.hpp"
 #include "common/net/relay_client.hpp"
 #include "relay/connection.hpp"
 #include "relay/server.hpp"
@@ -68,6 +69,7 @@ awaitable<std::uint32_t> server::allocate_in_cluster(connection& c) {
     cluster::hold_result held;
     std::vector<std::uint32_t> candidates;
     std::string unavailable;
+    ++allocating_;  // counted against --max-sessions while Redis chooses
     try {
         for (std::size_t attempt = 0; attempt < attempts; ++attempt) {
             candidates = table_.candidates(attempt / 2, offered);
@@ -77,8 +79,15 @@ awaitable<std::uint32_t> server::allocate_in_cluster(connection& c) {
             held = co_await cluster_->hold(c.ip, keys, limits_.max_waiting_per_address);
             if (held.status != cluster::hold_status::taken) break;
         }
-    } catch (const redis_unavailable& e) {
+    } catch (const std::exception& e) {
         unavailable = e.what();
+    }
+    --allocating_;
+    if (stopping_ && held.status == cluster::hold_status::held) {  // stop() came meanwhile
+        cluster_->release(cluster::nameplate_key(candidates.at(held.index)));
+        metrics_.refused(limit::shutting_down);
+        co_await refuse(c.socket, rp::error_code::shutting_down, "the relay is shutting down");
+        co_return 0;
     }
     if (!unavailable.empty()) {
         co_await refuse_cluster_down(c, unavailable);
@@ -164,20 +173,47 @@ awaitable<void> server::link_accept_loop() {
             co_await backoff.async_wait(as_tuple(use_awaitable));
             continue;
         }
+        if (links_unread_ >= max_links_pending) {
+            // A flood on the link port: nobody may hold descriptors there unauthenticated.
+            metrics_.link_refused();
+            hello_log_.note(
+                "link port full", "too many unauthenticated links",
+                fmt::format("link port: {} connections without a LINK yet; closed", links_unread_));
+            std::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        ++links_unread_;  // counted here, in accept order, until its LINK is read
         asio::co_spawn(executor_, handle_link(std::move(socket)), asio::detached);
     }
 }
+
+// Registered while its LINK is read, so that stop() can close it; uncounted then.
+struct server::pending_link {
+    server& s;
+    tcp::socket& socket;
+    pending_link(server& owner, tcp::socket& sock) : s(owner), socket(sock) {
+        s.links_pending_.insert(&socket);
+    }
+    pending_link(const pending_link&) = delete;
+    pending_link& operator=(const pending_link&) = delete;
+    ~pending_link() {
+        s.links_pending_.erase(&socket);
+        --s.links_unread_;
+    }
+};
 
 // A connection to the link port: a LINK, authentic and fresh, within the hello timeout, else it is
 // closed without a word (a client has nothing to learn there).
 awaitable<void> server::handle_link(tcp::socket socket) {
     std::error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) co_return;
-    socket.set_option(tcp::no_delay(true), ec);
-    link_reader reader(cluster_->secret());
     std::string why;
+    link_reader reader(cluster_->secret());
+    const auto remote = socket.remote_endpoint(ec);
     try {
+        const pending_link pending(*this, socket);
+        if (ec) co_return;
+        socket.set_option(tcp::no_delay(true), ec);
         if (!co_await read_link(socket, reader)) {
             why = "no LINK in time";
         } else if (!link_guard_.accept(reader.result(), unix_ms_now())) {
@@ -221,11 +257,36 @@ awaitable<void> server::serve_link(tcp::socket socket, const link_hello& hello) 
     co_await serve(c, &hello);
 }
 
-// The owner's address is one a relay of the cluster wrote (endpoint_text). The LINK goes first,
-// then the two sockets are piped until either side ends: the owner answers the client (its
-// ERROR or PAIRED, then the peer's bytes) through this hop.
+// The owner's address is one a relay of the cluster wrote (endpoint_text). The owner's first
+// answer (its ERROR or PAIRED) is awaited before piping: an authentic LINK is always answered,
+// so a link closed without a byte was refused there (the clocks more than 30 s apart, another
+// secret, the owner stopping or its link port full) and the client is told so here.
 awaitable<void> server::forward(connection& c, const rp::frame& f, const std::string& owner) {
     tcp::socket link(executor_);
+    frame_reader<rp::format> answer(rp::max_payload);
+    auto failed = co_await open_link(link, c, f, owner, answer);
+    if (failed.empty() && (stopping_ || !c.socket.is_open())) failed = "the client left";
+    if (!failed.empty()) {
+        spdlog::warn("{}: link to the relay at {} holding its session failed: {}", c.address, owner,
+                     failed);
+        metrics_.link_ended(0, 0, link_outcome::unreachable);
+        std::error_code ignored;
+        link.close(ignored);
+        co_await refuse(c.socket, rp::error_code::cluster_unavailable,
+                        "relay cluster unavailable: the sender's relay cannot be reached");
+        co_return;
+    }
+    // Decoded (checked) and encoded again: the same bytes.
+    const auto first = rp::encode(rp::decode(answer.header(), answer.payload()));
+    co_await race(write_all(c.socket, first), sleep_for(limits_.hello_timeout));
+    co_await pipe_link(c, link, f, owner);
+}
+
+// Connects, sends the LINK, reads the owner's first frame into `answer`: "" or what failed. A
+// share's receiver may wait there for its JOIN (the hello timeout) before its PAIRED.
+awaitable<std::string> server::open_link(tcp::socket& link, const connection& c, const rp::frame& f,
+                                         const std::string& owner,
+                                         frame_reader<rp::format>& answer) {
     link_hello hello;
     hello.unix_ms = unix_ms_now();
     RAND_bytes(hello.nonce.data(), static_cast<int>(hello.nonce.size()));
@@ -238,20 +299,20 @@ awaitable<void> server::forward(connection& c, const rp::frame& f, const std::st
         const tcp::endpoint ep(asio::ip::make_address(hp.host), hp.port);
         link = co_await connect_endpoint(ep, limits_.hello_timeout);
         link.set_option(tcp::no_delay(true));
-        if (co_await race(write_all(link, bytes), sleep_for(limits_.hello_timeout)) == 1)
-            failed = "no answer";
+        if (co_await race(write_all(link, bytes), sleep_for(limits_.hello_timeout)) == 1) {
+            failed = "the LINK could not be sent in time";
+        } else if (co_await race(read_frame(link, answer, nullptr),
+                                 sleep_for(2 * limits_.hello_timeout)) == 1) {
+            failed = "no answer in time";
+        }
+    } catch (const connection_closed&) {
+        failed =
+            "the link was refused (clocks more than 30 s apart, another cluster secret, or "
+            "that relay stopping or busy)";
     } catch (const std::exception& e) {
         failed = e.what();
     }
-    if (!failed.empty()) {
-        spdlog::warn("{}: the relay at {} holding its session cannot be reached: {}", c.address,
-                     owner, failed);
-        metrics_.link_ended(0, 0, link_outcome::unreachable);
-        co_await refuse(c.socket, rp::error_code::cluster_unavailable,
-                        "relay cluster unavailable: the sender's relay cannot be reached");
-        co_return;
-    }
-    co_await pipe_link(c, link, f, owner);
+    co_return failed;
 }
 
 // The hop's bytes count as relayed, by direction: the client is the sender of a JOIN or of a

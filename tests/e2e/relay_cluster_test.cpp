@@ -305,6 +305,41 @@ TEST_CASE("per-address limits hold across the cluster", "[cluster][e2e]") {
     }
 }
 
+TEST_CASE("claims sent at once to every relay cannot share one failed-claims token",
+          "[cluster][e2e]") {
+    cluster_fixture cluster(3, {"--failed-claims-per-minute", "3"});
+    std::vector<std::unique_ptr<raw_client>> claimers;
+    for (std::size_t i = 0; i < 12; ++i)
+        claimers.push_back(std::make_unique<raw_client>(cluster.relays[i % 3].port));
+    for (auto& c : claimers)
+        c->send(claim_frame(987'654));
+    std::map<std::uint8_t, int> codes;
+    for (auto& c : claimers)
+        ++codes[error_of(*c)];
+    CHECK(codes[static_cast<std::uint8_t>(rp::error_code::unknown_nameplate)] == 3);
+    CHECK(codes[static_cast<std::uint8_t>(rp::error_code::rate_limited)] == 9);
+}
+
+TEST_CASE("a link the sender's relay refuses is a clear error for the receiver", "[cluster][e2e]") {
+    cluster_fixture cluster(1);
+    // A relay of the same Redis under another secret: its links are not authentic.
+    std::ofstream(cluster.dir.path / "other-secret") << "another secret, 16 bytes or more\n";
+    auto odd = start_relay({"--cluster", cluster.redis.url(), "--advertise", "127.0.0.1:0",
+                            "--cluster-secret-file", (cluster.dir.path / "other-secret").string()});
+    raw_client sender(cluster.relays[0].port);
+    const auto [nameplate, code] = allocate_on(sender);
+    REQUIRE(nameplate != 0);
+    raw_client receiver(odd.port);
+    receiver.send(claim_frame(nameplate));
+    const auto [type, payload] = receiver.read_frame();
+    CHECK(type == error);
+    REQUIRE(!payload.empty());
+    CHECK(payload[0] == static_cast<std::uint8_t>(rp::error_code::cluster_unavailable));
+    CHECK_THAT(text_of(payload), Catch::Contains("cannot be reached"));
+    CHECK(value(scrape(odd.metrics_port), link_outcome("unreachable")) == 1);
+    CHECK(value(scrape(cluster.relays[0].metrics_port), "ferry_relay_links_refused_total") == 1);
+}
+
 TEST_CASE("a relay that dies ends only its own pairs, and its nameplates are free within the lease",
           "[cluster][e2e]") {
     // 22 senders from this address wait at once: over the default 20, which holds in the cluster.
@@ -409,13 +444,13 @@ TEST_CASE("only relays of the cluster may open a link", "[cluster][e2e]") {
     cluster_fixture cluster(1);
     auto& relay = cluster.relays[0];
     const auto secret = as_bytes(secret_text);
-    const auto link_with = [&](byte_span key) {
+    const auto link_with = [&](byte_span key, std::uint8_t nonce = 0x5a) {
         relay::link_hello l;
         l.unix_ms =
             static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count());
-        l.nonce.fill(0x5a);
+        l.nonce.fill(nonce);
         l.client_address = "198.51.100.7:4000";
         l.hello = claim_frame(4242);
         return relay::encode_link(l, key);
@@ -455,4 +490,19 @@ TEST_CASE("only relays of the cluster may open a link", "[cluster][e2e]") {
     CHECK(value(m, "ferry_relay_links_refused_total") == 3);
     CHECK(value(m, "ferry_relay_links_accepted_total") == 1);
     CHECK(value(m, ended("unknown_nameplate")) == 1);
+    // At most 64 connections wait on the link port without a LINK: the next is closed at once
+    // (the relay accepts in order, so it is the 65th that finds the port full).
+    std::vector<std::unique_ptr<raw_client>> silent;
+    for (int i = 0; i < 64; ++i)
+        silent.push_back(std::make_unique<raw_client>(relay.link_port));
+    raw_client one_more(relay.link_port);
+    CHECK(one_more.read_frame().first == 0);
+    silent.clear();
+    // Room again once they have gone (each counted as refused: closed before its LINK).
+    REQUIRE(wait_until([&] {
+        return value(scrape(relay.metrics_port), "ferry_relay_links_refused_total") == 3 + 1 + 64;
+    }));
+    raw_client peer(relay.link_port);
+    peer.send(link_with(secret, 0x5b));
+    CHECK(error_of(peer) == static_cast<std::uint8_t>(rp::error_code::unknown_nameplate));
 }
