@@ -96,7 +96,14 @@ std::string wait_key(const asio::ip::address& from) {
 const std::string lease_ms = std::to_string(cluster::lease_time.count());
 
 redis_command claims_command(const asio::ip::address& from, std::size_t per_minute,
-                             const char* mode);
+                             const char* mode) {
+    return {"EVAL",
+            claims_script,
+            "1",
+            "ferry:fc:" + limit_key(from).to_string(),
+            std::to_string(per_minute),
+            mode};
+}
 
 }  // namespace
 
@@ -204,20 +211,6 @@ awaitable<std::string> cluster::owner(const std::string& key) {
     const auto replies = co_await redis_.run(std::move(batch));
     co_return replies.at(0).type == redis_reply::kind::text ? replies[0].text : std::string();
 }
-
-namespace {
-
-redis_command claims_command(const asio::ip::address& from, std::size_t per_minute,
-                             const char* mode) {
-    return {"EVAL",
-            claims_script,
-            "1",
-            "ferry:fc:" + limit_key(from).to_string(),
-            std::to_string(per_minute),
-            mode};
-}
-
-}  // namespace
 
 void cluster::give_back_claim(const asio::ip::address& from, std::size_t per_minute) {
     redis_.send({claims_command(from, per_minute, "give")});

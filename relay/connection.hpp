@@ -6,6 +6,7 @@
 
 #include "common/net/asio.hpp"
 #include "common/wire/relay_frame.hpp"
+#include "common/wire/wire_error.hpp"
 #include "relay/pairing_table.hpp"
 #include "relay/pipe.hpp"
 #include "relay/share.hpp"
@@ -45,5 +46,19 @@ awaitable<void> send_frame(tcp::socket& socket, const relay_proto::frame& f);
 // GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
 // pass named values or literals only (text is a view that must outlive the call).
 awaitable<void> refuse(tcp::socket& socket, relay_proto::error_code code, std::string_view text);
+
+// Feeds a reader that asks for exact sizes (wanted(), then commit(n) until it returns true: the
+// PROXY header, a LINK) from the socket, never reading past it. Throws connection_closed with
+// `what` if the peer goes first, and whatever the reader throws.
+template <typename Reader>
+awaitable<void> read_exactly(tcp::socket& socket, Reader& reader, const char* what) {
+    for (;;) {
+        auto want = reader.wanted();
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(want.data(), want.size()),
+                                                       asio::experimental::as_tuple(use_awaitable));
+        if (ec) throw connection_closed(what);
+        if (reader.commit(n)) co_return;
+    }
+}
 
 }  // namespace ferry::relay

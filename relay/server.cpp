@@ -63,16 +63,6 @@ awaitable<void> refuse(tcp::socket& socket, rp::error_code code, std::string_vie
 
 namespace {
 
-awaitable<void> read_proxy_header(tcp::socket& socket, proxy::header_reader& header) {
-    for (;;) {
-        auto want = header.wanted();
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(want.data(), want.size()),
-                                                       as_tuple(use_awaitable));
-        if (ec) throw connection_closed("the connection closed in the PROXY header");
-        if (header.commit(n)) co_return;
-    }
-}
-
 void raise_file_limit() {
     rlimit rl{};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -299,8 +289,9 @@ awaitable<void> server::read_proxy_protocol(connection& c) {
         throw connection_closed("refused");
     }
     proxy::header_reader proxy_header;
-    if (co_await race(read_proxy_header(c.socket, proxy_header),
-                      sleep_for(limits_.hello_timeout)) == 1) {
+    if (co_await race(
+            read_exactly(c.socket, proxy_header, "the connection closed in the PROXY header"),
+            sleep_for(limits_.hello_timeout)) == 1) {
         throw wire_error("no PROXY protocol header in time");
     }
     if (const auto& real = proxy_header.result(); !real.address.empty()) {

@@ -19,16 +19,6 @@ namespace rp = relay_proto;
 
 namespace {
 
-awaitable<void> read_link_bytes(tcp::socket& socket, link_reader& reader) {
-    for (;;) {
-        auto want = reader.wanted();
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(want.data(), want.size()),
-                                                       as_tuple(use_awaitable));
-        if (ec) throw connection_closed("the connection closed in its LINK");
-        if (reader.commit(n)) co_return;
-    }
-}
-
 awaitable<void> write_all(tcp::socket& socket, const std::vector<std::uint8_t>& bytes) {
     co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
 }
@@ -238,7 +228,8 @@ awaitable<void> server::handle_link(tcp::socket socket) {
 }
 
 awaitable<bool> server::read_link(tcp::socket& socket, link_reader& reader) {
-    co_return co_await race(read_link_bytes(socket, reader), sleep_for(limits_.hello_timeout)) == 0;
+    co_return co_await race(read_exactly(socket, reader, "the connection closed in its LINK"),
+                            sleep_for(limits_.hello_timeout)) == 0;
 }
 
 // The client behind a link is known by the address the other relay saw (its limits and logs

@@ -9,6 +9,7 @@
 #include "common/wire/bytes.hpp"
 #include "common/wire/relay_frame.hpp"
 #include "tests/support/helpers.hpp"
+#include "tests/support/relay_process.hpp"
 
 using namespace ferry;
 using namespace ferry::test;
@@ -16,12 +17,6 @@ using namespace std::chrono_literals;
 namespace rp = ferry::relay_proto;
 
 namespace {
-
-std::uint16_t free_port() {
-    asio::io_context io;
-    tcp::acceptor a(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    return a.local_endpoint().port();
-}
 
 // haproxy -db with two TCP frontends: one sending PROXY v2, one v1, both to the relay.
 class haproxy {

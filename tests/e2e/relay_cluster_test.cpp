@@ -184,11 +184,7 @@ TEST_CASE("behind HAProxy in round robin, transfers and a share across relays ve
           "[cluster][e2e]") {
     cluster_fixture cluster(3);
     auto& relays = cluster.relays;
-    const std::uint16_t front = [] {
-        asio::io_context io;
-        tcp::acceptor a(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-        return a.local_endpoint().port();
-    }();
+    const auto front = free_port();
     REQUIRE(::access("/usr/sbin/haproxy", X_OK) == 0);  // scripts/bootstrap installs it
     const auto config = cluster.dir.path / "haproxy.cfg";
     {

@@ -81,15 +81,11 @@ double value(const std::map<std::string, double>& samples, const std::string& na
     return it->second;
 }
 
-namespace {
-
 std::uint16_t free_port() {
     asio::io_context io;
     tcp::acceptor a(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     return a.local_endpoint().port();
 }
-
-}  // namespace
 
 redis_server::redis_server(const std::filesystem::path& dir) : dir_(dir) {
     REQUIRE(std::filesystem::exists("/usr/bin/redis-server"));  // scripts/bootstrap installs it

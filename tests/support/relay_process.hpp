@@ -11,6 +11,9 @@
 
 namespace ferry::test {
 
+// A TCP port of 127.0.0.1 free a moment ago (for a program that cannot be told port 0).
+std::uint16_t free_port();
+
 // The port at the end of a log line's "<prefix>127.0.0.1:PORT".
 std::uint16_t port_after(const std::string& line, const std::string& prefix);
 
