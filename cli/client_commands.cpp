@@ -73,6 +73,9 @@ void add_send_options(CLI::App& app, send_settings& s) {
                    "LAN mode: TCP port of the relay here (default: any free)");
     app.add_option("--reconnect-for", s.reconnect_for,
                    "When the connection breaks, reconnect for this long (default 2min; 0: never)");
+    app.add_option("--stall-timeout", s.stall_timeout,
+                   "A connection on which nothing arrives for this long is taken for broken and "
+                   "reconnected (default 30s; at least 3s)");
 }
 
 void add_receive_options(CLI::App& app, receive_settings& s) {
@@ -113,6 +116,17 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
     app.add_option("--keepalive-interval", s.keepalive_interval)->group("");
     app.add_option("--reconnect-for", s.reconnect_for,
                    "When the connection breaks, reconnect for this long (default 2min; 0: never)");
+    app.add_option("--stall-timeout", s.stall_timeout,
+                   "A connection on which nothing arrives for this long is taken for broken and "
+                   "reconnected (default 30s; at least 3s)");
+}
+
+std::chrono::milliseconds parse_stall_timeout(const std::string& value) {
+    const auto d = parse_duration(value);
+    if (d < std::chrono::seconds(3)) {
+        throw failure(exit_code::usage, "--stall-timeout must be at least 3s");
+    }
+    return d;
 }
 
 void run_send(send_settings& s) {
@@ -121,6 +135,7 @@ void run_send(send_settings& s) {
     if (!s.limit_rate.empty()) s.opts.limit_rate = parse_size(s.limit_rate);
     s.opts.compress = parse_compress(s.compress);
     s.opts.reconnect_for = parse_duration(s.reconnect_for);
+    s.opts.stall_timeout = parse_stall_timeout(s.stall_timeout);
     if (relay) {
         s.opts.relay = *relay;
         sender::send(s.opts);
@@ -193,6 +208,7 @@ void run_receive(receive_settings& s) {
     s.opts.prompt.answer_within = parse_duration(s.accept_timeout);
     s.opts.prompt.keepalive_every = parse_duration(s.keepalive_interval);
     s.opts.reconnect_for = parse_duration(s.reconnect_for);
+    s.opts.stall_timeout = parse_stall_timeout(s.stall_timeout);
     split_code_and_paths(s);
     receiver::receive(s.opts);
 }

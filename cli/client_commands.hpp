@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@ struct send_settings {
     std::string limit_rate;
     std::string compress = "auto";
     std::string reconnect_for = "2min";
+    std::string stall_timeout = "30s";
     std::optional<std::string> text;
     bool lan = false;
     std::uint16_t lan_port = 0;
@@ -34,6 +36,7 @@ struct receive_settings {
     std::string accept_timeout = "30min";
     std::string keepalive_interval = "15s";
     std::string reconnect_for = "2min";
+    std::string stall_timeout = "30s";
     bool no_resume = false;
     bool discard_partial = false;  // remove what interrupted transfers kept, receive nothing
 };
@@ -46,6 +49,10 @@ void run_receive(receive_settings& s);
 
 // --compress: "auto", "off" or a zstd level 1..19; failure(usage) otherwise.
 int parse_compress(const std::string& value);
+
+// --stall-timeout: a duration of 3 s or more; failure(usage) otherwise (a keepalive goes out
+// every second: a shorter limit would take a busy machine's pause for a dead path).
+std::chrono::milliseconds parse_stall_timeout(const std::string& value);
 
 // Where to meet: --relay, else LAN mode if --lan, else $FERRY_RELAY, else LAN mode (nullopt).
 std::optional<host_port> choose_relay(const std::string& flag, bool lan);

@@ -36,6 +36,9 @@ void add_share_options(CLI::App& app, share_settings& s) {
     app.add_option("--reconnect-for", s.reconnect_for,
                    "When a receiver's connection breaks, reconnect for this long (default 2min; "
                    "0: never)");
+    app.add_option("--stall-timeout", s.stall_timeout,
+                   "A connection on which nothing arrives for this long is taken for broken and "
+                   "reconnected (default 30s; at least 3s)");
 }
 
 void run_share(share_settings& s) {
@@ -44,6 +47,7 @@ void run_share(share_settings& s) {
     if (!s.limit_rate.empty()) send.limit_rate = parse_size(s.limit_rate);
     send.compress = parse_compress(s.compress);
     send.reconnect_for = parse_duration(s.reconnect_for);
+    send.stall_timeout = parse_stall_timeout(s.stall_timeout);
     if (!s.expire.empty()) s.opts.expire = parse_duration(s.expire);
     s.opts.grace = parse_duration(s.grace);
     if (relay) {

@@ -16,6 +16,7 @@ struct share_settings {
     std::string limit_rate;
     std::string compress = "auto";
     std::string reconnect_for = "2min";
+    std::string stall_timeout = "30s";
     std::string expire;
     std::string grace = "30s";
     bool lan = false;

@@ -39,6 +39,8 @@ void plan_reconnects(record_channel& channel, const options& opts, const msg::he
     }
     reconnect_plan plan;
     plan.within = opts.reconnect_for;
+    plan.stall_after = opts.stall_timeout;
+    plan.peer_keeps_alive = transfer::has(peer, transfer::feature::keepalive);
     if (opts.lan) {
         plan.connect = [lan_relay](const rendezvous_id& id, clock::duration left) {
             return reconnect_via(lan_relay, id, false, left);

@@ -28,6 +28,8 @@ struct options {
     std::vector<std::string> take;
     // A broken connection is reconnected for this long (0: never), if the sender can.
     std::chrono::milliseconds reconnect_for{std::chrono::minutes(2)};
+    // A connection on which nothing arrives for this long is taken for broken (--stall-timeout).
+    std::chrono::milliseconds stall_timeout{std::chrono::seconds(30)};
 };
 
 // Receives one file into options.output_dir. Throws failure on every error; returns on success.

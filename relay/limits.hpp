@@ -16,8 +16,11 @@ struct limits {
     milliseconds hello_timeout{10'000};  // a new connection must say hello within this
     milliseconds sender_wait{600'000};   // a sender waits this long for its receiver
     milliseconds idle_timeout{300'000};  // a pair with no byte either way for this long is closed
-    milliseconds grace{30'000};          // on SIGINT/SIGTERM, running pairs get this long
-    std::size_t max_sessions = 1000;     // nameplates in use (waiting or paired)
+    // Once one side of a pair has closed or failed, the other must end within this: a client
+    // whose path went silent (a NAT that forgot it) holds no pair until the idle timeout.
+    milliseconds half_close{30'000};
+    milliseconds grace{30'000};       // on SIGINT/SIGTERM, running pairs get this long
+    std::size_t max_sessions = 1000;  // nameplates in use (waiting or paired)
     // A share (SHARE): its sender must send a frame (PING) at least this often; it lasts at
     // most max_share_time; at most max_share_waiting receivers wait for their JOIN at once.
     milliseconds share_idle{60'000};

@@ -181,6 +181,30 @@ awaitable<void> one_way(tcp::socket& from, tcp::socket& to, const kernel_pipe* t
     co_await transfer(from, to, buffer, count, activity, broken);
 }
 
+// One direction, then the half-close limit armed for the other (the first to end arms it; once
+// both have ended, both() is done and the limit no longer matters).
+awaitable<void> one_way_then(awaitable<void> direction, asio::steady_timer& half_closed,
+                             std::chrono::milliseconds limit) {
+    co_await std::move(direction);
+    if (half_closed.expiry() == clock::time_point::max()) half_closed.expires_after(limit);
+}
+
+// Completes once the half-close limit, armed, has passed. Arming it aborts the wait under way,
+// which then waits again; a cancellation by race() ends it.
+awaitable<void> half_close_passed(asio::steady_timer& half_closed) {
+    for (;;) {
+        auto [ec] = co_await half_closed.async_wait(as_tuple(use_awaitable));
+        if (!ec) co_return;
+        const auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none) throw std::system_error(ec);
+    }
+}
+
+// The idle watchdog or the half-close limit, whichever passes first; `idle` tells which.
+awaitable<void> pair_limits(const deadline& activity, asio::steady_timer& half_closed, bool& idle) {
+    idle = co_await race(watchdog(activity), half_close_passed(half_closed)) == 0;
+}
+
 }  // namespace
 
 const char* describe(pipe_outcome o) {
@@ -196,8 +220,11 @@ const char* describe(pipe_outcome o) {
 }
 
 awaitable<void> pipe(tcp::socket& a, tcp::socket& b, pipe_result& result,
-                     std::chrono::milliseconds idle, std::size_t buffer_size, pipe_mode mode) {
+                     std::chrono::milliseconds idle, std::size_t buffer_size, pipe_mode mode,
+                     std::chrono::milliseconds half_close) {
     deadline activity;
+    asio::steady_timer half_closed(a.get_executor(), clock::time_point::max());
+    bool idled = false;
     activity.set(idle);
     bool broken = false;
     std::optional<kernel_pipe> pipe_ab;
@@ -213,13 +240,16 @@ awaitable<void> pipe(tcp::socket& a, tcp::socket& b, pipe_result& result,
     const kernel_pipe* through_ab = pipe_ab ? &*pipe_ab : nullptr;
     const kernel_pipe* through_ba = pipe_ba ? &*pipe_ba : nullptr;
     try {
-        const auto ended = co_await race(
-            both(one_way(a, b, through_ab, buffer_size, result.a_to_b, activity, broken),
-                 one_way(b, a, through_ba, buffer_size, result.b_to_a, activity, broken)),
-            watchdog(activity));
-        result.outcome = ended == 1 ? pipe_outcome::idle_timeout
-                         : broken   ? pipe_outcome::reset
-                                    : pipe_outcome::completed;
+        const auto ended = co_await race(both(one_way_then(one_way(a, b, through_ab, buffer_size,
+                                                                   result.a_to_b, activity, broken),
+                                                           half_closed, half_close),
+                                              one_way_then(one_way(b, a, through_ba, buffer_size,
+                                                                   result.b_to_a, activity, broken),
+                                                           half_closed, half_close)),
+                                         pair_limits(activity, half_closed, idled));
+        result.outcome = ended == 1 && idled    ? pipe_outcome::idle_timeout
+                         : ended == 1 || broken ? pipe_outcome::reset
+                                                : pipe_outcome::completed;
     } catch (const std::system_error&) {
         result.outcome = pipe_outcome::reset;
     }

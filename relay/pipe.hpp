@@ -28,11 +28,14 @@ const char* describe(pipe_outcome o);
 // half-close too, so that the other client stops instead of waiting for the idle timeout; a
 // failed write ends its own direction only (the other still delivers what was said before the
 // reset), and what its reader still sends is drained so that closing it does not reset it;
-// `idle` without a byte either way ends both. A pair with a failed read or write ends as reset.
+// `idle` without a byte either way ends both, and so does `half_close` after one direction
+// ended while the other did not (a client gone silent). A pair with a failed read or write,
+// or ended by `half_close`, ends as reset.
 // `result` counts the bytes as they go (the metrics read it while the pair runs) and holds the
 // outcome at the end.
 awaitable<void> pipe(tcp::socket& a, tcp::socket& b, pipe_result& result,
                      std::chrono::milliseconds idle, std::size_t buffer_size,
-                     pipe_mode mode = pipe_mode::automatic);
+                     pipe_mode mode = pipe_mode::automatic,
+                     std::chrono::milliseconds half_close = std::chrono::seconds(30));
 
 }  // namespace ferry::relay

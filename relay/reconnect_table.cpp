@@ -52,4 +52,21 @@ bool reconnect_table::contains(const id& session) const {
            entries_.contains(key(session, relay_proto::role::receiver));
 }
 
+void reconnect_table::pair_running(const id& session, std::function<void(relay_proto::role)> drop) {
+    running_[std::string(session.begin(), session.end())] = std::move(drop);
+}
+
+void reconnect_table::pair_ended(const id& session) {
+    running_.erase(std::string(session.begin(), session.end()));
+}
+
+bool reconnect_table::end_running(const id& session, relay_proto::role side) {
+    const auto it = running_.find(std::string(session.begin(), session.end()));
+    if (it == running_.end()) return false;
+    const auto drop = std::move(it->second);
+    running_.erase(it);
+    drop(side);
+    return true;
+}
+
 }  // namespace ferry::relay

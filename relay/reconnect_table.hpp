@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -30,6 +31,15 @@ class reconnect_table {
     // True while either side of `session` waits here.
     [[nodiscard]] bool contains(const id& session) const;
 
+    // Pairs made by a RECONNECT, running. A new RECONNECT of the same session means that its
+    // side found its connection of that pair dead, while the other side may not know yet (its
+    // own path is fine and silent): `drop(side)` shuts down the pair's connection of that side,
+    // so that what it already delivered still crosses and the other side then sees the end.
+    void pair_running(const id& session, std::function<void(relay_proto::role)> drop);
+    void pair_ended(const id& session);
+    // Drops `side`'s connection of the running pair of `session`; true if there was one.
+    bool end_running(const id& session, relay_proto::role side);
+
     [[nodiscard]] std::size_t waiting() const { return entries_.size(); }
     [[nodiscard]] std::size_t waiting_from(const asio::ip::address& from) const;
 
@@ -43,6 +53,7 @@ class reconnect_table {
 
     std::unordered_map<std::string, entry> entries_;
     std::unordered_map<asio::ip::address, std::size_t> per_address_;
+    std::unordered_map<std::string, std::function<void(relay_proto::role)>> running_;
 };
 
 }  // namespace ferry::relay

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/net/address.hpp"
+#include "common/net/dead_path.hpp"
 #include "common/net/deadline.hpp"
 #include "common/net/race.hpp"
 #include "common/net/read_frame.hpp"
@@ -197,6 +198,7 @@ awaitable<void> server::accept_loop() {
             continue;
         }
         metrics_.accepted();
+        detect_dead_path(socket);  // a client whose path died is not held until the idle limit
         std::error_code remote_ec;
         const auto remote = socket.remote_endpoint(remote_ec);
         if (remote_ec) continue;
@@ -547,7 +549,7 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver, const pai
     c.piped = &piped;
     c.swapped = labels.swapped;
     co_await pipe(c.socket, receiver, piped, limits_.idle_timeout, limits_.buffer_size,
-                  limits_.splice ? pipe_mode::automatic : pipe_mode::copy);
+                  limits_.splice ? pipe_mode::automatic : pipe_mode::copy, limits_.half_close);
     c.piped = nullptr;
     const bool cut = stopping_ && piped.outcome == pipe_outcome::reset;
     const auto ended = cut                                           ? outcome::relay_stopped
@@ -686,6 +688,10 @@ struct server::reconnect_lease {
 // rendezvous id. The first to come waits (as a sender waits for its receiver, within the same
 // limits) and owns the pair; a second try of the same side replaces a stale first one.
 awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
+    if (reconnects_.end_running(f.id, f.side)) {
+        spdlog::info("{}: reconnect of a session still paired here: its old connection is closed",
+                     c.address);
+    }
     // The second side completes a session already counted: only the first waits and is admitted.
     if (join_partner(c, f)) co_return;
     if (cluster_ && !c.via_link) {
@@ -737,6 +743,17 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     const bool is_sender = f.side == rp::role::sender;
     const pair_labels labels{"reconnected", is_sender ? c.address : waiting.receiver_address,
                              is_sender ? waiting.receiver_address : c.address, !is_sender};
+    // c.socket is this side's (f.side), c.peer the other's.
+    reconnects_.pair_running(f.id, [&c, mine = f.side](rp::role side) {
+        std::error_code ignored;
+        auto* dead = side == mine ? &c.socket : c.peer;
+        if (dead != nullptr) dead->shutdown(tcp::socket::shutdown_both, ignored);
+    });
+    struct running_guard {
+        reconnect_table& table;
+        const rp::frame& f;
+        ~running_guard() { table.pair_ended(f.id); }
+    } running{reconnects_, f};
     co_await own_pair(c, waiting, labels, started);
 }
 

@@ -31,6 +31,8 @@ struct options {
     std::uint16_t lan_port = 0;
     // A broken connection is reconnected for this long (0: never), if the receiver can.
     std::chrono::milliseconds reconnect_for{std::chrono::minutes(2)};
+    // A connection on which nothing arrives for this long is taken for broken (--stall-timeout).
+    std::chrono::milliseconds stall_timeout{std::chrono::seconds(30)};
 };
 
 // Sends the file, files and folders, standard input or the text. Throws failure on every error;

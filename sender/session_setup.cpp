@@ -31,6 +31,8 @@ void plan_reconnects(record_channel& channel, const options& opts, const msg::he
     reconnect_plan plan;
     plan.as_sender = true;
     plan.within = opts.reconnect_for;
+    plan.stall_after = opts.stall_timeout;
+    plan.peer_keeps_alive = transfer::has(peer, transfer::feature::keepalive);
     plan.window = window;
     plan.bye_within = bye_within;
     plan.connect = [relay = opts.relay](const rendezvous_id& id, clock::duration left) {

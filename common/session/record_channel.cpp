@@ -1,18 +1,19 @@
 #include "common/session/record_channel.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
+#include "common/net/dead_path.hpp"
 #include "common/net/race.hpp"
 #include "common/net/read_frame.hpp"
 #include "common/net/relay_client.hpp"
@@ -36,22 +37,6 @@ constexpr auto ack_interval = 1s;
 constexpr auto handshake_timeout = 30s;
 constexpr auto first_backoff = 250ms;
 constexpr auto max_backoff = 5s;
-
-// TCP keepalive and a user timeout on a link that may be reconnected: a path that died under
-// a silent connection shows as an error within about a minute instead of never.
-void detect_dead_path(tcp::socket& socket) {
-    const int on = 1;
-    const int idle = 15;
-    const int interval = 5;
-    const int probes = 4;
-    const unsigned int user_timeout_ms = 45'000;
-    const auto fd = socket.native_handle();
-    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
-}
 
 std::size_t frame_size(std::size_t payload, bool sealed) {
     return record_format::header_size + payload + (sealed ? record_tag_size : 0);
@@ -107,24 +92,33 @@ record_channel::record_channel(tcp::socket& socket, deadline& activity)
 // Shared with the watcher coroutine, which outlives neither the channel (alive) nor its own
 // timer; all on the channel's thread.
 struct record_channel::stall_watch {
-    explicit stall_watch(const asio::any_io_executor& ex) : timer(ex) {}
+    stall_watch(const asio::any_io_executor& ex, record_channel& c) : timer(ex), channel(&c) {}
     asio::steady_timer timer;
     bool alive = true;
-    const replay_log* log = nullptr;
+    record_channel* channel;  // valid while alive
     int fd = -1;
     clock::time_point heard = clock::now();
+    bool stalled = false;  // the watch shut the link down: "no answer for ..."
 };
 
-// Once a second: records are owed an acknowledgement and nothing came for stall_after, so the
-// link is shut down; the operations on it fail and reconnect.
+// Four times a second: keeps the link alive (keep_alive()), and takes it for dead when nothing
+// came for stall_after while the peer owed us something (with keepalive: always). Bytes that
+// wait unread in the socket count as heard: a side busy elsewhere (a slow disk) is not silent.
+// The link is shut down; the operations on it fail and reconnect.
 awaitable<void> record_channel::watch_stalls(std::shared_ptr<stall_watch> watch) {
     for (;;) {
-        watch->timer.expires_after(1s);
+        watch->timer.expires_after(250ms);
         co_await watch->timer.async_wait(as_tuple(use_awaitable));
         if (!watch->alive) break;
-        if (watch->fd >= 0 && watch->log->bytes_held() > 0 &&
-            clock::now() - watch->heard > stall_after) {
+        if (watch->fd < 0) continue;
+        auto& channel = *watch->channel;
+        channel.keep_alive();
+        if (!channel.plan_->peer_keeps_alive && channel.log_->bytes_held() == 0) continue;
+        int queued = 0;
+        if (::ioctl(watch->fd, FIONREAD, &queued) == 0 && queued > 0) watch->heard = clock::now();
+        if (clock::now() - watch->heard > channel.plan_->stall_after) {
             ::shutdown(watch->fd, SHUT_RDWR);
+            watch->stalled = true;
             watch->heard = clock::now();
         }
     }
@@ -132,6 +126,24 @@ awaitable<void> record_channel::watch_stalls(std::shared_ptr<stall_watch> watch)
 
 void record_channel::heard_from_peer() {
     if (watch_) watch_->heard = clock::now();
+}
+
+// With keepalive, a writer idle for keepalive_every sends an ACK: one small record, written
+// without waiting (a full socket has records on their way anyway; what does not fit stays in
+// out_ for the next write, in order).
+void record_channel::keep_alive() {
+    if (!plan_->peer_keeps_alive || !sealer_ || ended_ || writing_ || recovering_ ||
+        pending_ != 0 || clock::now() - last_write_ < keepalive_every) {
+        return;
+    }
+    seal_control(ack_record, received_);
+    last_write_ = clock::now();
+    const auto n =
+        ::send(socket_->native_handle(), out_.data(), pending_, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n <= 0) return;
+    const auto sent = static_cast<std::size_t>(n);
+    std::memmove(out_.data(), out_.data() + sent, pending_ - sent);
+    pending_ -= sent;
 }
 
 record_channel::~record_channel() {
@@ -163,8 +175,7 @@ void record_channel::enable_reconnect(reconnect_plan plan) {
     log_ = std::make_unique<replay_log>(plan_->window, max_record_payload);
     last_ack_ = clock::now();
     detect_dead_path(*socket_);
-    watch_ = std::make_shared<stall_watch>(socket_->get_executor());
-    watch_->log = log_.get();
+    watch_ = std::make_shared<stall_watch>(socket_->get_executor(), *this);
     watch_->fd = socket_->native_handle();
     asio::co_spawn(socket_->get_executor(), watch_stalls(watch_), asio::detached);
 }
@@ -321,6 +332,7 @@ awaitable<byte_span> record_channel::receive() {
         }
         ++received_;
         unacked_bytes_ += payload.size();
+        deadline_.extend();
         co_return payload;
     }
 }
@@ -361,7 +373,9 @@ awaitable<void> record_channel::read_into_in(bool header_only) {
         in_link_ = link;
         std::optional<connection_closed> broken;
         try {
-            co_await read_frame_part(*socket_, in_, &deadline_, header_only);
+            // With reconnect on, only what the layer above gets counts as activity (receive()):
+            // ACKs keep the link alive, not an idle transfer.
+            co_await read_frame_part(*socket_, in_, log_ ? nullptr : &deadline_, header_only);
             co_return;
         } catch (const connection_closed& e) {
             if (!log_) throw;
@@ -462,10 +476,13 @@ awaitable<void> record_channel::reconnect(const connection_closed& cause) {
     socket_->close(ignored);  // the relay ends the old pair: the peer finds out too
     watch_->fd = -1;          // closed: its number may soon be another descriptor's
     ++link_;
+    const bool stalled = std::exchange(watch_->stalled, false);
     if (!lost_since_) {
         lost_since_ = clock::now();
-        lost_cause_ =
-            cause.orderly() ? std::string("the connection closed") : cause.cause().message();
+        const auto silent = std::chrono::duration<double>(plan_->stall_after).count();
+        lost_cause_ = stalled           ? fmt::format("no answer for {:g} s", silent)
+                      : cause.orderly() ? std::string("the connection closed")
+                                        : cause.cause().message();
         if (plan_->on_lost) plan_->on_lost(lost_cause_);
     }
     const auto& cause_text = lost_cause_;

@@ -47,6 +47,12 @@ struct reconnect_plan {
     // How long the channel's end may wait for its BYE to go out and the peer to close: the
     // thread waits meanwhile (a share, with many channels on one thread, waits less).
     std::chrono::milliseconds bye_within{2000};
+    // A link on which nothing arrives for this long is taken for dead and reconnected: a NAT
+    // that forgot it, a pulled cable. With a peer that keeps the link alive (HELLO feature
+    // keepalive: a record at least once a second) this holds whatever either side is doing;
+    // with an older peer, only while it owes us an acknowledgement.
+    clock::duration stall_after = std::chrono::seconds(30);
+    bool peer_keeps_alive = false;
 };
 
 // Owns one fixed buffer per direction; nothing is allocated per record. The first socket and
@@ -79,7 +85,8 @@ class record_channel {
     [[nodiscard]] std::size_t unacknowledged_bytes() const { return log_ ? log_->bytes_held() : 0; }
     static constexpr std::size_t window = default_replay_window;
     static constexpr std::size_t ack_every = std::size_t{1} << 20U;  // bytes received
-    static constexpr auto stall_after = std::chrono::seconds(30);
+    // With keepalive, a side whose writer has been idle this long sends an ACK anyway.
+    static constexpr auto keepalive_every = std::chrono::seconds(1);
 
     // Room for the payload of the next record to send (max_record_payload bytes); valid until
     // the next send.
@@ -161,6 +168,7 @@ class record_channel {
     std::shared_ptr<stall_watch> watch_;
     static awaitable<void> watch_stalls(std::shared_ptr<stall_watch> watch);
     void heard_from_peer();
+    void keep_alive();
     bool recovering_ = false;
     std::exception_ptr recovery_failed_;
     asio::steady_timer event_;  // cancelled whenever a waiter may go on

@@ -42,13 +42,14 @@ msg::hello our_hello() {
     return msg::hello{protocol_version,
                       bit(feature::single_file) | bit(feature::stream) | bit(feature::text) |
                           bit(feature::tree) | bit(feature::compress) | bit(feature::resume) |
-                          bit(feature::reconnect) | bit(feature::tree_resume) | bit(feature::share),
+                          bit(feature::reconnect) | bit(feature::tree_resume) |
+                          bit(feature::share) | bit(feature::keepalive),
                       FERRY_VERSION};
 }
 
 awaitable<msg::hello> exchange_hello(record_channel& channel, peer_role peer, bool reconnects) {
     auto hello = our_hello();
-    if (!reconnects) hello.features &= ~bit(feature::reconnect);
+    if (!reconnects) hello.features &= ~(bit(feature::reconnect) | bit(feature::keepalive));
     const msg::message ours = hello;
     co_await send_message(channel, ours);
     const auto theirs = co_await receive_message(channel);

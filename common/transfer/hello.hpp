@@ -24,6 +24,10 @@ enum class feature : std::uint64_t {
     reconnect = 1U << 6,    // ACK records and RECONNECT: a broken connection is reconnected
     tree_resume = 1U << 7,  // RESUME_TREE, TREE_KEPT, TREE_FROM: a tree continues likewise
     share = 1U << 8,        // SHARED, WANT, LISTED: a share is listed, or taken in part
+    // With reconnect: this side writes a record at least once a second (an ACK when it has
+    // nothing else to say), so that the peer can take a second of silence after its stall
+    // timeout for a dead path, whatever either side is doing.
+    keepalive = 1U << 9,
 };
 
 // What this build speaks.

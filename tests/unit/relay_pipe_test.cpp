@@ -79,3 +79,32 @@ TEST_CASE("a reset of one side is passed on to the other at once as an orderly e
     CHECK(result->outcome == pipe_outcome::reset);
     CHECK(std::string(describe(result->outcome)) == "connection-lost");
 }
+
+TEST_CASE("a side that stays silent after the other closed ends the pair at the half-close limit",
+          "[pipe]") {
+    const auto mode = GENERATE(pipe_mode::automatic, pipe_mode::copy);
+    asio::io_context io;
+    auto a = connect_pair(io);
+    auto b = connect_pair(io);
+    std::optional<pipe_result> result;
+    asio::co_spawn(
+        io,
+        [&]() -> awaitable<void> {
+            pipe_result piped;
+            // The idle limit is minutes away: only the half-close limit can end this pair.
+            co_await pipe(a.relay, b.relay, piped, 5min, 128 * 1024, mode, 300ms);
+            result = piped;
+            a.relay.close();  // as the relay's pair does when pipe() returns
+            b.relay.close();
+        },
+        asio::detached);
+    std::thread relay_thread([&] { io.run_for(20s); });
+    // a leaves in order; b, whose path went silent, never closes: b's client sees the FIN, and
+    // then the relay closes b's side too.
+    a.client.shutdown(tcp::socket::shutdown_send);
+    CHECK(read_to_end(b.client).empty());
+    CHECK(read_to_end(a.client).empty());  // the pair ended: a's side is closed as well
+    relay_thread.join();
+    REQUIRE(result.has_value());
+    CHECK(result->outcome == pipe_outcome::reset);
+}
