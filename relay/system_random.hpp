@@ -8,7 +8,8 @@
 namespace ferry::relay {
 
 // A UniformRandomBitGenerator over OpenSSL's RAND_bytes (a CSPRNG seeded by the system): the
-// nameplates it draws cannot be predicted from the ones seen before, as a seeded mt19937's can.
+// nameplates it draws cannot be predicted from the ones seen before, as a seeded Mersenne
+// Twister's can.
 // Reads 64 values at a time; throws std::runtime_error if the system generator fails.
 class system_random {
   public:
