@@ -63,7 +63,8 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
                    "redis://HOST:PORT (with --advertise and --cluster-secret-file)");
     app.add_option("--advertise", s.advertise,
                    "In a cluster: the IP address and port this relay listens on for the other "
-                   "relays' links, and by which they know it (port 0: any free one)");
+                   "relays' links, and by which they know it; its links to them leave from this "
+                   "address, which has room reserved on their link ports (port 0: any free one)");
     app.add_option("--cluster-secret-file", s.secret_file,
                    "In a cluster: a file holding the secret (at least 16 bytes) every relay of "
                    "the cluster shares; it authenticates their links");

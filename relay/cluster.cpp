@@ -1,10 +1,12 @@
 #include "relay/cluster.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/net/address.hpp"
 #include "relay/claim_limiter.hpp"
 
 namespace ferry::relay {
@@ -57,6 +59,14 @@ end
 return lost
 )";
 
+// KEYS[1]: ferry:relays. ARGV: this relay's advertised address, presence ms. Lists this relay
+// until then and returns every relay listed.
+constexpr const char* presence_script = FERRY_REDIS_NOW R"(
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+)";
+
 // KEYS[1]: key, KEYS[2]: its wait key or ''. ARGV[1]: owner.
 constexpr const char* release_script = R"(
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -94,6 +104,7 @@ std::string wait_key(const asio::ip::address& from) {
 }
 
 const std::string lease_ms = std::to_string(cluster::lease_time.count());
+const std::string presence_ms = std::to_string(cluster::presence_time.count());
 
 redis_command claims_command(const asio::ip::address& from, std::size_t per_minute,
                              const char* mode) {
@@ -142,24 +153,30 @@ awaitable<void> cluster::renew_loop() {
     running_ = false;
 }
 
-// Also the heartbeat that finds Redis back after it was gone: a PING when nothing is held.
+// Also the heartbeat that finds Redis back after it was gone, and this relay's presence in
+// ferry:relays (with the list of the others).
 awaitable<void> cluster::renew_once() {
-    redis_command command{"EVAL", renew_script, std::to_string(held_.size() * 2)};
-    for (const auto& [key, waiting] : held_) {
-        command.push_back(key);
-        command.push_back(waiting);
+    std::vector<redis_command> batch{
+        {"EVAL", presence_script, "1", "ferry:relays", self_, presence_ms}};
+    if (!held_.empty()) {
+        redis_command command{"EVAL", renew_script, std::to_string(held_.size() * 2)};
+        for (const auto& [key, waiting] : held_) {
+            command.push_back(key);
+            command.push_back(waiting);
+        }
+        command.push_back(self_);
+        command.push_back(lease_ms);
+        batch.push_back(std::move(command));
     }
-    command.push_back(self_);
-    command.push_back(lease_ms);
-    if (held_.empty()) command = redis_command{std::string("PING")};
-    std::vector<redis_command> batch{std::move(command)};
     std::vector<redis_reply> replies;
     try {
         replies = co_await redis_.run(std::move(batch));
     } catch (const redis_unavailable&) {
         co_return;  // logged by the client; the leases are taken again once Redis is back
     }
-    const auto& answer = replies.at(0);
+    learn_relays(replies.at(0));
+    if (replies.size() < 2) co_return;
+    const auto& answer = replies.at(1);
     if (answer.type == redis_reply::kind::error) {
         // Out of memory, read-only after a failover...: the leases run out unless this passes.
         spdlog::warn("cluster: Redis refused to renew the leases: {}", answer.text);
@@ -170,6 +187,26 @@ awaitable<void> cluster::renew_once() {
         spdlog::warn("cluster: {} is held by another relay now", lost.text);
         if (lost_) lost_(lost.text);
     }
+}
+
+void cluster::learn_relays(const redis_reply& listed) {
+    if (listed.type == redis_reply::kind::error) {
+        spdlog::warn("cluster: Redis refused to list the relays: {}", listed.text);
+        return;
+    }
+    std::vector<asio::ip::address> relays;
+    for (const auto& e : listed.elements) {
+        try {
+            relays.push_back(asio::ip::make_address(parse_host_port(e.text).host));
+        } catch (const std::exception&) {
+            spdlog::debug("cluster: '{}' in ferry:relays is no address", e.text);
+        }
+    }
+    relays_ = std::move(relays);
+}
+
+bool cluster::known_relay(const asio::ip::address& ip) const {
+    return std::find(relays_.begin(), relays_.end(), ip) != relays_.end();
 }
 
 awaitable<cluster::hold_result> cluster::hold(const asio::ip::address& from,

@@ -25,12 +25,15 @@ struct cluster_options {
 //   ferry:rc:ID     the same for the first side of a RECONNECT (ID in hex)
 //   ferry:wait:IP   the keys of the senders waiting from IP (a sorted set scored by expiry)
 //   ferry:fc:IP     that address's failed-claims token bucket
+//   ferry:relays    the advertised addresses of the relays (a sorted set scored by expiry)
 // Leases last `lease_time` and are renewed every `renew_interval` while held. On the relay's io
 // thread; every call that waits throws redis_unavailable when Redis cannot be reached.
 class cluster {
   public:
     static constexpr std::chrono::milliseconds lease_time{6000};
     static constexpr std::chrono::milliseconds renew_interval{2000};
+    // A relay is listed in ferry:relays until this long after it last renewed.
+    static constexpr std::chrono::milliseconds presence_time{30'000};
 
     cluster(asio::any_io_executor ex, const cluster_options& o);
 
@@ -72,6 +75,10 @@ class cluster {
     [[nodiscard]] bool up() const { return redis_.up(); }
     [[nodiscard]] std::uint64_t errors() const { return redis_.errors(); }
     [[nodiscard]] std::size_t leases() const { return held_.size(); }
+    // Whether `ip` is the address of a relay of the cluster (this one too), as listed in Redis
+    // when the leases were last renewed; the last list is kept while Redis is gone.
+    [[nodiscard]] bool known_relay(const asio::ip::address& ip) const;
+    [[nodiscard]] std::size_t relays_known() const { return relays_.size(); }
 
     static std::string nameplate_key(std::uint32_t nameplate);
     static std::string reconnect_key(std::span<const std::uint8_t> id);
@@ -79,12 +86,14 @@ class cluster {
   private:
     awaitable<void> renew_loop();
     awaitable<void> renew_once();
+    void learn_relays(const redis_reply& listed);
 
     redis_client redis_;
     asio::steady_timer timer_;
     std::string self_;
     std::vector<std::uint8_t> secret_;
     std::unordered_map<std::string, std::string> held_;  // key -> its ferry:wait key, or ""
+    std::vector<asio::ip::address> relays_;              // from ferry:relays
     std::function<void(const std::string&)> lost_;
     bool stopping_ = false;
     bool running_ = false;

@@ -191,6 +191,9 @@ void relay_metrics::render_cluster(std::string& out, const relay_gauges& now) co
         "Failed connections to Redis and commands without an answer.", now.cluster_errors);
     one(out, "ferry_relay_cluster_leases", "gauge",
         "Nameplates and reconnects this relay holds in Redis.", now.leases);
+    one(out, "ferry_relay_cluster_relays", "gauge",
+        "Relays of the cluster listed in Redis (this one too), whose links get room of their own.",
+        now.relays);
     one(out, "ferry_relay_links_active", "gauge",
         "Links this relay opened to another relay of the cluster, moving bytes.", now.links_active);
     family(out, "ferry_relay_links_total", "counter",

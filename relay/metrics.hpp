@@ -98,6 +98,7 @@ struct relay_gauges {
     bool cluster_up = false;
     std::uint64_t cluster_errors = 0;
     std::size_t leases = 0;        // nameplates and reconnects held in Redis
+    std::size_t relays = 0;        // relays listed in Redis (ferry:relays), this one too
     std::size_t links_active = 0;  // links opened by this relay, moving bytes
 };
 

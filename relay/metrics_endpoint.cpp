@@ -8,6 +8,7 @@
 
 #include "common/net/deadline.hpp"
 #include "common/net/race.hpp"
+#include "relay/claim_limiter.hpp"
 
 namespace ferry::relay {
 
@@ -17,7 +18,9 @@ using asio::experimental::as_tuple;
 
 constexpr std::size_t max_head = 8192;
 constexpr std::size_t max_serving = 8;
-constexpr auto request_time = std::chrono::seconds(5);
+constexpr std::size_t max_per_address = 2;
+constexpr auto head_time = std::chrono::seconds(2);
+constexpr auto answer_time = std::chrono::seconds(5);
 
 awaitable<void> write_all(tcp::socket& socket, const std::string& bytes) {
     co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
@@ -104,9 +107,45 @@ awaitable<void> metrics_endpoint::accept_loop() {
             co_await sleep_for(std::chrono::milliseconds(100));
             continue;
         }
-        if (serving_ >= max_serving) continue;  // closed as it goes out of scope
-        asio::co_spawn(executor_, serve(std::move(socket)), asio::detached);
+        std::error_code peer_ec;
+        const auto peer = socket.remote_endpoint(peer_ec);
+        if (peer_ec) continue;
+        const auto from = limit_key(peer.address());
+        if (!make_room(from)) continue;  // closed as it goes out of scope
+        clients_.push_back(client{std::move(socket), from});
+        ++counted_;
+        ++per_address_[from];
+        asio::co_spawn(executor_, serve(std::prev(clients_.end())), asio::detached);
     }
+}
+
+// Room for one more from `from`: false over its address's cap, or when every place is taken by
+// a connection already answered; else the oldest still reading its head may be closed for it.
+bool metrics_endpoint::make_room(const asio::ip::address& from) {
+    const auto mine = per_address_.find(from);
+    if (mine != per_address_.end() && mine->second >= max_per_address) {
+        spdlog::debug("metrics: {} has {} connections open already; closed", from.to_string(),
+                      mine->second);
+        return false;
+    }
+    if (counted_ < max_serving) return true;
+    for (auto& c : clients_) {
+        if (c.evicted || !c.reading) continue;
+        spdlog::debug("metrics: {} sent no request yet; closed for a newer connection",
+                      c.from.to_string());
+        uncount(c);
+        c.evicted = true;
+        std::error_code ignored;
+        c.socket.close(ignored);  // its read ends at once; serve() then drops it
+        return true;
+    }
+    return false;
+}
+
+void metrics_endpoint::uncount(client& c) {
+    --counted_;
+    auto it = per_address_.find(c.from);
+    if (--it->second == 0) per_address_.erase(it);
 }
 
 // Up to the blank line that ends the head; a head that does not fit is answered as bad.
@@ -122,24 +161,26 @@ awaitable<void> metrics_endpoint::read_head(tcp::socket& socket, std::string& he
     }
 }
 
-// cppcheck-suppress passedByValue
-awaitable<void> metrics_endpoint::serve(tcp::socket socket) {
-    ++serving_;
+awaitable<void> metrics_endpoint::serve(client_list::iterator c) {
+    auto& socket = c->socket;
     std::string head;
     try {
-        if (co_await race(read_head(socket, head), sleep_for(request_time)) == 0 && !head.empty()) {
+        if (co_await race(read_head(socket, head), sleep_for(head_time)) == 0 && !c->evicted &&
+            !head.empty()) {
+            c->reading = false;
             const auto verdict = judge_request(head);
             const bool wants_metrics =
                 verdict == http_verdict::metrics || verdict == http_verdict::metrics_head;
             const auto response = http_response(verdict, wants_metrics ? render_() : "");
-            co_await race(write_all(socket, response), sleep_for(request_time));
+            co_await race(write_all(socket, response), sleep_for(answer_time));
         }
     } catch (const std::exception& e) {
         spdlog::debug("metrics: {}", e.what());
     }
     std::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
-    --serving_;
+    if (!c->evicted) uncount(*c);
+    clients_.erase(c);
 }
 
 }  // namespace ferry::relay

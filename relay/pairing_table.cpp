@@ -4,8 +4,7 @@
 
 namespace ferry::relay {
 
-pairing_table::pairing_table(std::uint32_t first_range_max)
-    : random_(std::random_device{}()), first_range_max_(first_range_max) {}
+pairing_table::pairing_table(std::uint32_t first_range_max) : first_range_max_(first_range_max) {}
 
 std::uint32_t pairing_table::allocate(waiting_sender& sender, const asio::ip::address& from) {
     return add(entry{&sender, nullptr, from});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/net/asio.hpp"
+#include "relay/system_random.hpp"
 
 namespace ferry::relay {
 
@@ -75,7 +76,7 @@ class pairing_table {
 
     std::unordered_map<std::uint32_t, entry> entries_;
     std::unordered_map<asio::ip::address, std::size_t> waiting_per_address_;
-    std::mt19937 random_;
+    system_random random_;  // a CSPRNG: nameplates must not be predictable
     std::uint32_t first_range_max_;
 };
 

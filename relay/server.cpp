@@ -1044,6 +1044,7 @@ relay_gauges server::gauges() const {
         g.cluster_up = cluster_->up();
         g.cluster_errors = cluster_->errors();
         g.leases = cluster_->leases();
+        g.relays = cluster_->relays_known();
     }
     return g;
 }

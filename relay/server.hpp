@@ -18,6 +18,7 @@
 #include "relay/cluster.hpp"
 #include "relay/limits.hpp"
 #include "relay/link_frame.hpp"
+#include "relay/link_gate.hpp"
 #include "relay/log_summary.hpp"
 #include "relay/metrics.hpp"
 #include "relay/metrics_endpoint.hpp"
@@ -78,12 +79,13 @@ class server {
     awaitable<void> serve_hello(connection& c, frame_reader<relay_proto::format>& reader);
     awaitable<void> dispatch(connection& c, const relay_proto::frame& f);
     awaitable<void> link_accept_loop();
-    awaitable<void> handle_link(tcp::socket socket);
+    awaitable<void> handle_link(tcp::socket socket, asio::ip::address from, bool known);
     awaitable<bool> read_link(tcp::socket& socket, link_reader& reader);
     awaitable<void> serve_link(tcp::socket socket, const link_hello& hello);
     // A hello for a nameplate or reconnect that `owner`, another relay, holds: sent there over
     // a link, and the client's bytes piped to it and back.
     awaitable<void> forward(connection& c, const relay_proto::frame& f, const std::string& owner);
+    awaitable<tcp::socket> connect_from_self(const tcp::endpoint& to);
     awaitable<std::string> open_link(tcp::socket& link, const connection& c,
                                      const relay_proto::frame& f, const std::string& owner,
                                      frame_reader<relay_proto::format>& answer);
@@ -154,10 +156,9 @@ class server {
     claim_limiter claims_;
     std::unique_ptr<cluster> cluster_;  // null: a relay on its own
     std::optional<tcp::acceptor> link_acceptor_;
-    // Connections to the link port whose LINK is not read yet: at most max_links_pending.
-    static constexpr std::size_t max_links_pending = 64;
+    // Connections to the link port whose LINK is not read yet: room by address (link_gate).
     struct pending_link;
-    std::size_t links_unread_ = 0;
+    link_gate link_gate_;
     std::size_t allocating_ = 0;  // senders whose nameplate Redis is choosing: sessions already
     std::unordered_set<tcp::socket*> links_pending_;
     link_guard link_guard_;

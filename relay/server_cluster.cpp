@@ -1,5 +1,6 @@
 // The parts of the server that only a relay of a cluster uses: nameplates and reconnects held in
 // Redis, links to and from the other relays (docs/protocol.md, "Relay-to-relay link").
+#include <netinet/in.h>
 #include <openssl/rand.h>
 
 #include <fmt/format.h>
@@ -163,18 +164,21 @@ awaitable<void> server::link_accept_loop() {
             co_await backoff.async_wait(as_tuple(use_awaitable));
             continue;
         }
-        if (links_unread_ >= max_links_pending) {
-            // A flood on the link port: nobody may hold descriptors there unauthenticated.
+        std::error_code peer_ec;
+        const auto remote = socket.remote_endpoint(peer_ec);
+        if (peer_ec) continue;  // gone already
+        // Unauthenticated until its LINK is read: room by address, the cluster's relays apart.
+        const auto from = client_ip(remote);
+        const bool known = cluster_->known_relay(from);
+        if (const auto full = link_gate_.admit(from, known); !full.empty()) {
             metrics_.link_refused();
-            hello_log_.note(
-                "link port full", "too many unauthenticated links",
-                fmt::format("link port: {} connections without a LINK yet; closed", links_unread_));
+            hello_log_.note("link port full", fmt::format("{}: {}", from.to_string(), full),
+                            fmt::format("link port: {}: {}; closed", endpoint_text(remote), full));
             std::error_code ignored;
             socket.close(ignored);
             continue;
         }
-        ++links_unread_;  // counted here, in accept order, until its LINK is read
-        asio::co_spawn(executor_, handle_link(std::move(socket)), asio::detached);
+        asio::co_spawn(executor_, handle_link(std::move(socket), from, known), asio::detached);
     }
 }
 
@@ -182,26 +186,31 @@ awaitable<void> server::link_accept_loop() {
 struct server::pending_link {
     server& s;
     tcp::socket& socket;
-    pending_link(server& owner, tcp::socket& sock) : s(owner), socket(sock) {
+    asio::ip::address from;
+    bool known;
+    pending_link(server& owner, tcp::socket& sock, const asio::ip::address& ip, bool relay)
+        : s(owner), socket(sock), from(ip), known(relay) {
         s.links_pending_.insert(&socket);
     }
     pending_link(const pending_link&) = delete;
     pending_link& operator=(const pending_link&) = delete;
     ~pending_link() {
         s.links_pending_.erase(&socket);
-        --s.links_unread_;
+        s.link_gate_.leave(from, known);
     }
 };
 
 // A connection to the link port: a LINK, authentic and fresh, within the hello timeout, else it is
-// closed without a word (a client has nothing to learn there).
-awaitable<void> server::handle_link(tcp::socket socket) {
+// closed without a word (a client has nothing to learn there). Counted in link_gate_ (by `from`,
+// as a relay if `known`) until its LINK is read.
+// cppcheck-suppress passedByValue
+awaitable<void> server::handle_link(tcp::socket socket, asio::ip::address from, bool known) {
     std::error_code ec;
     std::string why;
     link_reader reader(cluster_->secret());
     const auto remote = socket.remote_endpoint(ec);
     try {
-        const pending_link pending(*this, socket);
+        const pending_link pending(*this, socket, from, known);
         if (ec) co_return;
         socket.set_option(tcp::no_delay(true), ec);
         if (!co_await read_link(socket, reader)) {
@@ -217,9 +226,9 @@ awaitable<void> server::handle_link(tcp::socket socket) {
     if (why.empty() && stopping_) why = "the relay is stopping";
     if (!why.empty()) {
         metrics_.link_refused();
-        const auto from = endpoint_text(remote);
-        hello_log_.note("bad link", fmt::format("{}: {}", from, why),
-                        fmt::format("{}: link refused: {}", from, why));
+        const auto peer = endpoint_text(remote);
+        hello_log_.note("bad link", fmt::format("{}: {}", peer, why),
+                        fmt::format("{}: link refused: {}", peer, why));
         socket.close(ec);
         co_return;
     }
@@ -280,7 +289,8 @@ awaitable<std::string> server::open_link(tcp::socket& link, const connection& c,
                                          frame_reader<rp::format>& answer) {
     link_hello hello;
     hello.unix_ms = unix_ms_now();
-    RAND_bytes(hello.nonce.data(), static_cast<int>(hello.nonce.size()));
+    if (RAND_bytes(hello.nonce.data(), static_cast<int>(hello.nonce.size())) != 1)
+        co_return "the system random generator failed (OpenSSL RAND_bytes)";
     hello.client_address = c.address;
     hello.hello = rp::encode(f);
     const auto bytes = encode_link(hello, cluster_->secret());
@@ -288,8 +298,7 @@ awaitable<std::string> server::open_link(tcp::socket& link, const connection& c,
     try {
         const auto hp = parse_host_port(owner);
         const tcp::endpoint ep(asio::ip::make_address(hp.host), hp.port);
-        link = co_await connect_endpoint(ep, limits_.hello_timeout);
-        link.set_option(tcp::no_delay(true));
+        link = co_await connect_from_self(ep);
         if (co_await race(write_all(link, bytes), sleep_for(limits_.hello_timeout)) == 1) {
             failed = "the LINK could not be sent in time";
         } else if (co_await race(read_frame(link, answer, nullptr),
@@ -304,6 +313,30 @@ awaitable<std::string> server::open_link(tcp::socket& link, const connection& c,
         failed = e.what();
     }
     co_return failed;
+}
+
+// From the address this relay advertises when it can (same family), so that the relay at the
+// other end knows the link for one of the cluster's: room on its link port that strangers cannot
+// take (link_gate). IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect(), per destination.
+awaitable<tcp::socket> server::connect_from_self(const tcp::endpoint& to) {
+    tcp::socket socket(executor_);
+    socket.open(to.protocol());
+    std::error_code ec;
+    const auto self = asio::ip::make_address(parse_host_port(cluster_->self()).host, ec);
+    if (!ec && self.is_v4() == to.address().is_v4()) {
+        const int one = 1;
+        ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        socket.bind(tcp::endpoint(self, 0), ec);  // else the kernel's choice, as for any client
+    }
+    auto connect = [&]() -> awaitable<void> {
+        std::tie(ec) = co_await socket.async_connect(to, as_tuple(use_awaitable));
+    };
+    if (co_await race(connect(), sleep_for(limits_.hello_timeout)) == 1 || ec) {
+        throw std::runtime_error(fmt::format("cannot reach {}: {}", endpoint_text(to),
+                                             ec ? ec.message() : "no answer in time"));
+    }
+    socket.set_option(tcp::no_delay(true));
+    co_return socket;
 }
 
 // The hop's bytes count as relayed, by direction: the client is the sender of a JOIN or of a

@@ -47,11 +47,13 @@ struct cluster_fixture {
         for (std::size_t i = 0; i < n; ++i)
             relays.push_back(start(extra));
     }
-    relay_process start(const std::vector<std::string>& extra) {
+    // `host`: the address it advertises (and its links leave from).
+    relay_process start(const std::vector<std::string>& extra,
+                        const std::string& host = "127.0.0.1") {
         std::vector<std::string> args{"--cluster",
                                       redis.url(),
                                       "--advertise",
-                                      "127.0.0.1:0",
+                                      host + ":0",
                                       "--cluster-secret-file",
                                       (dir.path / "secret").string()};
         args.insert(args.end(), extra.begin(), extra.end());
@@ -501,4 +503,37 @@ TEST_CASE("only relays of the cluster may open a link", "[cluster][e2e]") {
     raw_client peer(relay.link_port);
     peer.send(link_with(secret, 0x5b));
     CHECK(error_of(peer) == static_cast<std::uint8_t>(rp::error_code::unknown_nameplate));
+}
+
+// A flood of connections that never send a LINK, from 127.0.0.2 and from 16 more addresses,
+// held open (the hello timeout is long) on the link port of relay A: the strangers share 32
+// places, 4 from one address, and the link relay B opens from the address it advertises
+// (127.0.0.3, listed in Redis) has room of its own, so the transfer across goes through.
+TEST_CASE("a flood of idle connections on the link port does not stop links between relays",
+          "[cluster][e2e]") {
+    const std::vector<std::string> slow_hellos{"--hello-timeout", "60s"};
+    cluster_fixture cluster(1, slow_hellos);
+    cluster.relays.push_back(cluster.start(slow_hellos, "127.0.0.3"));
+    auto& a = cluster.relays[0];
+    auto& b = cluster.relays[1];
+    for (auto* r : {&a, &b}) {
+        REQUIRE(wait_until(
+            [&] { return value(scrape(r->metrics_port), "ferry_relay_cluster_relays") == 2; }));
+    }
+    std::vector<std::unique_ptr<raw_client>> flood;
+    for (int i = 0; i < 80; ++i)
+        flood.push_back(std::make_unique<raw_client>(a.link_port, "127.0.0.2"));
+    for (int host = 4; host < 20; ++host) {
+        for (int i = 0; i < 4; ++i) {
+            const auto source = "127.0.0." + std::to_string(host);
+            flood.push_back(std::make_unique<raw_client>(a.link_port, source));
+        }
+    }
+    // The relay accepts in order: the link comes after the whole flood.
+    raw_pair across(a.port, b.port);
+    exchange(across.sender, across.receiver, 100'000);
+    const auto m = scrape(a.metrics_port);
+    CHECK(value(m, "ferry_relay_links_accepted_total") == 1);
+    // 76 of 127.0.0.2's found no room, and 36 of the others (4 + 28 strangers fill 32).
+    CHECK(value(m, "ferry_relay_links_refused_total") == 76 + 36);
 }

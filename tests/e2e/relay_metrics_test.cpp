@@ -137,3 +137,37 @@ TEST_CASE("the metrics endpoint serves only GET /metrics, and a silent client ho
     CHECK(value(scrape(relay.metrics_port), "ferry_relay_connections") == 0);
     CHECK(silent.at_eof());  // cut after its 5 s
 }
+
+// Connections that never send a request, 4 from each of 8 other addresses, more opened before
+// every scrape and the older ones kept open: the relay closes the surplus of each address and,
+// when its places are full, the oldest still silent, so a scraper from 127.0.0.1 is always
+// answered (each silent one at most 2 s later, by its head timeout).
+TEST_CASE("idle connections from other addresses cannot shut a scraper out of the metrics",
+          "[relay][metrics][e2e]") {
+    const auto relay = start_relay({});
+    std::vector<std::unique_ptr<raw_client>> idle;
+    for (int round = 0; round < 5; ++round) {
+        for (int host = 2; host < 10; ++host) {
+            const auto source = "127.0.0." + std::to_string(host);
+            for (int i = 0; i < 4; ++i)
+                idle.push_back(std::make_unique<raw_client>(relay.metrics_port, source));
+        }
+        const auto response =
+            http(relay.metrics_port, "GET /metrics HTTP/1.1\r\nHost: relay\r\n\r\n");
+        INFO("round " << round);
+        CHECK(response.starts_with("HTTP/1.1 200 OK\r\n"));
+    }
+    // One address holds at most 2 places: its third connection is closed at once, while its
+    // first, older, is still there to be answered (without the cap the third would be closed
+    // only by its head timeout, after the first's).
+    std::vector<std::unique_ptr<raw_client>> mine;
+    for (int i = 0; i < 3; ++i)
+        mine.push_back(std::make_unique<raw_client>(relay.metrics_port, "127.0.0.20"));
+    CHECK(mine[2]->at_eof());
+    const std::string get = "GET /metrics HTTP/1.1\r\n\r\n";
+    mine[0]->send(std::vector<std::uint8_t>(get.begin(), get.end()));
+    std::string answer;
+    for (auto part = mine[0]->read_some(4096); !part.empty(); part = mine[0]->read_some(4096))
+        answer.append(part.begin(), part.end());
+    CHECK(answer.starts_with("HTTP/1.1 200 OK\r\n"));
+}
