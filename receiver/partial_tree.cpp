@@ -15,6 +15,7 @@
 #include "common/transfer/tree_path.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "receiver/obsolete_partials.hpp"
 #include "receiver/private_folder.hpp"
 
 namespace ferry::receiver {
@@ -84,6 +85,7 @@ bool kept_as_journaled(int fd, const std::string& name, const msg::entry& e) {
 partial_tree::partial_tree(const std::filesystem::path& dir, const msg::offer& offered, bool fresh,
                            kept_partial& kept)
     : dir_(dir),
+      items_(offered.items),
       report_(kept),
       where_(dir, partial_folder_name(partial_id_of(offered))),
       fresh_(fresh) {
@@ -286,6 +288,7 @@ void partial_tree::committed() {
     committed_ = true;
     staging_.reset();
     remove_folder();
+    remove_obsolete_partials(where_.dir_fd, where_.name, items_);
 }
 
 void partial_tree::remove_folder() {

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -205,4 +206,53 @@ TEST_CASE("no more entries are kept than the tree offered now has", "[partial]")
     kept_partial again;
     partial_tree p(dir.path, shrunk, false, again);
     CHECK(p.kept() == 1);
+}
+
+namespace {
+
+msg::offer with_item(const std::string& name) {
+    auto o = tree_offer();
+    o.folders += 1;
+    o.items.push_back(msg::offer_item{msg::entry_type::folder, 0, 0, name});
+    return o;
+}
+
+// Journals `entries` in the partial folder of `offer` and leaves it there.
+std::string left_behind(const fs::path& dir, const msg::offer& offer,
+                        const std::vector<msg::entry>& entries) {
+    kept_partial kept;
+    {
+        partial_tree p(dir, offer, false, kept);
+        p.start(0);
+        for (const auto& e : entries)
+            write_entry(p, e);
+    }
+    REQUIRE(!kept.folder.empty());
+    return kept.folder;
+}
+
+}  // namespace
+
+TEST_CASE("a saved tree removes other partials that kept only items of its names", "[partial]") {
+    temp_dir dir;
+    const auto only_t = left_behind(dir.path, with_item("u"), {folder_t, file_a});
+    const msg::entry folder_v{msg::entry_type::folder, 0755, 0, 0, "v", ""};
+    const auto also_v = left_behind(dir.path, with_item("v"), {folder_t, file_a, folder_v});
+    fs::create_directory(dir.path / ".ferry-partial-not-ferry-s");  // no journal: left alone
+    kept_partial kept;
+    {
+        partial_tree p(dir.path, tree_offer(), false, kept);
+        p.start(0);
+        for (const auto& e : {folder_t, file_a, file_b})
+            write_entry(p, e);
+        p.staging().sync();
+        p.staging().commit(tree_offer().items);
+        p.committed();
+    }
+    auto left = dir.entries();
+    std::sort(left.begin(), left.end());
+    std::vector<std::string> expected{".ferry-partial-not-ferry-s", also_v, "t"};
+    std::sort(expected.begin(), expected.end());
+    CHECK(left == expected);
+    CHECK(!fs::exists(dir.path / only_t));
 }
