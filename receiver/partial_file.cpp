@@ -66,7 +66,9 @@ bool remove_partial(int dir_fd, const std::string& folder) {
 
 partial_file::partial_file(const std::filesystem::path& dir, const msg::offer& offered, bool fresh,
                            kept_partial& kept)
-    : id_(transfer_id_of(offered)), report_(kept), where_(dir, partial_folder_name(id_)) {
+    : id_(transfer_id_of(offered)),
+      report_(kept),
+      where_(dir, partial_folder_name(partial_id_of(offered))) {
     try {
         open_data();
         had_data_ = size_of(data_fd_) > 0;

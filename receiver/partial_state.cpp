@@ -31,6 +31,33 @@ transfer_id transfer_id_of(const msg::offer& offered) {
     return h.finish();
 }
 
+namespace {
+
+void hash_name(sha256& h, std::string_view name) {
+    std::array<std::uint8_t, 2> length{};
+    put_u16(length.data(), static_cast<std::uint16_t>(name.size()));
+    h.update(length);
+    h.update(as_bytes(name));
+}
+
+}  // namespace
+
+transfer_id partial_id_of(const msg::offer& offered) {
+    sha256 h;
+    if (offered.kind != static_cast<std::uint8_t>(msg::offer_kind::tree)) {
+        h.update(as_bytes(std::string_view("ferry/1 partial file")));
+        hash_name(h, offered.name);
+        return h.finish();
+    }
+    h.update(as_bytes(std::string_view("ferry/1 partial tree")));
+    for (const auto& item : offered.items) {
+        const std::array<std::uint8_t, 1> type{static_cast<std::uint8_t>(item.type)};
+        h.update(type);
+        hash_name(h, item.name);
+    }
+    return h.finish();
+}
+
 boot_id current_boot_id() {
     boot_id out{};
     const int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);

@@ -19,6 +19,13 @@ namespace ferry::receiver {
 using transfer_id = std::array<std::uint8_t, 32>;
 transfer_id transfer_id_of(const msg::offer& offered);
 
+// What names the folder a partial transfer is kept in (partial_folder_name): what stays the same
+// when the same file or folder is sent again after it changed, so that a later try finds the
+// folder and the sender's checks decide what is kept (docs/protocol.md §4). A file:
+// SHA-256("ferry/1 partial file" || u16 length || name); a tree: SHA-256("ferry/1 partial tree"
+// || for each item in the offer's order: type u8 || u16 length || name).
+transfer_id partial_id_of(const msg::offer& offered);
+
 // The kernel's boot id (/proc/sys/kernel/random/boot_id), 36 characters; zeros where it cannot
 // be read. While it is unchanged, every byte a write(2) put in a file is still there, synced or
 // not; after a reboot (a power loss) only what was synced is sure.

@@ -12,8 +12,10 @@
 
 #include <fmt/format.h>
 
+#include "common/transfer/tree_path.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "receiver/obsolete_partials.hpp"
 #include "receiver/private_folder.hpp"
 
 namespace ferry::receiver {
@@ -62,22 +64,41 @@ bool matches(const msg::entry& e, const struct stat& st) {
     return false;
 }
 
+// A kept symlink must still point where the journal says, and be one this receiver makes: the
+// folder may have been changed between two tries (a link retargeted out of the tree).
+bool link_as_journaled(int fd, const std::string& name, const msg::entry& e) {
+    if (unsafe_link_reason(e.path, e.target)) return false;
+    std::string target(e.target.size() + 1, '\0');  // one more: a longer target shows
+    const auto n = ::readlinkat(fd, name.c_str(), target.data(), target.size());
+    return n >= 0 && static_cast<std::size_t>(n) == e.target.size() &&
+           target.compare(0, e.target.size(), e.target) == 0;
+}
+
+bool kept_as_journaled(int fd, const std::string& name, const msg::entry& e) {
+    struct stat st {};
+    if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !matches(e, st)) return false;
+    return e.type != msg::entry_type::symlink || link_as_journaled(fd, name, e);
+}
+
 }  // namespace
 
 partial_tree::partial_tree(const std::filesystem::path& dir, const msg::offer& offered, bool fresh,
                            kept_partial& kept)
     : dir_(dir),
+      items_(offered.items),
       report_(kept),
-      where_(dir, partial_folder_name(transfer_id_of(offered))),
+      where_(dir, partial_folder_name(partial_id_of(offered))),
       fresh_(fresh) {
-    const auto id = transfer_id_of(offered);
+    const auto id = partial_id_of(offered);
     try {
         open_tree();
         journal_ = std::make_unique<tree_journal>(
             where_.fd, id, fmt::format("{}/{}", where_.shown_dir, printable(where_.name)));
         had_entries_ = !journal_->loaded().empty();
         // Fresh: nothing is offered, and what is there goes only once the transfer starts.
-        if (!fresh) prune(journal_->loaded().size());
+        // The tree may have shrunk since: never more kept entries than it has now.
+        const auto entries = std::size_t{offered.files} + offered.folders + offered.symlinks;
+        if (!fresh) prune(std::min(journal_->loaded().size(), entries));
     } catch (...) {  // the destructor does not run for a constructor that throws
         journal_.reset();
         close_fd(tree_fd_);
@@ -152,7 +173,7 @@ void partial_tree::prune(std::size_t n) {
 }
 
 // A symlink the receiver left out (a filesystem without them, or one it skips) is kept as long
-// as nothing else stands in its place.
+// as nothing else stands in its place; one that is there must be the journal's, target and all.
 void partial_tree::prune_folder(int fd, const std::string& prefix,
                                 const std::unordered_map<std::string, std::size_t>& wanted,
                                 std::vector<bool>& found) {
@@ -163,11 +184,9 @@ void partial_tree::prune_folder(int fd, const std::string& prefix,
     }
     for (const auto& name : names_in(fd)) {
         const auto path = prefix.empty() ? name : prefix + "/" + name;
-        struct stat st {};
         const auto it = wanted.find(path);
-        const bool keep = it != wanted.end() &&
-                          ::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                          matches(journal_->loaded()[it->second].entry, st);
+        const bool keep =
+            it != wanted.end() && kept_as_journaled(fd, name, journal_->loaded()[it->second].entry);
         if (!keep) {
             if (it != wanted.end()) found[it->second] = false;
             if (!remove_below(fd, name)) {
@@ -178,7 +197,7 @@ void partial_tree::prune_folder(int fd, const std::string& prefix,
             continue;
         }
         found[it->second] = true;
-        if (!S_ISDIR(st.st_mode)) continue;
+        if (journal_->loaded()[it->second].entry.type != msg::entry_type::folder) continue;
         const int sub = ::openat(fd, name.c_str(), open_folder_flags);
         if (sub < 0)
             io_failure(fmt::format("cannot use {}/{}", where_.shown_dir, printable(where_.name)),
@@ -269,6 +288,7 @@ void partial_tree::committed() {
     committed_ = true;
     staging_.reset();
     remove_folder();
+    remove_obsolete_partials(where_.dir_fd, where_.name, items_);
 }
 
 void partial_tree::remove_folder() {

@@ -57,7 +57,8 @@ class partial_tree {
 
     // The data is wrong (a damaged file, a sender that broke the protocol): nothing is kept.
     void discard() { discarded_ = true; }
-    // The staging tree was committed: the folder goes.
+    // The staging tree was committed: the folder goes, and so do other partial folders here
+    // that kept only items of these names (remove_obsolete_partials).
     void committed();
 
   private:
@@ -72,6 +73,7 @@ class partial_tree {
     void remove_folder();
 
     std::filesystem::path dir_;
+    std::vector<msg::offer_item> items_;
     kept_partial& report_;
     partial_folder where_;
     int tree_fd_ = -1;

@@ -226,7 +226,7 @@ awaitable<void> receive_session::check_offer() {
         co_return;
     }  // no name, no file; its size is bounded by the codec
     const auto shown_name = printable(offer_.name);
-    if (auto why = unsafe_name_reason(offer_.name)) {
+    if (auto why = unsafe_item_name_reason(offer_.name)) {
         co_await refuse(msg::reason::bad_name, *why);
         throw failure(exit_code::network,
                       fmt::format("refused the file '{}': {}", shown_name, *why));
@@ -486,7 +486,7 @@ awaitable<void> receive_session::check_tree_offer() {
                                   what));
     }
     for (const auto& item : offer_.items) {
-        auto why = unsafe_name_reason(item.name);
+        auto why = unsafe_item_name_reason(item.name);
         if (!why && std::count_if(offer_.items.begin(), offer_.items.end(),
                                   [&](const auto& i) { return i.name == item.name; }) > 1) {
             why = "two items have this name";

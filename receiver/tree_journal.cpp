@@ -258,4 +258,19 @@ std::uint64_t journal_bytes(int folder_fd) {
     return total;
 }
 
+std::vector<std::string> journal_items(int folder_fd) {
+    const int fd = ::openat(folder_fd, journal_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return {};
+    const auto contents = decode_journal(read_all(fd));
+    ::close(fd);
+    std::vector<std::string> names;
+    if (!contents) return names;
+    for (const auto& e : contents->entries) {
+        auto top = e.entry.path.substr(0, e.entry.path.find('/'));
+        if (std::find(names.begin(), names.end(), top) == names.end())
+            names.push_back(std::move(top));
+    }
+    return names;
+}
+
 }  // namespace ferry::receiver

@@ -111,5 +111,7 @@ class tree_journal {
 
 // The file bytes a journal in `folder_fd` vouches for (for --discard-partial's count); 0 if none.
 std::uint64_t journal_bytes(int folder_fd);
+// The top-level names of the entries a journal in `folder_fd` holds (each once); none if none.
+std::vector<std::string> journal_items(int folder_fd);
 
 }  // namespace ferry::receiver

@@ -108,7 +108,7 @@ void send(const options& opts) {
     }
     file_source file(paths[0]);
     // Every receiver refuses such a name: say so now, not after the code has been passed on.
-    if (const auto why = unsafe_name_reason(file.name())) {
+    if (const auto why = unsafe_item_name_reason(file.name())) {
         throw failure(exit_code::usage, fmt::format("cannot send '{}': {}; rename the file first",
                                                     printable(file.name()), *why));
     }

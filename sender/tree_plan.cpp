@@ -79,7 +79,7 @@ void walker::add_item(const std::filesystem::path& path) {
     const auto name = item_name(path);
     if (name.empty())
         throw failure(exit_code::usage, fmt::format("cannot send {}: it has no name", shown));
-    if (auto why = unsafe_name_reason(name)) {
+    if (auto why = unsafe_item_name_reason(name)) {
         throw failure(exit_code::usage,
                       fmt::format("cannot send '{}': {}; rename it first", printable(name), *why));
     }

@@ -52,4 +52,13 @@ std::optional<std::string> unsafe_name_reason(std::string_view name) {
     return code_point_reason(name);
 }
 
+std::optional<std::string> unsafe_item_name_reason(std::string_view name) {
+    if (auto why = unsafe_name_reason(name)) return why;
+    if (name.starts_with(reserved_name_prefix)) {
+        return fmt::format("names beginning with '{}' are kept for ferry's own folders",
+                           reserved_name_prefix);
+    }
+    return std::nullopt;
+}
+
 }  // namespace ferry

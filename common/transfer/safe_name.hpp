@@ -15,4 +15,11 @@ inline constexpr std::size_t max_name_bytes = 255;
 // UTF-8, at most 255 bytes. The sender checks its own name with it, the receiver the offered one.
 std::optional<std::string> unsafe_name_reason(std::string_view name);
 
+// Names beginning with ".ferry-" are the receiver's own in a target folder (its staging and
+// partial folders): a received item taking one could pose as a transfer kept for a resume.
+inline constexpr std::string_view reserved_name_prefix = ".ferry-";
+// unsafe_name_reason, and no reserved name: for what lands directly in the target folder (one
+// file, a tree's top-level items). Both sides check it, as unsafe_name_reason.
+std::optional<std::string> unsafe_item_name_reason(std::string_view name);
+
 }  // namespace ferry

@@ -68,6 +68,24 @@ TEST_CASE("the sender refuses at once a name with a right-to-left override", "[n
     CHECK(r.err.find("\xe2\x80\xae") == std::string::npos);
 }
 
+TEST_CASE("the sender refuses at once to offer a name of ferry's own folders", "[names][e2e]") {
+    temp_dir in;
+    const auto folder = in.path / ".ferry-partial-0123456789abcdef01234567";
+    fs::create_directory(folder);
+    std::ofstream(folder / "data") << "hello";
+    const auto file = in.path / ".ferry-x";
+    std::ofstream(file) << "hello";
+    for (const auto& path : {folder, file}) {
+        const auto r = run_ferry({"send", "--relay", nowhere, path.string()});
+        INFO(r.err);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::StartsWith("ferry: cannot send '" + path.filename().string() +
+                                            "': names beginning with '.ferry-' are kept for "
+                                            "ferry's own folders; rename"));
+        CHECK(r.out.empty());
+    }
+}
+
 TEST_CASE("usage errors are one line with the ferry: prefix and exit 2", "[cli][e2e]") {
     check_one_line_usage_error(run_ferry({"send", "--no-such-option", "x"}), "ferry send --help");
     check_one_line_usage_error(run_ferry({"send"}), "ferry send --help");

@@ -122,6 +122,26 @@ TEST_CASE("a file that changed since the first try is sent again from its start"
     CHECK(out.entries() == std::vector<std::string>{"f.bin"});
 }
 
+TEST_CASE("a file whose size changed since is sent whole and leaves no partial", "[e2e][resume]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    constexpr std::uint64_t size = 32 * mib;
+    make_file(in.path / "f.bin", size, 5);
+    interrupted(relay.address(), in.path / "f.bin", out.path, 8 * mib, stop::receiver_killed);
+    REQUIRE(partial_bytes(out.path) >= 8 * mib);
+    {
+        std::ofstream grown(in.path / "f.bin", std::ios::binary | std::ios::app);
+        grown << std::string(4096, 'x');
+    }
+    const auto second = again(relay, in.path / "f.bin", out.path);
+    INFO(second.receiver_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK(second.crossed >= size + 4096);
+    CHECK(sha256_of(out.path / "f.bin") == sha256_of(in.path / "f.bin"));
+    CHECK(out.entries() == std::vector<std::string>{"f.bin"});  // the old partial went too
+}
+
 TEST_CASE("damaged kept data is caught by the sender's check and sent again", "[e2e][resume]") {
     relay_fixture relay;
     temp_dir in;

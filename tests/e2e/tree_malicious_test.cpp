@@ -145,6 +145,14 @@ TEST_CASE("an unsafe entry path ends a tree and saves nothing", "[malicious][e2e
     check_refused(GENERATE(from_range(path_cases())));
 }
 
+TEST_CASE("a top-level item named like ferry's own folders is refused at the offer",
+          "[malicious][e2e]") {
+    const std::string posing = ".ferry-partial-0123456789abcdef01234567";
+    check_refused({"a folder posing as a kept one",
+                   tree_plan({folder_entry(posing), file_entry(posing + "/data", "abc")}),
+                   "names beginning with '.ferry-' are kept for ferry's own folders"});
+}
+
 TEST_CASE("an entry path over 4096 bytes (past the codec) ends a tree and saves nothing",
           "[malicious][e2e]") {
     std::string path = "d";

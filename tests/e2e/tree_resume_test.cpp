@@ -3,6 +3,7 @@
 // sender checks each against its own files, and only the rest crosses.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
 
 #include "tests/support/helpers.hpp"
@@ -137,7 +138,10 @@ TEST_CASE("a truncated garbled or foreign journal means a fresh start", "[e2e][r
     if (damage == "foreign") {                        // another folder's journal
         temp_dir other_in;
         temp_dir other_out;
-        const auto other = make_photos(other_in.path / "x");
+        // Another top-level name: another folder's id (a folder of the same name would share
+        // this one's, and the sender's checks would decide what is kept).
+        const auto other = other_in.path / "albums";
+        fs::rename(make_photos(other_in.path), other);
         interrupted(relay.address(), other, other_out.path, 10, stop::receiver_killed);
         fs::copy_file(partial_folder(other_out.path) / "journal", journal,
                       fs::copy_options::overwrite_existing);
@@ -198,4 +202,49 @@ TEST_CASE("a tree stopped by a full disk keeps the files written and once freed 
     CHECK(second.crossed <= rest * 105 / 100);
     CHECK(rest < total * 2 / 3);
     CHECK(digests_below(out.path / "t") == digests_below(root));
+}
+
+TEST_CASE("a kept symlink retargeted between two tries is made again as the sender has it",
+          "[e2e][resume][tree]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto root = make_photos(in.path);
+    fs::create_symlink("d00/f0000.bin", root / "a_link");  // entry 1 in walk order
+    interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
+    const auto kept_link = partial_folder(out.path) / "tree" / "photos" / "a_link";
+    REQUIRE(fs::is_symlink(fs::symlink_status(kept_link)));
+    fs::remove(kept_link);  // someone changes the kept folder before the next try
+    fs::create_symlink("../../../../../../etc/passwd", kept_link);
+    const auto second = again(relay, root, out.path);
+    INFO(second.receiver_errors << second.sender_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK(fs::read_symlink(out.path / "photos" / "a_link") == "d00/f0000.bin");
+    CHECK(digests_below(out.path / "photos") == digests_below(root));
+    CHECK(out.entries() == std::vector<std::string>{"photos"});
+}
+
+TEST_CASE(
+    "a folder changed since it was stopped resumes from the first change and leaves no "
+    "partial",
+    "[e2e][resume][tree]") {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    const auto root = make_photos(in.path);
+    interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
+    REQUIRE(!partial_folder(out.path).empty());
+    {  // near the end: one file grows, another goes
+        std::ofstream grown(root / "d09" / "f0990.bin", std::ios::binary | std::ios::app);
+        grown << std::string(1000, 'x');
+    }
+    fs::remove(root / "d09" / "f0995.bin");
+    const auto second = again(relay, root, out.path);
+    INFO(second.receiver_errors << second.sender_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK(second.sender_exit == 0);
+    CHECK_THAT(second.receiver_errors, Catch::Contains("were already here"));
+    CHECK(second.crossed <= tree_size * 55 / 100);
+    CHECK(digests_below(out.path / "photos") == digests_below(root));
+    CHECK(out.entries() == std::vector<std::string>{"photos"});  // no .ferry-partial-* left
 }

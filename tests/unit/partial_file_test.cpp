@@ -67,10 +67,24 @@ TEST_CASE("what a stopped receiver wrote is kept and found again by the same off
     sha256 h;
     h.update(byte_span(bytes_of(5 * mib + 100, 1)).first(5 * mib));
     CHECK(f.kept_digest() == h.finish());
-    // Another offer (another size) does not find it.
-    kept_partial other;
-    partial_file g(dir.path, msg::offer{0, 21 * mib, "f.bin"}, false, other);
-    CHECK(g.kept() == 0);
+}
+
+TEST_CASE("a file of the same name and another size replaces what was kept", "[partial]") {
+    temp_dir dir;
+    const auto kept = interrupted(dir.path, msg::offer{0, 20 * mib, "f.bin"}, 5 * mib);
+    const msg::offer grown{0, 21 * mib, "f.bin"};
+    kept_partial again;
+    {
+        partial_file g(dir.path, grown, false, again);
+        CHECK(g.kept() == 0);  // its state names the other size: sent whole
+        CHECK(g.folder_name() == kept.folder);
+        g.start(0);
+        g.write(bytes_of(21 * mib, 2));
+        g.finish();
+        CHECK(g.commit("f.bin") == "f.bin");
+    }
+    CHECK(dir.entries() == std::vector<std::string>{"f.bin"});  // no partial left behind
+    CHECK(fs::file_size(dir.path / "f.bin") == 21 * mib);
 }
 
 TEST_CASE("after a restart only the synced part counts, and a foreign state none", "[partial]") {

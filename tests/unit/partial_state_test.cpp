@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "common/crypto/sha256.hpp"
 #include "receiver/partial_state.hpp"
 
 using namespace ferry;
@@ -66,6 +67,40 @@ TEST_CASE("the transfer id tells offers apart", "[partial]") {
     CHECK(a != transfer_id_of(msg::offer{0, 13, "report.pdf"}));
     CHECK(a != transfer_id_of(msg::offer{0, 12, "report.pdf "}));
     CHECK(a != transfer_id_of(msg::offer{1, 12, "report.pdf"}));
+}
+
+// docs/protocol.md §4: the folder's name stays when the file or the tree's contents change.
+TEST_CASE("the partial id of the documented examples names by what stays the same", "[partial]") {
+    const auto file = partial_id_of(msg::offer{0, 12, "report.pdf"});
+    CHECK(to_hex(file) == "067bb6759bfdbe7b7db8f94ca00390fc6251da3b3c93ee1733292b1331a18a60");
+    CHECK(file == partial_id_of(msg::offer{0, 13, "report.pdf"}));
+    CHECK(file != partial_id_of(msg::offer{0, 12, "report.pdf "}));
+
+    msg::offer tree{3, 100, ""};
+    tree.files = 3;
+    tree.folders = 1;
+    tree.items = {{msg::entry_type::folder, 2, 90, "photos"},
+                  {msg::entry_type::file, 1, 10, "todo.txt"}};
+    const auto id = partial_id_of(tree);
+    CHECK(to_hex(id) == "5774ff1afe94dff305aaf5f1d50475e741fcc13f8a8a398e5fdc248c1d14ac06");
+    auto changed = tree;  // a file grew, another went: the same folder
+    changed.size = 150;
+    changed.files = 2;
+    changed.items[0].files = 1;
+    changed.items[0].size = 140;
+    CHECK(partial_id_of(changed) == id);
+    CHECK(transfer_id_of(changed) != transfer_id_of(tree));
+    auto renamed = tree;
+    renamed.items[1].name = "todo.md";
+    CHECK(partial_id_of(renamed) != id);
+    auto retyped = tree;
+    retyped.items[1].type = msg::entry_type::folder;
+    CHECK(partial_id_of(retyped) != id);
+    // One file item is not the file of the same name sent alone.
+    msg::offer one{3, 12, ""};
+    one.files = 1;
+    one.items = {{msg::entry_type::file, 1, 12, "report.pdf"}};
+    CHECK(partial_id_of(one) != file);
 }
 
 TEST_CASE("the boot id is read", "[partial]") {

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -130,4 +131,128 @@ TEST_CASE("a fresh start offers nothing and removes nothing before it starts", "
     }  // nothing written whole: nothing kept
     CHECK(fresh.folder.empty());
     CHECK(dir.entries().empty());
+}
+
+namespace {
+
+msg::offer linked_offer() {
+    msg::offer o{3, 3, ""};
+    o.files = 1;
+    o.folders = 1;
+    o.symlinks = 1;
+    o.items.push_back(msg::offer_item{msg::entry_type::folder, 1, 3, "t"});
+    return o;
+}
+
+const msg::entry link_l{msg::entry_type::symlink, 0777, 0, 0, "t/l", "a"};
+
+}  // namespace
+
+TEST_CASE("a kept symlink retargeted since is not kept and comes again", "[partial]") {
+    const auto target = GENERATE(as<std::string>{}, "../../../../../../etc/passwd", "b", "ab");
+    temp_dir dir;
+    kept_partial kept;
+    {
+        partial_tree p(dir.path, linked_offer(), false, kept);
+        p.start(0);
+        write_entry(p, folder_t);
+        write_entry(p, file_a);
+        REQUIRE(p.staging().make_symlink(link_l.path, link_l.target));
+        p.journal().entry_done(msg::encode(link_l), msg::digest{}, 0);
+    }
+    const auto link = staged(dir.path, kept) / "t" / "l";
+    REQUIRE(fs::read_symlink(link) == "a");
+    {
+        kept_partial as_left;
+        partial_tree p(dir.path, linked_offer(), false, as_left);
+        CHECK(p.kept() == 3);  // untouched: all kept
+    }
+    fs::remove(link);
+    fs::create_symlink(target, link);
+    kept_partial again;
+    partial_tree p(dir.path, linked_offer(), false, again);
+    INFO(target);
+    CHECK(p.kept() == 2);
+    CHECK(!fs::exists(fs::symlink_status(link)));
+}
+
+TEST_CASE("a journaled link this receiver skips is not kept when one appears", "[partial]") {
+    temp_dir dir;
+    kept_partial kept;
+    const msg::entry outside{msg::entry_type::symlink, 0777, 0, 0, "t/l", "../../x"};
+    {
+        partial_tree p(dir.path, linked_offer(), false, kept);
+        p.start(0);
+        write_entry(p, folder_t);
+        p.journal().entry_done(msg::encode(outside), msg::digest{}, 0);  // skipped: not made
+        write_entry(p, file_a);
+    }
+    const auto link = staged(dir.path, kept) / "t" / "l";
+    fs::create_symlink(outside.target, link);  // as the journal says, yet never made here
+    kept_partial again;
+    partial_tree p(dir.path, linked_offer(), false, again);
+    CHECK(p.kept() == 1);
+    CHECK(!fs::exists(fs::symlink_status(link)));
+}
+
+TEST_CASE("no more entries are kept than the tree offered now has", "[partial]") {
+    temp_dir dir;
+    first_try(dir.path);  // t, t/a journaled
+    auto shrunk = tree_offer();
+    shrunk.files = 0;  // t alone now (its files gone)
+    shrunk.size = 0;
+    shrunk.items[0].files = 0;
+    shrunk.items[0].size = 0;
+    kept_partial again;
+    partial_tree p(dir.path, shrunk, false, again);
+    CHECK(p.kept() == 1);
+}
+
+namespace {
+
+msg::offer with_item(const std::string& name) {
+    auto o = tree_offer();
+    o.folders += 1;
+    o.items.push_back(msg::offer_item{msg::entry_type::folder, 0, 0, name});
+    return o;
+}
+
+// Journals `entries` in the partial folder of `offer` and leaves it there.
+std::string left_behind(const fs::path& dir, const msg::offer& offer,
+                        const std::vector<msg::entry>& entries) {
+    kept_partial kept;
+    {
+        partial_tree p(dir, offer, false, kept);
+        p.start(0);
+        for (const auto& e : entries)
+            write_entry(p, e);
+    }
+    REQUIRE(!kept.folder.empty());
+    return kept.folder;
+}
+
+}  // namespace
+
+TEST_CASE("a saved tree removes other partials that kept only items of its names", "[partial]") {
+    temp_dir dir;
+    const auto only_t = left_behind(dir.path, with_item("u"), {folder_t, file_a});
+    const msg::entry folder_v{msg::entry_type::folder, 0755, 0, 0, "v", ""};
+    const auto also_v = left_behind(dir.path, with_item("v"), {folder_t, file_a, folder_v});
+    fs::create_directory(dir.path / ".ferry-partial-not-ferry-s");  // no journal: left alone
+    kept_partial kept;
+    {
+        partial_tree p(dir.path, tree_offer(), false, kept);
+        p.start(0);
+        for (const auto& e : {folder_t, file_a, file_b})
+            write_entry(p, e);
+        p.staging().sync();
+        p.staging().commit(tree_offer().items);
+        p.committed();
+    }
+    auto left = dir.entries();
+    std::sort(left.begin(), left.end());
+    std::vector<std::string> expected{".ferry-partial-not-ferry-s", also_v, "t"};
+    std::sort(expected.begin(), expected.end());
+    CHECK(left == expected);
+    CHECK(!fs::exists(dir.path / only_t));
 }

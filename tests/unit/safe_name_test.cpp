@@ -111,3 +111,18 @@ TEST_CASE("numbered names keep known double extensions whole", "[safe_name]") {
     CHECK(numbered_name(".tar.gz", 1) == ".tar (1).gz");
     CHECK(numbered_name(".x.tar.gz", 1) == ".x (1).tar.gz");
 }
+
+TEST_CASE("a received item may not take a name of ferry's own folders", "[safe_name]") {
+    for (const char* ours : {".ferry-partial-0123456789abcdef01234567", ".ferry-x", ".ferry-"}) {
+        INFO(ours);
+        CHECK_FALSE(unsafe_name_reason(ours).has_value());  // fine deeper in a tree
+        const auto why = unsafe_item_name_reason(ours);
+        REQUIRE(why.has_value());
+        CHECK_THAT(*why, Catch::Contains("beginning with '.ferry-'"));
+    }
+    for (const char* ok : {".ferry", "ferry-partial-x", "x.ferry-", ".Ferry-x", "report.pdf"}) {
+        INFO(ok);
+        CHECK_FALSE(unsafe_item_name_reason(ok).has_value());
+    }
+    CHECK_THAT(unsafe_item_name_reason("a/b").value_or(""), Catch::Contains("separator"));
+}
