@@ -179,11 +179,12 @@ awaitable<msg::message> receive_session::ask_share() {
     co_return answer;
 }
 
-// --list: the share's ENTRY records up to LISTED, shown as a table; nothing is written.
+// --list: the share's ENTRY records up to LISTED, each line printed as it comes; nothing is
+// written. A listing cut short ends with the error after the lines that came.
 awaitable<void> receive_session::list_share() {
     const msg::message want = msg::want{msg::want_mode::list, {}};
     co_await send_message(channel_, want);
-    share_listing listing;
+    share_listing listing([](const std::string& line) { fmt::print("{}", line); });
     for (;;) {
         const auto m = co_await receive_message(channel_);
         if (const auto* e = std::get_if<msg::entry>(&m)) {
@@ -200,7 +201,7 @@ awaitable<void> receive_session::list_share() {
         break;
     }
     channel_.end_session();
-    fmt::print("{}", listing.text());
+    listing.finish();
 }
 
 bool receive_session::is_tree() const {

@@ -30,13 +30,12 @@ struct lost_at {
     std::string detail;
 };
 
-// Both sides announced it and --reconnect-for is not 0: a broken connection is reconnected
-// through the same relay, or in LAN mode to the sender's own relay at the address it had.
-void plan_reconnects(record_channel& channel, const options& opts, const msg::hello& peer,
-                     const tcp::endpoint& lan_relay) {
-    if (opts.reconnect_for.count() == 0 || !transfer::has(peer, transfer::feature::reconnect)) {
-        return;
-    }
+// Both sides announced it (`announced`: this side did; a listing does not): a broken connection
+// is reconnected through the same relay, or in LAN mode to the sender's own relay at the address
+// it had. A side that did not announce it neither sends ACKs nor reconnects.
+void plan_reconnects(record_channel& channel, const options& opts, bool announced,
+                     const msg::hello& peer, const tcp::endpoint& lan_relay) {
+    if (!announced || !transfer::has(peer, transfer::feature::reconnect)) return;
     reconnect_plan plan;
     plan.within = opts.reconnect_for;
     plan.stall_after = opts.stall_timeout;
@@ -65,7 +64,7 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity, kept
     const bool reconnects = opts.reconnect_for.count() > 0 && !opts.list;
     const auto peer =
         co_await transfer::exchange_hello(*channel, transfer::peer_role::sender, reconnects);
-    plan_reconnects(*channel, opts, peer, lan_relay);
+    plan_reconnects(*channel, opts, reconnects, peer, lan_relay);
     const bool resumes = transfer::has(peer, transfer::feature::resume);
     const bool resumes_trees = transfer::has(peer, transfer::feature::tree_resume);
     receive_session transfer(*channel, opts, activity, resumes, resumes_trees, kept);

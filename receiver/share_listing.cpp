@@ -1,6 +1,5 @@
 #include "receiver/share_listing.hpp"
 
-#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -10,12 +9,6 @@
 #include "common/wire/wire_error.hpp"
 
 namespace ferry::receiver {
-
-namespace {
-
-constexpr std::size_t widest_path = 60;  // longer paths push their line's columns right
-
-}  // namespace
 
 std::string listing_time(std::int64_t mtime_ns) {
     const std::time_t seconds = static_cast<std::time_t>(mtime_ns / 1'000'000'000);
@@ -28,63 +21,51 @@ std::string listing_time(std::int64_t mtime_ns) {
 
 // The walk puts a folder before what is in it: a folder is done once a path outside it comes.
 void share_listing::close_folders_before(const std::string& path) {
-    while (!open_prefix_.empty() && !path.starts_with(open_prefix_.back())) {
-        open_prefix_.pop_back();
-        open_.pop_back();
-    }
+    while (!open_.empty() && !path.starts_with(open_.back().prefix))
+        close_folder();
+}
+
+void share_listing::close_folder() {
+    const auto& f = open_.back();
+    out_(fmt::format("{:>10}  {:<16}  {}\n", format_size(f.size), plural(f.files, "file"),
+                     printable(f.prefix)));
+    open_.pop_back();
 }
 
 void share_listing::add(const msg::entry& e) {
-    if (rows_.size() >= msg::max_tree_entries) {
+    if (entries_ >= msg::max_tree_entries) {
         throw wire_error(fmt::format("a listing of over {} entries", msg::max_tree_entries));
     }
+    ++entries_;
     close_folders_before(e.path);
-    row r{e.type, printable(e.path), printable(e.target), e.size, 0, e.mtime_ns};
     switch (e.type) {
         case msg::entry_type::file:
             ++files_;
             bytes_ += e.size;
-            for (const auto folder : open_) {
-                rows_[folder].size += e.size;
-                ++rows_[folder].files;
+            for (auto& f : open_) {
+                f.size += e.size;
+                ++f.files;
             }
+            out_(fmt::format("{:>10}  {:<16}  {}\n", format_size(e.size), listing_time(e.mtime_ns),
+                             printable(e.path)));
             break;
         case msg::entry_type::folder:
             ++folders_;
-            r.path += '/';
-            open_.push_back(rows_.size());
-            open_prefix_.push_back(e.path + "/");
+            open_.push_back(folder{e.path + "/"});
             break;
         case msg::entry_type::symlink:
             ++links_;
+            out_(fmt::format("{:>10}  {:<16}  {} -> {}\n", "", "", printable(e.path),
+                             printable(e.target)));
             break;
     }
-    rows_.push_back(std::move(r));
 }
 
-std::string share_listing::text() const {
-    std::size_t width = 0;
-    for (const auto& r : rows_)
-        width = std::max(width, std::min(r.path.size(), widest_path));
-    std::string out;
-    for (const auto& r : rows_) {
-        switch (r.type) {
-            case msg::entry_type::folder:
-                out += fmt::format("{:<{}}  {:>12}  {:>10}\n", r.path, width,
-                                   plural(r.files, "file"), format_size(r.size));
-                break;
-            case msg::entry_type::file:
-                out += fmt::format("{:<{}}  {:>12}  {:>10}  {}\n", r.path, width, "",
-                                   format_size(r.size), listing_time(r.mtime_ns));
-                break;
-            case msg::entry_type::symlink:
-                out += fmt::format("{:<{}}  -> {}\n", r.path, width, r.target);
-                break;
-        }
-    }
-    out += fmt::format("{} in {}{}, {}\n", plural(files_, "file"), plural(folders_, "folder"),
-                       links_ == 0 ? "" : ", " + plural(links_, "link"), format_size(bytes_));
-    return out;
+void share_listing::finish() {
+    while (!open_.empty())
+        close_folder();
+    out_(fmt::format("{} in {}{}, {}\n", plural(files_, "file"), plural(folders_, "folder"),
+                     links_ == 0 ? "" : ", " + plural(links_, "link"), format_size(bytes_)));
 }
 
 }  // namespace ferry::receiver

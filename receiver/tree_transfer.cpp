@@ -5,7 +5,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <optional>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -32,6 +34,33 @@ constexpr std::uint64_t free_space_margin = 1024 * 1024;
 void print_notice(const std::string& notice) {
     end_status_line();
     fmt::print(stderr, "ferry: {}\n", notice);
+}
+
+// Whether a stop keeps what was received (docs/protocol.md §4.2): the connection lost, either side
+// stopping (an ABORT, Ctrl-C, which cancels), the watchdog. A protocol or integrity error keeps
+// nothing, and a failure of the writer's own has stopped it already.
+bool keeps_what_came(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const connection_closed&) {
+        return true;
+    } catch (const failure& f) {
+        return f.code() == exit_code::peer || f.code() == exit_code::interrupted;
+    } catch (const std::system_error&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+// Everything posted, applied and journaled. A failure of the writer here (a full disk, a file
+// that arrived damaged) is not why the transfer stopped: the caller reports its own cause, and
+// the journal has what was written whole before it.
+void apply_received(tree_writer& writer) noexcept {
+    try {
+        writer.finish();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): see above
+    }
 }
 
 }  // namespace
@@ -121,11 +150,22 @@ awaitable<std::vector<std::string>> tree_transfer::run() {
 }
 
 awaitable<void> tree_transfer::receive_records() {
-    auto& check = check_;
     tree_writer writer(staging_, partial_ != nullptr ? &partial_->journal() : nullptr);
     progress_bar bar(transfer::items_label(offer_), offer_.size,
                      !opts_.quiet && isatty(STDERR_FILENO) != 0);
     bar.resume_at(received_);
+    try {
+        co_await apply_records(writer, bar);
+    } catch (...) {
+        // Up to a block of records (4 MiB: thousands of small files) may not have been handed
+        // to the writer yet; a stop that keeps what came applies and journals them first.
+        if (keeps_what_came(std::current_exception())) apply_received(writer);
+        throw;
+    }
+}
+
+awaitable<void> tree_transfer::apply_records(tree_writer& writer, progress_bar& bar) {
+    auto& check = check_;
     for (;;) {
         const auto payload = co_await channel_.receive();
         if (payload.empty()) throw wire_error("an empty record");

@@ -14,7 +14,13 @@
 #include "receiver/staging_tree.hpp"
 #include "receiver/tree_checker.hpp"
 
+namespace ferry {
+class progress_bar;
+}
+
 namespace ferry::receiver {
+
+class tree_writer;
 
 // The question for a tree offer: "Receive 3 items: report.pdf, photos/ (1,202 files, 3.1 GiB)
 // as 'photos (1)/', notes.txt — 3.2 GiB into ./? Accept?"; `names` are where each item goes,
@@ -45,6 +51,7 @@ class tree_transfer {
 
   private:
     awaitable<void> receive_records();
+    awaitable<void> apply_records(tree_writer& writer, progress_bar& bar);
     awaitable<std::vector<std::string>> on_done();
 
     record_channel& channel_;

@@ -1,28 +1,30 @@
 #pragma once
 
-#include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "common/net/asio.hpp"
 #include "common/net/deadline.hpp"
+#include "sender/token_bucket.hpp"
 
 namespace ferry::sender {
 
-// Keeps the average rate at or under `limit` bytes per second by sleeping when ahead.
+// Keeps the rate at or under `limit` bytes per second by sleeping when ahead (a token_bucket):
+// after a pause it catches up by one small burst at most.
 class rate_limiter {
   public:
-    explicit rate_limiter(std::uint64_t limit) : limit_(limit) {}
-    awaitable<void> pace(std::uint64_t sent) {
-        if (limit_ == 0) co_return;
-        const auto due =
-            start_ + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
-                         static_cast<double>(sent) / static_cast<double>(limit_)));
-        if (due > clock::now()) co_await sleep_for(due - clock::now());
+    explicit rate_limiter(std::uint64_t limit) {
+        if (limit > 0) bucket_.emplace(limit, token_bucket::capacity_for(limit), clock::now());
+    }
+    // `bytes` were just sent.
+    awaitable<void> pace(std::uint64_t bytes) {
+        if (!bucket_) co_return;
+        const auto wait = bucket_->take(bytes, clock::now());
+        if (wait > clock::duration::zero()) co_await sleep_for(wait);
     }
 
   private:
-    std::uint64_t limit_;
-    clock::time_point start_{clock::now()};
+    std::optional<token_bucket> bucket_;
 };
 
 }  // namespace ferry::sender

@@ -289,7 +289,7 @@ awaitable<void> send_session::stream_bytes() {
         co_await channel_.send(1 + n);
         sent_ += n;
         bar.update(sent_);
-        co_await limiter.pace(sent_ - start_);
+        co_await limiter.pace(n);
     }
     bar.finish();
     digest_ = hash_.finish();
@@ -388,7 +388,7 @@ awaitable<void> send_session::send_batch(std::size_t which, progress_bar& bar,
         if (stop_ != nullptr && *stop_) throw failure(exit_code::interrupted, stop_why_);
         co_await channel_.send_from(payload, true);
         bar.update(sent_);
-        if (is_data) co_await limiter.pace(wire_sent_);
+        if (is_data) co_await limiter.pace(length);
     }
 }
 
