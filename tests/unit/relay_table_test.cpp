@@ -5,6 +5,7 @@
 #include <set>
 
 #include "relay/pairing_table.hpp"
+#include "relay/reconnect_table.hpp"
 #include "relay/server.hpp"
 #include "relay/share.hpp"
 
@@ -103,4 +104,23 @@ TEST_CASE("a relay ignores SIGPIPE so a write to a vanished peer is only an EPIP
     const server s(io.get_executor(), tcp::endpoint(asio::ip::address_v4::loopback(), 0), limits{});
     ::sigaction(SIGPIPE, nullptr, &previous);
     CHECK(previous.sa_handler == SIG_IGN);  // NOLINT: the handler union of sigaction
+}
+
+TEST_CASE("a reconnect drops its side of its session's running pair, once", "[pairing]") {
+    reconnect_table table;
+    reconnect_table::id session{};
+    session[0] = 7;
+    reconnect_table::id other{};
+    other[0] = 8;
+    std::vector<relay_proto::role> dropped;
+    table.pair_running(session, [&](relay_proto::role side) { dropped.push_back(side); });
+    CHECK_FALSE(table.end_running(other, relay_proto::role::sender));
+    CHECK(dropped.empty());
+    CHECK(table.end_running(session, relay_proto::role::receiver));
+    CHECK(dropped == std::vector<relay_proto::role>{relay_proto::role::receiver});
+    CHECK_FALSE(table.end_running(session, relay_proto::role::sender));  // already dropped
+    table.pair_running(session, [&](relay_proto::role side) { dropped.push_back(side); });
+    table.pair_ended(session);  // the pair ended by itself: nothing left to drop
+    CHECK_FALSE(table.end_running(session, relay_proto::role::sender));
+    CHECK(dropped.size() == 1);
 }
