@@ -360,7 +360,8 @@ awaitable<void> server::dispatch(connection& c, const rp::frame& f) {
         } break;
         default:
             throw wire_error(
-                "a client may only send allocate, claim, ping, reconnect, share, resume_share or join");
+                "a client may only send allocate, claim, ping, reconnect, share, resume_share or "
+                "join");
     }
 }
 
@@ -876,8 +877,7 @@ awaitable<void> server::serve_resume_share(connection& c, const rp::frame& f) {
     auto* host = table_.find_share(f.nameplate);
     if (host == nullptr || !host->resumable ||
         CRYPTO_memcmp(host->token.data(), f.ticket.data(), f.ticket.size()) != 0) {
-        spdlog::info("{}: resume of share {} refused: no such share here", c.address,
-                     f.nameplate);
+        spdlog::info("{}: resume of share {} refused: no such share here", c.address, f.nameplate);
         co_await refuse(c.socket, rp::error_code::share_ended,
                         "the relay holds no such share (it ended, or the relay restarted)");
         co_return;

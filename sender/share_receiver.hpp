@@ -51,7 +51,7 @@ class share_receiver : private guess_gate {
     deadline activity_;
     asio::steady_timer stop_;
     bool stopped_ = false;
-    bool exchanging_ = true;  // holds one of the host's key exchange seats
+    bool exchanging_ = true;    // holds one of the host's key exchange seats
     std::uint64_t number_ = 0;  // once it proved it has the code and may take something
     std::uint64_t total_ = 0;   // bytes it takes
     std::unique_ptr<send_session> session_;

@@ -266,7 +266,8 @@ awaitable<share_arrival> next_arrival(tcp::socket& control, clock::time_point* h
         if (f.type == rp::frame_type::pong) continue;
         if (f.type == rp::frame_type::error) {
             throw share_ended_by_relay(
-                exit_code::network, fmt::format("the relay ended the share: {}", printable(f.text)));
+                exit_code::network,
+                fmt::format("the relay ended the share: {}", printable(f.text)));
         }
         if (f.type != rp::frame_type::arrived) {
             throw failure(exit_code::network, "the relay answered something unexpected");

@@ -36,8 +36,8 @@ awaitable<void> send_session_record(record_channel& channel, std::uint8_t type, 
 
 [[noreturn]] void throw_wrong_code() {
     throw failure(exit_code::wrong_code,
-                      "wrong code (or someone tried to guess it); nothing was transferred. "
-                      "Check the code and start again: the sender needs a new one");
+                  "wrong code (or someone tried to guess it); nothing was transferred. "
+                  "Check the code and start again: the sender needs a new one");
 }
 
 void check_confirmation(byte_span received, byte_span expected) {
@@ -153,8 +153,7 @@ awaitable<std::unique_ptr<record_channel>> open_session(
 }
 
 awaitable<std::unique_ptr<record_channel>> open_session(tcp::socket& socket, deadline& activity,
-                                                        session_role role,
-                                                        const password_scalar& w,
+                                                        session_role role, const password_scalar& w,
                                                         guess_gate* gate) {
     co_return co_await open_session_with(socket, activity, role, w, std::nullopt, gate);
 }

@@ -78,8 +78,7 @@ awaitable<std::unique_ptr<record_channel>> open_session(
     std::optional<std::span<const std::uint8_t>> scalar = std::nullopt);
 // The same with w worked out already (a share's receivers, each with the share's gate).
 awaitable<std::unique_ptr<record_channel>> open_session(tcp::socket& socket, deadline& activity,
-                                                        session_role role,
-                                                        const password_scalar& w,
+                                                        session_role role, const password_scalar& w,
                                                         guess_gate* gate = nullptr);
 
 }  // namespace ferry

@@ -113,8 +113,8 @@ TEST_CASE("a share runs at most 16 key exchanges at once and 4 from one address"
     for (std::size_t i = 0; i < 20; ++i)
         guesser.open(local_ip(1 + i % 10), false);
     // 4 + 12 of the 20 get a seat; the other 8 wait, as do the 2 of the first address.
-    REQUIRE(wait_for_lines(*share.proc, "waits for a seat", 8));
     REQUIRE(guesser.wait_held(16, 30s));
+    REQUIRE(wait_for_lines(*share.proc, "waits for a seat", 8));
     CHECK(guesser.held() == 16);
     share.proc->kill(SIGINT);
     CHECK(share.proc->wait(60s) == 0);

@@ -29,8 +29,8 @@ bool move_bytes(int from, int to) {
     if (n <= 0) return n < 0 && errno == EINTR;
     std::size_t done = 0;
     while (done < static_cast<std::size_t>(n)) {
-        const auto w = ::send(to, buffer.data() + done, static_cast<std::size_t>(n) - done,
-                              MSG_NOSIGNAL);
+        const auto w =
+            ::send(to, buffer.data() + done, static_cast<std::size_t>(n) - done, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) return false;
         done += static_cast<std::size_t>(w);

@@ -90,8 +90,7 @@ awaitable<void> share_guesser::run(exchange& e) {
     e.answered = valid ? answer::confirmed : answer::closed;
 }
 
-bool share_guesser::run_until(const std::function<bool()>& done,
-                              std::chrono::milliseconds within) {
+bool share_guesser::run_until(const std::function<bool()>& done, std::chrono::milliseconds within) {
     const auto until = clock::now() + within;
     while (!done()) {
         if (clock::now() >= until) return false;
@@ -122,9 +121,8 @@ void share_guesser::confirm(std::size_t i) {
 bool share_guesser::wait_answers(std::chrono::milliseconds within) {
     return run_until(
         [&] {
-            return std::all_of(exchanges_.begin(), exchanges_.end(), [](const auto& e) {
-                return !e->asked || e->finished;
-            });
+            return std::all_of(exchanges_.begin(), exchanges_.end(),
+                               [](const auto& e) { return !e->asked || e->finished; });
         },
         within);
 }

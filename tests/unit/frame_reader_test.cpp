@@ -378,7 +378,7 @@ TEST_CASE("resumable share frames are encoded as docs/protocol.md says", "[relay
             f.ticket[i] = i;
         const auto bytes = rp::encode(f);
         std::vector<std::uint8_t> expected{'F', 'R', 'L', 'Y', 1, static_cast<std::uint8_t>(type),
-                                           0, 20, 0, 0, 0, 7};
+                                           0,   20,  0,   0,   0, 7};
         for (std::uint8_t i = 0; i < 16; ++i)
             expected.push_back(i);
         CHECK(bytes == expected);
