@@ -61,6 +61,13 @@ awaitable<void> send_relay_frame(tcp::socket& socket, const rp::frame& f) {
                       fmt::format("the relay connection failed: {}", ec.message()));
 }
 
+[[noreturn]] void throw_share_unsupported(const rp::frame& answer) {
+    throw share_unsupported(exit_code::network,
+                            fmt::format("the relay is older than ferry 0.8 and cannot host a "
+                                        "share ({}); upgrade it, or share with --lan",
+                                        printable(answer.text)));
+}
+
 awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type) {
     auto f = co_await read_relay_frame(socket);
     if (f.type != type) {
@@ -193,10 +200,7 @@ awaitable<std::uint32_t> open_share(tcp::socket& control) {
     co_await send_relay_frame(control, ask);
     const auto answer = co_await read_any_relay_frame(control);
     if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
-        throw share_unsupported(exit_code::network,
-                                fmt::format("the relay is older than ferry 0.8 and cannot host a "
-                                            "share ({}); upgrade it, or share with --lan",
-                                            printable(answer.text)));
+        throw_share_unsupported(answer);
     }
     if (answer.type == rp::frame_type::error) throw_relay_error(answer);
     if (answer.type != rp::frame_type::allocated) {
@@ -211,6 +215,8 @@ awaitable<share_opening> open_resumable_share(tcp::socket& control) {
     co_await send_relay_frame(control, ask);
     const auto answer = co_await read_any_relay_frame(control);
     if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
+        // Older than 0.8: it does not know SHARE at all; 0.8/0.9: it refuses the flags byte.
+        if (answer.text.find("0x05") != std::string::npos) throw_share_unsupported(answer);
         throw share_not_resumable(exit_code::network, printable(answer.text));
     }
     if (answer.type == rp::frame_type::error) throw_relay_error(answer);

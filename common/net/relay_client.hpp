@@ -79,8 +79,9 @@ class share_gone : public failure {
 };
 
 // Sender of a share (ferry 0.10), on a new connection: SHARE 0x01; the nameplate and the token
-// that lets a new control connection take over. Throws share_not_resumable for ERROR 1 (an
-// older relay: open_share() on a new connection then), failure for other errors.
+// that lets a new control connection take over. Throws share_unsupported as open_share() does
+// for a relay older than 0.8 (ERROR 1 naming type 0x05), share_not_resumable for another ERROR 1
+// (a relay of 0.8/0.9: open_share() on a new connection then), failure for other errors.
 struct share_opening {
     std::uint32_t nameplate = 0;
     share_ticket token{};

@@ -128,7 +128,14 @@ TEST_CASE("a share whose control connection is cut goes on with the same code", 
     make_file(in.path / "notes.bin", 300'000);
     auto share = start_share(cutter.address(), in.path / "notes.bin");
     REQUIRE_FALSE(share.code.empty());
-    cutter.cut(how);
+    INFO("cut: " << (how == share_cutter::how::reset ? "reset" : "close"));
+    try {
+        cutter.cut(how);
+    } catch (const std::exception& e) {
+        share.proc->kill(SIGINT);
+        share.proc->wait(10s);
+        FAIL(e.what() << "\n" << share.proc->output() << share.proc->error_output());
+    }
     REQUIRE(wait_for_lines(*share.proc, "reconnected to the relay: the code"));
     const temp_dir out;
     auto receiver = start_receiver(relay.address(), share.code, out.path);

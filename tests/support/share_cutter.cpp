@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <stdexcept>
 
 #include "tests/support/loopback.hpp"
@@ -42,8 +43,7 @@ bool move_bytes(int from, int to) {
 
 share_cutter::share_cutter(std::uint16_t upstream_port) : upstream_port_(upstream_port) {
     stop_event_ = ::eventfd(0, EFD_CLOEXEC);
-    cut_event_ = ::eventfd(0, EFD_CLOEXEC);
-    if (stop_event_ < 0 || cut_event_ < 0) throw std::runtime_error("share_cutter: no eventfd");
+    if (stop_event_ < 0) throw std::runtime_error("share_cutter: no eventfd");
     listener_ = listen_on_loopback(port_, "share_cutter");
     acceptor_ = std::thread([this] { accept_loop(); });
 }
@@ -57,7 +57,6 @@ share_cutter::~share_cutter() {
         t.join();
     ::close(listener_);
     ::close(stop_event_);
-    ::close(cut_event_);
 }
 
 std::string share_cutter::address() const {
@@ -70,18 +69,14 @@ std::size_t share_cutter::connections() const {
 }
 
 void share_cutter::cut(how h) {
-    {
-        std::lock_guard lock(mutex_);
-        how_ = h;
-    }
-    const std::uint64_t one = 1;
-    (void)!::write(cut_event_, &one, sizeof one);
-    // The pump of the first connection reads the event back once it has cut.
-    for (int tries = 0; tries < 1000; ++tries) {
-        pollfd done{cut_event_, POLLIN, 0};
-        if (::poll(&done, 1, 10) == 0) return;
-    }
-    throw std::runtime_error("share_cutter: the first connection was not open to cut");
+    std::unique_lock lock(mutex_);
+    if (first_client_ < 0) throw std::runtime_error("share_cutter: no first connection to cut");
+    how_ = h;
+    cut_asked_ = true;
+    // Wakes its pump without a byte to the peer: a read of the client's side now ends.
+    ::shutdown(first_client_, SHUT_RD);
+    if (!cut_done_.wait_for(lock, std::chrono::seconds(30), [this] { return cut_made_; }))
+        throw std::runtime_error("share_cutter: the first connection was not cut in time");
 }
 
 void share_cutter::accept_loop() {
@@ -97,6 +92,7 @@ void share_cutter::accept_loop() {
         {
             std::lock_guard lock(mutex_);
             first = accepted_++ == 0;
+            if (first) first_client_ = client;
         }
         threads_.emplace_back([this, client, upstream, first] { pump(client, upstream, first); });
     }
@@ -105,30 +101,38 @@ void share_cutter::accept_loop() {
 void share_cutter::pump(int client, int upstream, bool first) {
     bool live = true;
     while (live) {
-        std::array<pollfd, 4> fds{{{client, POLLIN, 0},
-                                   {upstream, POLLIN, 0},
-                                   {stop_event_, POLLIN, 0},
-                                   {first ? cut_event_ : -1, POLLIN, 0}}};
+        std::array<pollfd, 3> fds{
+            {{client, POLLIN, 0}, {upstream, POLLIN, 0}, {stop_event_, POLLIN, 0}}};
         if (::poll(fds.data(), fds.size(), -1) < 0) continue;
         if (fds[2].revents != 0) break;
-        if (fds[3].revents != 0) {
-            std::uint64_t value = 0;
-            (void)!::read(cut_event_, &value, sizeof value);
-            std::unique_lock lock(mutex_);
-            if (how_ == how::reset) {
-                hard_reset(client);
-                hard_reset(upstream);
-            } else {
-                ::close(client);
-                ::close(upstream);
-            }
-            return;
-        }
+        if (first && cut_now(client, upstream)) return;
         if (fds[0].revents != 0) live = move_bytes(client, upstream);
         if (live && fds[1].revents != 0) live = move_bytes(upstream, client);
     }
+    if (first) {
+        std::lock_guard lock(mutex_);
+        first_client_ = -1;
+    }
     ::close(client);
     ::close(upstream);
+}
+
+// The first connection, once cut() asked: reset or closed both ways; true if it was.
+bool share_cutter::cut_now(int client, int upstream) {
+    std::lock_guard lock(mutex_);
+    if (!cut_asked_) return false;
+    if (how_ == how::reset) {
+        hard_reset(client);
+        hard_reset(upstream);
+    } else {
+        ::shutdown(upstream, SHUT_WR);
+        ::close(client);
+        ::close(upstream);
+    }
+    first_client_ = -1;
+    cut_made_ = true;
+    cut_done_.notify_all();
+    return true;
 }
 
 }  // namespace ferry::test

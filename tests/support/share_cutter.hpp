@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -27,14 +28,18 @@ class share_cutter {
   private:
     void accept_loop();
     void pump(int client, int upstream, bool first);
+    bool cut_now(int client, int upstream);
 
     int listener_ = -1;
     int stop_event_ = -1;  // eventfd: readable once the destructor runs
-    int cut_event_ = -1;   // eventfd: the first connection is to be cut
     std::uint16_t port_ = 0;
     std::uint16_t upstream_port_;
     how how_ = how::reset;
     mutable std::mutex mutex_;
+    std::condition_variable cut_done_;
+    int first_client_ = -1;  // while the first connection's pump runs
+    bool cut_asked_ = false;
+    bool cut_made_ = false;
     std::size_t accepted_ = 0;
     std::vector<std::thread> threads_;
     std::thread acceptor_;
