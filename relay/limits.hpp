@@ -26,6 +26,11 @@ struct limits {
     milliseconds share_idle{60'000};
     milliseconds max_share_time{86'400'000};
     std::size_t max_share_waiting = 64;
+    // A share (ferry 0.10) whose control connection drops is kept this long for its sender to
+    // come back (RESUME_SHARE); a share's nameplate, once the share ended, is given to no one
+    // for share_quarantine (no one else can pose as the share to its receivers).
+    milliseconds share_grace{60'000};
+    milliseconds share_quarantine{600'000};
     std::size_t max_waiting_per_address = 20;
     std::size_t max_connections = 4096;  // open client connections of any kind
     std::size_t max_connections_per_address = 64;

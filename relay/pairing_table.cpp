@@ -15,6 +15,7 @@ std::uint32_t pairing_table::allocate(share& host, const asio::ip::address& from
 }
 
 std::uint32_t pairing_table::add(const entry& e) {
+    end_quarantines();
     const auto nameplate = pick_free();
     entries_.emplace(nameplate, e);
     ++waiting_per_address_[e.from];
@@ -22,6 +23,7 @@ std::uint32_t pairing_table::add(const entry& e) {
 }
 
 std::vector<std::uint32_t> pairing_table::candidates(std::size_t range, std::size_t n) {
+    end_quarantines();
     std::uint64_t low = 1;
     std::uint64_t high = first_range_max_;
     for (std::size_t i = 0; i < range && high < 0xffffffffULL / 10; ++i) {
@@ -77,6 +79,7 @@ std::uint32_t pairing_table::pick_free() {
 pairing_table::claim_result pairing_table::claim(std::uint32_t nameplate) {
     auto it = entries_.find(nameplate);
     if (it == entries_.end()) return {claim_status::unknown};
+    if (it->second.quarantined_until != clock::time_point{}) return {claim_status::unknown};
     if (it->second.host != nullptr) return {claim_status::share, nullptr, it->second.host};
     if (it->second.sender == nullptr) return {claim_status::taken};
     auto* sender = it->second.sender;
@@ -93,7 +96,27 @@ void pairing_table::release(std::uint32_t nameplate) {
     auto it = entries_.find(nameplate);
     if (it == entries_.end()) return;
     stop_waiting(it->second);
+    if (it->second.quarantined_until != clock::time_point{}) --quarantined_;
     entries_.erase(it);
+}
+
+void pairing_table::quarantine(std::uint32_t nameplate, clock::time_point until) {
+    auto it = entries_.find(nameplate);
+    if (it == entries_.end() || it->second.quarantined_until != clock::time_point{}) return;
+    stop_waiting(it->second);
+    it->second.quarantined_until = until;
+    ++quarantined_;
+}
+
+void pairing_table::end_quarantines() {
+    if (quarantined_ == 0) return;
+    const auto now = clock::now();
+    std::erase_if(entries_, [&](const auto& item) {
+        const auto until = item.second.quarantined_until;
+        if (until == clock::time_point{} || until > now) return false;
+        --quarantined_;
+        return true;
+    });
 }
 
 std::size_t pairing_table::waiting_from(const asio::ip::address& from) const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
 #include "relay/system_random.hpp"
 
 namespace ferry::relay {
@@ -60,8 +61,12 @@ class pairing_table {
     [[nodiscard]] share* find_share(std::uint32_t nameplate) const;
 
     void release(std::uint32_t nameplate);
+    // A share's nameplate once the share has ended: given to no one until `until` (a claim finds
+    // no sender), so that no one else can take it and pose as the share to receivers who still
+    // hold its code.
+    void quarantine(std::uint32_t nameplate, clock::time_point until);
 
-    [[nodiscard]] std::size_t sessions() const { return entries_.size(); }
+    [[nodiscard]] std::size_t sessions() const { return entries_.size() - quarantined_; }
     [[nodiscard]] std::size_t waiting_from(const asio::ip::address& from) const;
 
   private:
@@ -69,7 +74,9 @@ class pairing_table {
         waiting_sender* sender;  // null once paired
         share* host;             // a share's nameplate: never paired
         asio::ip::address from;
+        clock::time_point quarantined_until{};  // a share that ended: held unused until then
     };
+    void end_quarantines();
     std::uint32_t pick_free();
     std::uint32_t add(const entry& e);
     void stop_waiting(entry& e);
@@ -78,6 +85,7 @@ class pairing_table {
     std::unordered_map<asio::ip::address, std::size_t> waiting_per_address_;
     system_random random_;  // a CSPRNG: nameplates must not be predictable
     std::uint32_t first_range_max_;
+    std::size_t quarantined_ = 0;  // entries that are only quarantined
 };
 
 }  // namespace ferry::relay

@@ -1,5 +1,6 @@
 #include "relay/server.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sys/resource.h>
 
@@ -345,7 +346,11 @@ awaitable<void> server::dispatch(connection& c, const rp::frame& f) {
             break;
         case rp::frame_type::share:
             c.kind = role::share;
-            co_await serve_share(c);
+            co_await serve_share(c, f);
+            break;
+        case rp::frame_type::resume_share:
+            c.kind = role::share;
+            co_await serve_resume_share(c, f);
             break;
         case rp::frame_type::join:
             c.kind = role::join;
@@ -357,7 +362,8 @@ awaitable<void> server::dispatch(connection& c, const rp::frame& f) {
         } break;
         default:
             throw wire_error(
-                "a client may only send allocate, claim, ping, reconnect, share or join");
+                "a client may only send allocate, claim, ping, reconnect, share, resume_share or "
+                "join");
     }
 }
 
@@ -776,9 +782,9 @@ void server::leave_reconnect(const rp::frame& f, const waiting_sender& waiting) 
     if (cluster_ && !reconnects_.contains(f.id)) cluster_->release(cluster::reconnect_key(f.id));
 }
 
-// Ends a share exactly once, however its control coroutine ends: the nameplate is freed (a later
-// claim is refused at once) and every receiver still waiting for its JOIN is refused; the pairs
-// already made run on, independent of the share.
+// Ends a share exactly once, however its control coroutine ends: the nameplate is quarantined
+// (a later claim is refused at once, and no one else gets it for a while) and every receiver
+// still waiting for its JOIN is refused; the pairs already made run on, independent of the share.
 struct server::share_lease {
     server& s;
     std::uint32_t nameplate;
@@ -787,7 +793,7 @@ struct server::share_lease {
     bool held = true;
     void release() {
         if (held) {
-            s.table_.release(nameplate);
+            s.table_.quarantine(nameplate, clock::now() + s.limits_.share_quarantine);
             if (s.cluster_) s.cluster_->release(cluster::nameplate_key(nameplate));
             hosted.end();
         }
@@ -799,8 +805,10 @@ struct server::share_lease {
     }
 };
 
-// SHARE: the connection stays open as the share's control connection until the share ends.
-awaitable<void> server::serve_share(connection& c) {
+// SHARE: the connection stays open as the share's control connection until the share ends; a
+// resumable one (SHARE 0x01) is held for the share grace when that connection drops, and goes on
+// with the connection of a RESUME_SHARE that brings its token.
+awaitable<void> server::serve_share(connection& c, const rp::frame& f) {
     if (!co_await admit_sender(c)) co_return;
     share hosted(executor_);
     const auto nameplate = co_await allocate(c, hosted);
@@ -808,12 +816,29 @@ awaitable<void> server::serve_share(connection& c) {
     c.state = phase::waiting;
     c.hosted = &hosted;
     share_lease lease{*this, nameplate, c, hosted};
+    hosted.resumable = f.resumable;
+    if (hosted.resumable) hosted.token = random_ticket();
 
-    const rp::frame allocated{rp::frame_type::allocated, nameplate, {}, {}};
-    co_await send_frame(c.socket, allocated);
+    co_await send_opened(c, nameplate, hosted);
     spdlog::info("share nameplate={} sender={} opened", nameplate, c.address);
     metrics_.share_opened();
-    const auto why = co_await run_share(c, hosted);
+    share_end why{};
+    const auto ends_at = clock::now() + limits_.max_share_time;
+    for (;;) {
+        const auto ended = co_await run_share(c, hosted, ends_at);
+        if (ended) {
+            why = *ended;
+            const bool lost = why == share_end::sender_left || why == share_end::idle;
+            if (!hosted.resumable || hosted.ended_by_sender || !lost) break;
+            if (!co_await wait_resume(c, hosted, nameplate)) break;
+        }
+        take_resumed(c, hosted, nameplate);
+        try {
+            co_await send_opened(c, nameplate, hosted);
+        } catch (const std::exception&) {
+            // The new connection is gone too: run_share() sees it and the grace starts again.
+        }
+    }
     lease.release();
     metrics_.share_closed(why);
     spdlog::info("share nameplate={} sender={} closed pairs={} outcome={}", nameplate, c.address,
@@ -821,13 +846,74 @@ awaitable<void> server::serve_share(connection& c) {
     co_await close_share(c, why);
 }
 
+// ALLOCATED for a share of ferry 0.8/0.9, SHARE_OPENED (with the token) for a resumable one.
+awaitable<void> server::send_opened(connection& c, std::uint32_t nameplate, const share& hosted) {
+    rp::frame opened{hosted.resumable ? rp::frame_type::share_opened : rp::frame_type::allocated,
+                     nameplate,
+                     {},
+                     {}};
+    opened.ticket = hosted.token;
+    co_await send_frame(c.socket, opened);
+}
+
+// The share's control connection dropped: its nameplate and waiting receivers are kept for the
+// share grace; true once a RESUME_SHARE's connection is there to take over.
+awaitable<bool> server::wait_resume(connection& c, share& hosted, std::uint32_t nameplate) {
+    std::error_code ignored;
+    c.socket.close(ignored);
+    spdlog::info("share nameplate={} sender={} lost its control connection; held {} for it",
+                 nameplate, c.address, format_duration(limits_.share_grace));
+    const auto until = clock::now() + limits_.share_grace;
+    for (;;) {
+        hosted.wake.expires_at(until);  // armed before the checks, as in run_share()
+        if (hosted.resumed) co_return true;
+        if (hosted.stopping() || clock::now() >= until) co_return false;
+        co_await wait_wake(hosted.wake);
+    }
+}
+
+// The RESUME_SHARE's connection becomes the control connection (the old one, if the relay still
+// had it open, is closed) and hears of every receiver still waiting.
+void server::take_resumed(connection& c, share& hosted, std::uint32_t nameplate) {
+    std::error_code ignored;
+    c.socket.close(ignored);
+    c.socket = std::move(*hosted.resumed);
+    hosted.resumed.reset();
+    spdlog::info("share nameplate={} sender={} resumed from {}", nameplate, c.address,
+                 hosted.resumed_address);
+    hosted.announce_again();
+}
+
+// RESUME_SHARE: a share's sender back on a new connection, proven by the share's token; the
+// socket goes to the share's control coroutine, which answers SHARE_OPENED.
+awaitable<void> server::serve_resume_share(connection& c, const rp::frame& f) {
+    if (stopping_) {
+        co_await refuse(c.socket, rp::error_code::shutting_down, "the relay is shutting down");
+        co_return;
+    }
+    auto* host = table_.find_share(f.nameplate);
+    if (host == nullptr || !host->resumable ||
+        CRYPTO_memcmp(host->token.data(), f.ticket.data(), f.ticket.size()) != 0) {
+        spdlog::info("{}: resume of share {} refused: no such share here", c.address, f.nameplate);
+        co_await refuse(c.socket, rp::error_code::share_ended,
+                        "the relay holds no such share (it ended, or the relay restarted)");
+        co_return;
+    }
+    std::error_code ignored;
+    if (host->resumed) host->resumed->close(ignored);  // an older try of the same sender
+    host->resumed.emplace(std::move(c.socket));
+    host->resumed_address = c.address;
+    host->notify();
+}
+
 // The control connection: ARRIVED frames out, PINGs in (each answered with a PONG), until the
-// sender leaves, goes quiet or sends anything else, the share's time is up or the relay stops.
-// This coroutine is the socket's only writer.
-awaitable<share_end> server::run_share(connection& c, share& hosted) {
+// sender leaves (END_SHARE, or the connection closes), goes quiet or sends anything else, the
+// share's time is up, the relay stops, or a RESUME_SHARE takes over (nullopt). This coroutine is
+// the socket's only writer.
+awaitable<std::optional<share_end>> server::run_share(connection& c, share& hosted,
+                                                      clock::time_point ends_at) {
     static const rp::frame pong{rp::frame_type::pong, 0, {}, "ferry-relay " FERRY_VERSION};
     frame_reader<rp::format> reader(rp::max_payload);
-    const auto ends_at = clock::now() + limits_.max_share_time;
     auto quiet_at = clock::now() + limits_.share_idle;
     auto why = share_end::sender_left;
     try {
@@ -835,11 +921,16 @@ awaitable<share_end> server::run_share(connection& c, share& hosted) {
             // Armed before the checks: a notify() from here on ends the wait below at once.
             hosted.wake.expires_at(std::min(ends_at, quiet_at));
             if (hosted.stopping()) co_return share_end::relay_stopping;
+            if (hosted.resumed) co_return std::nullopt;
             if (!co_await write_arrivals(c, hosted)) co_return share_end::idle;
             if (co_await race(read_frame_part(c.socket, reader, nullptr, false),
                               wait_wake(hosted.wake)) == 0) {
-                if (rp::decode(reader.header(), reader.payload()).type != rp::frame_type::ping)
-                    co_return share_end::bad_frame;
+                const auto type = rp::decode(reader.header(), reader.payload()).type;
+                if (type == rp::frame_type::end_share) {
+                    hosted.ended_by_sender = true;
+                    co_return share_end::sender_left;
+                }
+                if (type != rp::frame_type::ping) co_return share_end::bad_frame;
                 reader.reset();
                 quiet_at = clock::now() + limits_.share_idle;
                 if (!co_await write_control(c, pong)) co_return share_end::idle;
@@ -890,7 +981,7 @@ awaitable<void> server::close_share(connection& c, share_end why) {
             break;
         case share_end::bad_frame:
             co_await refuse(c.socket, rp::error_code::bad_hello,
-                            "a share's control connection may only send PING");
+                            "a share's control connection may only send PING or END_SHARE");
             break;
     }
     std::error_code ignored;

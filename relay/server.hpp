@@ -131,8 +131,14 @@ class server {
     awaitable<void> serve_reconnect(connection& c, const relay_proto::frame& f);
     awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
     struct share_lease;
-    awaitable<void> serve_share(connection& c);
-    awaitable<share_end> run_share(connection& c, share& hosted);
+    awaitable<void> serve_share(connection& c, const relay_proto::frame& f);
+    awaitable<void> send_opened(connection& c, std::uint32_t nameplate, const share& hosted);
+    // How the control connection ended; nullopt when a RESUME_SHARE took its place.
+    awaitable<std::optional<share_end>> run_share(connection& c, share& hosted,
+                                                  clock::time_point ends_at);
+    awaitable<bool> wait_resume(connection& c, share& hosted, std::uint32_t nameplate);
+    void take_resumed(connection& c, share& hosted, std::uint32_t nameplate);
+    awaitable<void> serve_resume_share(connection& c, const relay_proto::frame& f);
     awaitable<bool> write_control(connection& c, const relay_proto::frame& f);
     awaitable<bool> write_arrivals(connection& c, share& hosted);
     awaitable<void> close_share(connection& c, share_end why);

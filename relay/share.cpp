@@ -30,12 +30,12 @@ std::string_view describe(share_end why) {
     return "unknown";
 }
 
-share_guest::share_guest(share& host, waiting_sender& waiting, std::string address)
-    : host_(&host), waiting_(waiting), ticket_(random_ticket()) {
+share_guest::share_guest(share& host, waiting_sender& waiting, const std::string& address)
+    : host_(&host), waiting_(waiting), ticket_(random_ticket()), address_(address) {
     while (host.guests_.contains(ticket_))
         ticket_ = random_ticket();
     host.guests_.emplace(ticket_, this);
-    host.arrivals_.push_back({ticket_, std::move(address)});
+    host.arrivals_.push_back({ticket_, address});
     host.notify();
 }
 
@@ -71,6 +71,13 @@ void share::end() {
     }
     guests_.clear();
     arrivals_.clear();
+}
+
+void share::announce_again() {
+    arrivals_.clear();
+    for (const auto& [ticket, guest] : guests_)
+        arrivals_.push_back({ticket, guest->address_});
+    notify();
 }
 
 void share::stop() {

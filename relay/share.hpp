@@ -38,7 +38,7 @@ inline void wake_now(asio::steady_timer& t) {
 // `waiting`), or it is destroyed (it leaves the share): the share never points at a guest gone.
 class share_guest {
   public:
-    share_guest(share& host, waiting_sender& waiting, std::string address);
+    share_guest(share& host, waiting_sender& waiting, const std::string& address);
     ~share_guest() { leave(); }
     share_guest(const share_guest&) = delete;
     share_guest& operator=(const share_guest&) = delete;
@@ -53,6 +53,7 @@ class share_guest {
     share* host_;
     waiting_sender& waiting_;
     share_ticket ticket_;
+    std::string address_;
     bool ended_ = false;
 };
 
@@ -82,12 +83,22 @@ class share {
     void stop();
     // Wakes the control coroutine, whether or not it is waiting yet (wake_now).
     void notify() { wake_now(wake); }
+    // A new control connection took over: every guest still waiting is announced on it again.
+    void announce_again();
 
     [[nodiscard]] std::size_t waiting() const { return guests_.size(); }
     [[nodiscard]] bool stopping() const { return stopping_; }
 
     asio::steady_timer wake;
     std::size_t pairs = 0;  // JOINs that took a guest
+    // A share opened with SHARE 0x01 (ferry 0.10) outlives its control connection for the
+    // relay's share grace: its sender comes back with RESUME_SHARE and the token; the socket of
+    // that connection waits in `resumed` for the control coroutine to take it.
+    bool resumable = false;
+    share_ticket token{};
+    std::optional<tcp::socket> resumed;
+    std::string resumed_address;
+    bool ended_by_sender = false;  // END_SHARE: gone for good, not held for a comeback
 
   private:
     friend class share_guest;

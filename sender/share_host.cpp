@@ -1,5 +1,8 @@
 #include "sender/share_host.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -26,6 +29,33 @@ using asio::experimental::as_tuple;
 // After the grace, downloads stop at their next record with an ABORT; one that does not get
 // there this soon (a receiver still deciding, a stalled connection) is closed.
 constexpr auto abort_within = 3s;
+// Key exchanges a share runs at once, in all and from one receiver address, and how many more
+// receivers wait for a seat (beyond that they are turned away: the relay tells them in time).
+constexpr std::size_t max_exchanges = 16;
+constexpr std::size_t max_exchanges_per_address = 4;
+constexpr std::size_t max_queued = 64;
+// The control connection: a PING this often, and lost when the relay says nothing this long (a
+// path that drops everything); a lost one is reconnected within the relay's grace (60 s).
+constexpr auto ping_every = 20s;
+constexpr auto relay_silence = 45s;
+constexpr auto reconnect_within = 55s;
+constexpr auto reconnect_pause = 2s;
+
+// The kernel notices a dead path too, when there is nothing to send (keepalive) or what was
+// sent is not acknowledged (TCP_USER_TIMEOUT).
+void watch_tcp(tcp::socket& s) {
+    std::error_code ignored;
+    s.set_option(asio::socket_base::keep_alive(true), ignored);
+    const int fd = s.native_handle();
+    const int idle = 15;
+    const int interval = 5;
+    const int count = 3;
+    const unsigned user_timeout_ms = 45'000;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
+}
 
 std::string clock_text() {
     const auto now = std::time(nullptr);
@@ -64,10 +94,7 @@ void share_host::run() {
                                   "{}); someone may be guessing it. Share again for a new code",
                                   wrong_codes_, opts_.max_failures));
     }
-    if (end_ == share_end::relay) {
-        throw failure(exit_code::network,
-                      fmt::format("the relay ended the share: {}", relay_ended_));
-    }
+    if (end_ == share_end::relay) throw failure(exit_code::network, relay_ended_);
 }
 
 void share_host::say(const std::string& line) const {
@@ -88,8 +115,7 @@ awaitable<void> share_host::main() {
     } ending{signals_};
     if (co_await race(open(), wait_end()) == 1) co_return;  // Ctrl-C while opening
     co_await race(take_receivers(), wait_end());
-    std::error_code ignored;
-    control_->close(ignored);  // the relay refuses new claims from now on
+    co_await say_goodbye();  // the relay refuses new claims from now on
     co_await drain();
     if (!opts_.send.quiet) fmt::print("{}\n", summary());
 }
@@ -107,8 +133,37 @@ awaitable<void> share_host::open() {
     print_code();
 }
 
+// A resumable share where the relay can keep one; on a relay of ferry 0.8/0.9, a plain one.
 awaitable<void> share_host::allocate(tcp::socket& control) {
+    try {
+        const auto opened = co_await open_resumable_share(control);
+        nameplate_ = opened.nameplate;
+        token_ = opened.token;
+        watch_tcp(control);
+        co_return;
+    } catch (const share_not_resumable&) {
+        // An older relay closes after its ERROR: ask again on a new connection.
+    }
+    if (!opts_.send.quiet) {
+        fmt::print(stderr,
+                   "ferry: the relay at {} is older than ferry 0.10: this share ends if its "
+                   "connection to the relay is lost\n",
+                   opts_.send.relay.text());
+    }
+    control = co_await connect_relay(opts_.send.relay, 10s);
     nameplate_ = co_await open_share(control);
+    watch_tcp(control);
+}
+
+// The end: the relay frees the nameplate now (END_SHARE) instead of keeping it for a comeback.
+awaitable<void> share_host::say_goodbye() {
+    try {
+        if (token_) co_await race(end_share(*control_), sleep_for(1s));
+    } catch (const std::exception&) {
+        // The connection is gone already: the relay ends the share after its grace.
+    }
+    std::error_code ignored;
+    control_->close(ignored);
 }
 
 void share_host::print_code() const {
@@ -132,20 +187,73 @@ void share_host::print_code() const {
     std::fflush(stdout);
 }
 
+// Receivers from the control connection until it fails; then, for a resumable share, the same
+// nameplate on a new one, else the end.
 awaitable<void> share_host::accept_receivers() {
-    try {
-        co_await race(
-            [this]() -> awaitable<void> {
-                for (;;) {
-                    auto arrival = co_await next_arrival(*control_);  // named: the GCC 12 note
-                    spawn(std::move(arrival));
-                }
-            }(),
-            keep_share_alive(*control_));
-    } catch (const std::exception& e) {
-        relay_ended_ = e.what();
+    for (;;) {
+        std::string cause;
+        heard_ = clock::now();
+        try {
+            co_await race(read_arrivals(),
+                          watch_share_control(*control_, heard_, ping_every, relay_silence));
+        } catch (const share_ended_by_relay& e) {
+            cause = e.what();
+        } catch (const std::exception& e) {
+            cause = fmt::format("connection to the relay lost: {}", e.what());
+        }
+        if (!token_) {
+            relay_ended_ = cause;
+            break;
+        }
+        if (!co_await reconnect(cause)) break;
     }
     request_end(share_end::relay);
+}
+
+awaitable<void> share_host::read_arrivals() {
+    for (;;) {
+        auto arrival = co_await next_arrival(*control_, &heard_);  // named: the GCC 12 note
+        arrived(std::move(arrival));
+    }
+}
+
+// Tries RESUME_SHARE until the relay takes it back (true), says the share is gone, or does not
+// answer within the relay's grace (false, relay_ended_ says why). Downloads running go on.
+awaitable<bool> share_host::reconnect(const std::string& cause) {
+    say(fmt::format("{}; reconnecting to keep the code", cause));
+    const auto until = clock::now() + reconnect_within;
+    std::string last;
+    for (;;) {
+        try {
+            co_await resume_once();
+            say(fmt::format("reconnected to the relay: the code {} still works", code_->text()));
+            co_return true;
+        } catch (const share_gone& e) {
+            relay_ended_ = fmt::format(
+                "{}; the relay no longer holds this share ({}): the code {} no longer works. "
+                "Share again for a new code",
+                cause, e.what(), code_->text());
+            co_return false;
+        } catch (const failure& e) {
+            last = e.what();
+        }
+        if (clock::now() + reconnect_pause >= until) break;
+        co_await sleep_for(reconnect_pause);
+    }
+    relay_ended_ = fmt::format(
+        "{}; could not reconnect within {} ({}): the code {} no longer works. Share again for "
+        "a new code",
+        cause, format_duration(reconnect_within), last, code_->text());
+    co_return false;
+}
+
+awaitable<void> share_host::resume_once() {
+    auto socket = co_await connect_relay(opts_.send.relay, 10s);
+    if (co_await race(resume_share(socket, nameplate_, *token_), sleep_for(10s)) == 1) {
+        throw failure(exit_code::network, "the relay did not answer in time");
+    }
+    watch_tcp(socket);
+    control_.emplace(std::move(socket));
 }
 
 awaitable<void> share_host::take_receivers() {
@@ -160,7 +268,50 @@ awaitable<void> share_host::announce() {
     }
 }
 
+// A new receiver starts its key exchange now if the share has a seat for it, else waits for one.
+void share_host::arrived(share_arrival arrival) {
+    if (exchange_allowed(arrival.address)) {
+        spawn(std::move(arrival));
+        return;
+    }
+    if (queued_.size() >= max_queued) {
+        say(fmt::format("a receiver ({}) turned away: {} key exchanges running, {} waiting",
+                        arrival.address, exchanging_, queued_.size()));
+        return;
+    }
+    say(fmt::format("a receiver ({}) waits for a seat: {} key exchanges running", arrival.address,
+                    exchanging_));
+    queued_.push_back(std::move(arrival));
+}
+
+bool share_host::exchange_allowed(const std::string& address) const {
+    const auto from = exchanging_from_.find(address);
+    return exchanging_ < max_exchanges &&
+           (from == exchanging_from_.end() || from->second < max_exchanges_per_address);
+}
+
+void share_host::exchange_over(const std::string& address) {
+    --exchanging_;
+    if (const auto from = exchanging_from_.find(address); --from->second == 0)
+        exchanging_from_.erase(from);
+    if (!accepting()) {
+        queued_.clear();
+        return;
+    }
+    for (auto it = queued_.begin(); it != queued_.end() && exchanging_ < max_exchanges;) {
+        if (!exchange_allowed(it->address)) {
+            ++it;
+            continue;
+        }
+        auto next = std::move(*it);
+        it = queued_.erase(it);
+        spawn(std::move(next));
+    }
+}
+
 void share_host::spawn(share_arrival arrival) {
+    ++exchanging_;
+    ++exchanging_from_[arrival.address];
     auto& r = receivers_.emplace_back(
         std::make_unique<share_receiver>(io_.get_executor(), *this, std::move(arrival)));
     auto* raw = r.get();
@@ -236,6 +387,19 @@ std::uint64_t share_host::admit(bool downloads) {
     if (downloads && opts_.max_receivers > 0 && downloads_ >= opts_.max_receivers) return 0;
     if (downloads && ++downloads_ == opts_.max_receivers) request_end(share_end::served);
     return ++admitted_;
+}
+
+bool share_host::take_guess() {
+    // A try is taken before the comparison: confirmations that arrive together cannot all be
+    // compared against the same tries left.
+    if (!accepting() || wrong_codes_ + guessing_ > opts_.max_failures) return false;
+    ++guessing_;
+    return true;
+}
+
+void share_host::settle_guess(bool matched, const std::string& address) {
+    --guessing_;
+    if (!matched) wrong_code(address);
 }
 
 void share_host::wrong_code(const std::string& address) {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,7 +50,12 @@ class share_host {
     // A receiver proved it has the code: its number, or 0 when it may take nothing more (the
     // share is ending, or has served --max-receivers).
     std::uint64_t admit(bool downloads);
-    void wrong_code(const std::string& address);
+    // A receiver's confirmation is about to be compared (session.hpp's guess_gate): false if the
+    // share is closing or every try it has left is being compared; then settled once compared.
+    bool take_guess();
+    void settle_guess(bool matched, const std::string& address);
+    // A receiver's key exchange is over (however it ended): its seat goes to a receiver queued.
+    void exchange_over(const std::string& address);
     struct outcome {
         bool complete = false;
         double percent = 0;
@@ -61,13 +68,20 @@ class share_host {
     awaitable<void> allocate(tcp::socket& control);
     awaitable<void> take_receivers();
     awaitable<void> accept_receivers();
+    awaitable<void> read_arrivals();
+    awaitable<bool> reconnect(const std::string& cause);
+    awaitable<void> resume_once();
+    awaitable<void> say_goodbye();
     awaitable<void> announce();
     awaitable<void> wait_end();
     awaitable<void> watch_signals();
     awaitable<void> drain();
     void stop_all_now();
     void request_end(share_end why);
+    void arrived(share_arrival arrival);
     void spawn(share_arrival arrival);
+    [[nodiscard]] bool exchange_allowed(const std::string& address) const;
+    void wrong_code(const std::string& address);
     void print_code() const;
     [[nodiscard]] std::string summary() const;
 
@@ -76,6 +90,8 @@ class share_host {
     std::shared_ptr<const tree_plan> plan_;
     share_digests digests_;
     std::optional<tcp::socket> control_;
+    std::optional<share_ticket> token_;  // a resumable share's (a relay of ferry 0.10 or later)
+    clock::time_point heard_{};          // the relay's last frame on the control connection
     std::optional<code> code_;
     std::unique_ptr<password_scalar> password_;
     std::uint32_t nameplate_ = 0;
@@ -83,13 +99,19 @@ class share_host {
     asio::steady_timer wake_;  // cancelled when anything the end waits for happens
     asio::signal_set signals_;
     share_end end_ = share_end::none;
-    std::string relay_ended_;  // why the relay ended the share
+    std::string relay_ended_;  // why the share ended on the relay's side, the whole message
     int signals_seen_ = 0;
     bool stop_downloads_ = false;  // the grace is over: running downloads abort
     std::uint64_t admitted_ = 0;
     std::uint64_t downloads_ = 0;
     std::uint64_t complete_ = 0;
     std::uint64_t wrong_codes_ = 0;
+    std::uint64_t guessing_ = 0;  // confirmations being compared: tries taken, not settled
+    // Key exchanges running (ARRIVED to confirmation), in all and by receiver address, and the
+    // receivers waiting for a seat: a guesser cannot hold more exchanges open than these.
+    std::size_t exchanging_ = 0;
+    std::map<std::string, std::size_t> exchanging_from_;
+    std::deque<share_arrival> queued_;
     std::vector<double> stopped_at_;  // percent reached by each download that did not finish
 };
 

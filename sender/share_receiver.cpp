@@ -51,6 +51,20 @@ share_receiver::share_receiver(asio::any_io_executor ex, share_host& host, share
 
 share_receiver::~share_receiver() = default;
 
+bool share_receiver::take() {
+    return host_.take_guess();
+}
+
+void share_receiver::settle(bool matched) {
+    host_.settle_guess(matched, arrival_.address);
+}
+
+void share_receiver::end_exchange() {
+    if (!exchanging_) return;
+    exchanging_ = false;
+    host_.exchange_over(arrival_.address);
+}
+
 void share_receiver::stop_now() {
     stopped_ = true;
     stop_.cancel();
@@ -84,6 +98,8 @@ awaitable<void> share_receiver::run() {
     try {
         const auto ended = co_await race(watched(), wait_stop());
         if (ended == 1) how = "stopped: the share ended";
+    } catch (const guess_refused&) {
+        how = "refused: the share takes no more guesses";
     } catch (const failure& f) {
         how = fmt::format("stopped: {}", f.what());
     } catch (const integrity_error& e) {
@@ -101,6 +117,7 @@ awaitable<void> share_receiver::run() {
             format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(activity_.idle)),
             activity_.phase_name);
     }
+    end_exchange();
     report(how);
 }
 
@@ -118,15 +135,14 @@ awaitable<void> share_receiver::converse() {
     std::unique_ptr<record_channel> channel;
     try {
         auto opened = co_await open_session(socket, activity_, session_role::sender,
-                                            host_.password());  // named: the GCC 12 note
+                                            host_.password(), this);  // named: the GCC 12 note
         channel = std::move(opened);
     } catch (const failure& f) {
+        // A wrong code was counted (and said) by settle(); the exchange ends here.
         if (f.code() != exit_code::wrong_code) throw;
     }
-    if (!channel) {
-        host_.wrong_code(arrival_.address);
-        co_return;
-    }
+    end_exchange();
+    if (!channel) co_return;
     auto opts = host_.options().send;
     opts.quiet = true;  // reconnects are the share log's to tell
     const auto peer = co_await transfer::exchange_hello(*channel, transfer::peer_role::receiver,

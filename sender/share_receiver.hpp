@@ -8,6 +8,7 @@
 #include "common/net/deadline.hpp"
 #include "common/net/relay_client.hpp"
 #include "common/session/record_channel.hpp"
+#include "common/session/session.hpp"
 #include "common/transfer/message.hpp"
 
 namespace ferry::sender {
@@ -19,7 +20,7 @@ class send_session;
 // key exchange with the share's code, HELLO, what it wants (SHARED, WANT), then its listing or
 // a send_session of its selection. It owns its connection, channel and deadline; whatever
 // happens to it is logged and told to the host, never thrown.
-class share_receiver {
+class share_receiver : private guess_gate {
   public:
     share_receiver(asio::any_io_executor ex, share_host& host, share_arrival arrival);
     ~share_receiver();
@@ -31,6 +32,9 @@ class share_receiver {
     void stop_now();
 
   private:
+    bool take() override;
+    void settle(bool matched) override;
+    void end_exchange();
     awaitable<void> watched();
     awaitable<void> converse();
     awaitable<void> transfer(record_channel& channel, const msg::hello& peer);
@@ -47,6 +51,7 @@ class share_receiver {
     deadline activity_;
     asio::steady_timer stop_;
     bool stopped_ = false;
+    bool exchanging_ = true;    // holds one of the host's key exchange seats
     std::uint64_t number_ = 0;  // once it proved it has the code and may take something
     std::uint64_t total_ = 0;   // bytes it takes
     std::unique_ptr<send_session> session_;

@@ -61,6 +61,13 @@ awaitable<void> send_relay_frame(tcp::socket& socket, const rp::frame& f) {
                       fmt::format("the relay connection failed: {}", ec.message()));
 }
 
+[[noreturn]] void throw_share_unsupported(const rp::frame& answer) {
+    throw share_unsupported(exit_code::network,
+                            fmt::format("the relay is older than ferry 0.8 and cannot host a "
+                                        "share ({}); upgrade it, or share with --lan",
+                                        printable(answer.text)));
+}
+
 awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type) {
     auto f = co_await read_relay_frame(socket);
     if (f.type != type) {
@@ -193,10 +200,7 @@ awaitable<std::uint32_t> open_share(tcp::socket& control) {
     co_await send_relay_frame(control, ask);
     const auto answer = co_await read_any_relay_frame(control);
     if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
-        throw share_unsupported(exit_code::network,
-                                fmt::format("the relay is older than ferry 0.8 and cannot host a "
-                                            "share ({}); upgrade it, or share with --lan",
-                                            printable(answer.text)));
+        throw_share_unsupported(answer);
     }
     if (answer.type == rp::frame_type::error) throw_relay_error(answer);
     if (answer.type != rp::frame_type::allocated) {
@@ -205,13 +209,71 @@ awaitable<std::uint32_t> open_share(tcp::socket& control) {
     co_return answer.nameplate;
 }
 
-awaitable<share_arrival> next_arrival(tcp::socket& control) {
+awaitable<share_opening> open_resumable_share(tcp::socket& control) {
+    rp::frame ask{rp::frame_type::share, 0, {}, {}};
+    ask.resumable = true;
+    co_await send_relay_frame(control, ask);
+    const auto answer = co_await read_any_relay_frame(control);
+    if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
+        // Older than 0.8: it does not know SHARE at all; 0.8/0.9: it refuses the flags byte.
+        if (answer.text.find("0x05") != std::string::npos) throw_share_unsupported(answer);
+        throw share_not_resumable(exit_code::network, printable(answer.text));
+    }
+    if (answer.type == rp::frame_type::error) throw_relay_error(answer);
+    if (answer.type != rp::frame_type::share_opened) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+    co_return share_opening{answer.nameplate, answer.ticket};
+}
+
+awaitable<void> resume_share(tcp::socket& control, std::uint32_t nameplate,
+                             const share_ticket& token) {
+    rp::frame ask{rp::frame_type::resume_share, nameplate, {}, {}};
+    ask.ticket = token;
+    co_await send_relay_frame(control, ask);
+    const auto answer = co_await read_any_relay_frame(control);
+    if (answer.type == rp::frame_type::error && (answer.error == rp::error_code::share_ended ||
+                                                 answer.error == rp::error_code::bad_hello)) {
+        throw share_gone(exit_code::network, printable(answer.text));
+    }
+    if (answer.type == rp::frame_type::error) throw_relay_error(answer);
+    if (answer.type != rp::frame_type::share_opened || answer.nameplate != nameplate) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+}
+
+awaitable<void> end_share(tcp::socket& control) {
+    const rp::frame end{rp::frame_type::end_share, 0, {}, {}};
+    co_await send_relay_frame(control, end);
+}
+
+awaitable<void> watch_share_control(tcp::socket& control, const clock::time_point& heard,
+                                    clock::duration every, clock::duration silence) {
+    const rp::frame ping{rp::frame_type::ping, 0, {}, {}};
+    auto next_ping = clock::now() + every;
+    for (;;) {
+        co_await sleep_for(std::min(next_ping, heard + silence) - clock::now());
+        if (clock::now() >= heard + silence) {
+            throw failure(exit_code::network,
+                          fmt::format("no answer from the relay for {} s",
+                                      std::chrono::ceil<std::chrono::seconds>(silence).count()));
+        }
+        if (clock::now() >= next_ping) {
+            co_await send_relay_frame(control, ping);
+            next_ping = clock::now() + every;
+        }
+    }
+}
+
+awaitable<share_arrival> next_arrival(tcp::socket& control, clock::time_point* heard) {
     for (;;) {
         const auto f = co_await read_any_relay_frame(control);
+        if (heard != nullptr) *heard = clock::now();
         if (f.type == rp::frame_type::pong) continue;
         if (f.type == rp::frame_type::error) {
-            throw failure(exit_code::network,
-                          fmt::format("the relay ended the share: {}", printable(f.text)));
+            throw share_ended_by_relay(
+                exit_code::network,
+                fmt::format("the relay ended the share: {}", printable(f.text)));
         }
         if (f.type != rp::frame_type::arrived) {
             throw failure(exit_code::network, "the relay answered something unexpected");

@@ -62,13 +62,51 @@ struct share_arrival {
     std::string address;  // made printable
 };
 
+// The relay ended a share (an ERROR on its control connection): what it said.
+class share_ended_by_relay : public failure {
+  public:
+    using failure::failure;
+};
+// A relay of ferry 0.8/0.9: it hosts shares, but cannot keep one across a lost connection.
+class share_not_resumable : public failure {
+  public:
+    using failure::failure;
+};
+// RESUME_SHARE refused: the relay holds no such share (it restarted, or the share ended there).
+class share_gone : public failure {
+  public:
+    using failure::failure;
+};
+
+// Sender of a share (ferry 0.10), on a new connection: SHARE 0x01; the nameplate and the token
+// that lets a new control connection take over. Throws share_unsupported as open_share() does
+// for a relay older than 0.8 (ERROR 1 naming type 0x05), share_not_resumable for another ERROR 1
+// (a relay of 0.8/0.9: open_share() on a new connection then), failure for other errors.
+struct share_opening {
+    std::uint32_t nameplate = 0;
+    share_ticket token{};
+};
+awaitable<share_opening> open_resumable_share(tcp::socket& control);
+// On a new connection: RESUME_SHARE; returns once the relay answered SHARE_OPENED (this is the
+// share's control connection from now on). Throws share_gone for ERROR 11, failure otherwise.
+awaitable<void> resume_share(tcp::socket& control, std::uint32_t nameplate,
+                             const share_ticket& token);
+// END_SHARE: the share ends now, the relay need not keep it for a comeback.
+awaitable<void> end_share(tcp::socket& control);
+// PING every `every`, and failure(network, "no answer from the relay for ...") once nothing was
+// heard from it (`heard`, set by next_arrival()) for `silence`: a path that drops everything
+// is noticed. Runs until it throws or is cancelled; the only writer on the control connection.
+awaitable<void> watch_share_control(tcp::socket& control, const clock::time_point& heard,
+                                    clock::duration every, clock::duration silence);
+
 // Sender of a share, on a new connection: SHARE, returns the nameplate. Throws share_unsupported
 // (exit_code::network, message "the relay is older than ferry 0.8 and cannot host a share
 // (<relay's text>); upgrade it, or share with --lan") for ERROR 1, failure for other errors.
 awaitable<std::uint32_t> open_share(tcp::socket& control);
-// The next receiver that claimed the share's nameplate (PONGs are skipped). Throws failure
-// (exit_code::network) with the relay's reason when the relay ends the share or closes.
-awaitable<share_arrival> next_arrival(tcp::socket& control);
+// The next receiver that claimed the share's nameplate (PONGs are skipped; `heard`, if given, is
+// set to the time of every frame). Throws share_ended_by_relay (exit_code::network) with the
+// relay's reason when the relay ends the share, failure(network) when the connection closes.
+awaitable<share_arrival> next_arrival(tcp::socket& control, clock::time_point* heard = nullptr);
 // Sends PING on the control connection every `every` (default 20 s), forever (until cancelled,
 // e.g. raced); the only writer on the control connection. Throws failure(network) if a write
 // fails. next_arrival() may read the same socket meanwhile: one only reads, the other only writes.

@@ -34,12 +34,25 @@ awaitable<void> send_session_record(record_channel& channel, std::uint8_t type, 
     co_await channel.send(1 + body.size());
 }
 
+[[noreturn]] void throw_wrong_code() {
+    throw failure(exit_code::wrong_code,
+                  "wrong code (or someone tried to guess it); nothing was transferred. "
+                  "Check the code and start again: the sender needs a new one");
+}
+
 void check_confirmation(byte_span received, byte_span expected) {
-    if (!crypto::constant_time_equal(received, expected)) {
-        throw failure(exit_code::wrong_code,
-                      "wrong code (or someone tried to guess it); nothing was transferred. "
-                      "Check the code and start again: the sender needs a new one");
+    if (!crypto::constant_time_equal(received, expected)) throw_wrong_code();
+}
+
+// The sender's side: compared only if the gate (if any) still takes a guess.
+void check_guess(byte_span received, byte_span expected, guess_gate* gate) {
+    if (gate == nullptr) return check_confirmation(received, expected);
+    if (!gate->take()) {
+        throw guess_refused(exit_code::peer, "the share takes no more guesses: it is closing");
     }
+    const bool matched = crypto::constant_time_equal(received, expected);
+    gate->settle(matched);
+    if (!matched) throw_wrong_code();
 }
 
 // The SPAKE2 side of this session; the object keeps its own copy of w until finish().
@@ -66,7 +79,7 @@ namespace {
 
 awaitable<std::unique_ptr<record_channel>> open_session_with(
     tcp::socket& socket, deadline& activity, session_role role, const password_scalar& w,
-    std::optional<std::span<const std::uint8_t>> scalar) {
+    std::optional<std::span<const std::uint8_t>> scalar, guess_gate* gate) {
     auto channel = std::make_unique<record_channel>(socket, activity);
     const bool is_sender = role == session_role::sender;
 
@@ -93,7 +106,7 @@ awaitable<std::unique_ptr<record_channel>> open_session_with(
         if (is_sender) {
             const auto theirs_mac = co_await receive_session_record(
                 *channel, confirm_record, keys.mac_b.size(), "confirmation");
-            check_confirmation(theirs_mac, keys.mac_b);
+            check_guess(theirs_mac, keys.mac_b, gate);
             co_await send_session_record(*channel, confirm_record, keys.mac_a);
         } else {
             co_await send_session_record(*channel, confirm_record, keys.mac_b);
@@ -136,13 +149,13 @@ awaitable<std::unique_ptr<record_channel>> open_session(
     tcp::socket& socket, deadline& activity, session_role role, const code& c,
     std::optional<std::span<const std::uint8_t>> scalar) {
     const password_scalar w(c);
-    co_return co_await open_session_with(socket, activity, role, w, scalar);
+    co_return co_await open_session_with(socket, activity, role, w, scalar, nullptr);
 }
 
 awaitable<std::unique_ptr<record_channel>> open_session(tcp::socket& socket, deadline& activity,
-                                                        session_role role,
-                                                        const password_scalar& w) {
-    co_return co_await open_session_with(socket, activity, role, w, std::nullopt);
+                                                        session_role role, const password_scalar& w,
+                                                        guess_gate* gate) {
+    co_return co_await open_session_with(socket, activity, role, w, std::nullopt, gate);
 }
 
 }  // namespace ferry

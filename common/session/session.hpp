@@ -12,6 +12,7 @@
 #include "common/net/deadline.hpp"
 #include "common/session/code.hpp"
 #include "common/session/record_channel.hpp"
+#include "common/ui/exit_code.hpp"
 
 namespace ferry {
 
@@ -51,6 +52,23 @@ class password_scalar {
     std::array<std::uint8_t, crypto::spake2_scalar_size> w_;
 };
 
+// A share's sender, many key exchanges at once with one code: asked on the session's thread
+// right before a receiver's confirmation is compared, nothing awaited in between, so that no
+// more guesses are compared than the share has tries left. take() false: the confirmation is not
+// compared and the exchange ends unanswered (guess_refused). settle() right after a comparison.
+class guess_gate {
+  public:
+    virtual ~guess_gate() = default;
+    virtual bool take() = 0;
+    virtual void settle(bool matched) = 0;
+};
+
+// A confirmation the share did not compare: it takes no more guesses (it is closing).
+class guess_refused : public failure {
+  public:
+    using failure::failure;
+};
+
 // The session layer, run right after the relay says PAIRED: SPAKE2 keyed by the whole code, both
 // key-confirmation MACs exchanged and checked, then a record channel encrypted with one
 // AES-256-GCM key per direction. A code that does not match is failure(wrong_code) on both sides.
@@ -58,9 +76,9 @@ class password_scalar {
 awaitable<std::unique_ptr<record_channel>> open_session(
     tcp::socket& socket, deadline& activity, session_role role, const code& c,
     std::optional<std::span<const std::uint8_t>> scalar = std::nullopt);
-// The same with w worked out already (a share's receivers).
+// The same with w worked out already (a share's receivers, each with the share's gate).
 awaitable<std::unique_ptr<record_channel>> open_session(tcp::socket& socket, deadline& activity,
-                                                        session_role role,
-                                                        const password_scalar& w);
+                                                        session_role role, const password_scalar& w,
+                                                        guess_gate* gate = nullptr);
 
 }  // namespace ferry

@@ -18,6 +18,9 @@ bool is_known(frame_type t) {
         case frame_type::reconnect:
         case frame_type::share:
         case frame_type::join:
+        case frame_type::resume_share:
+        case frame_type::end_share:
+        case frame_type::share_opened:
         case frame_type::allocated:
         case frame_type::paired:
         case frame_type::pong:
@@ -86,6 +89,8 @@ std::vector<std::uint8_t> encode(const frame& f) {
             payload.push_back(static_cast<std::uint8_t>(f.side));
             break;
         case frame_type::join:
+        case frame_type::resume_share:
+        case frame_type::share_opened:
             payload.resize(4);
             put_u32(payload.data(), f.nameplate);
             payload.insert(payload.end(), f.ticket.begin(), f.ticket.end());
@@ -96,9 +101,12 @@ std::vector<std::uint8_t> encode(const frame& f) {
             payload.insert(payload.end(), address.begin(), address.end());
             break;
         }
+        case frame_type::share:
+            if (f.resumable) payload.push_back(1);
+            break;
         case frame_type::allocate:
         case frame_type::ping:
-        case frame_type::share:
+        case frame_type::end_share:
         case frame_type::paired:
             break;
     }
@@ -157,7 +165,12 @@ frame decode(byte_span header, byte_span payload) {
             f.side = static_cast<role>(payload[rendezvous_id_size]);
             break;
         case frame_type::join:
-            expect_size("join", payload, 4 + share_ticket_size);
+        case frame_type::resume_share:
+        case frame_type::share_opened:
+            expect_size(f.type == frame_type::join           ? "join"
+                        : f.type == frame_type::share_opened ? "share_opened"
+                                                             : "resume_share",
+                        payload, 4 + share_ticket_size);
             f.nameplate = get_u32(payload.data());
             if (f.nameplate == 0) throw wire_error("nameplate 0 is not valid");
             std::copy(payload.begin() + 4, payload.end(), f.ticket.begin());
@@ -169,7 +182,14 @@ frame decode(byte_span header, byte_span payload) {
             expect_size("allocate", payload, 0);
             break;
         case frame_type::share:
-            expect_size("share", payload, 0);
+            if (!payload.empty()) {
+                expect_size("share", payload, 1);
+                if (payload[0] != 1) throw wire_error("relay frame 'share' flags must be 0x01");
+                f.resumable = true;
+            }
+            break;
+        case frame_type::end_share:
+            expect_size("end_share", payload, 0);
             break;
         case frame_type::ping:
             expect_size("ping", payload, 0);

@@ -20,17 +20,20 @@ inline constexpr std::size_t max_payload = 512;
 inline constexpr std::size_t max_message = 400;
 
 enum class frame_type : std::uint8_t {
-    allocate = 0x01,   // client -> relay: sender asks for a nameplate
-    claim = 0x02,      // client -> relay: receiver claims a nameplate (u32)
-    ping = 0x03,       // client -> relay: liveness / version check
-    reconnect = 0x04,  // client -> relay: pair again by rendezvous id (16) and role (u8)
-    share = 0x05,      // sender -> relay: open a share (its control connection)
-    join = 0x06,       // sender -> relay: a share's data connection, nameplate u32 + ticket (16)
-    allocated = 0x11,  // relay -> sender: the nameplate (u32)
-    paired = 0x12,     // relay -> both: from now on the relay pipes bytes
-    pong = 0x13,       // relay -> client: answer to ping (relay version text)
-    arrived = 0x14,    // relay -> share sender: ticket (16) + the receiver's address text
-    error = 0x1f,      // relay -> client: error code u8 + UTF-8 message
+    allocate = 0x01,      // client -> relay: sender asks for a nameplate
+    claim = 0x02,         // client -> relay: receiver claims a nameplate (u32)
+    ping = 0x03,          // client -> relay: liveness / version check
+    reconnect = 0x04,     // client -> relay: pair again by rendezvous id (16) and role (u8)
+    share = 0x05,         // sender -> relay: open a share (its control connection)
+    join = 0x06,          // sender -> relay: a share's data connection, nameplate u32 + ticket (16)
+    resume_share = 0x07,  // sender -> relay: a share's new control connection, nameplate + token
+    end_share = 0x08,     // sender -> relay, on the control connection: the share ends now
+    allocated = 0x11,     // relay -> sender: the nameplate (u32)
+    paired = 0x12,        // relay -> both: from now on the relay pipes bytes
+    pong = 0x13,          // relay -> client: answer to ping (relay version text)
+    arrived = 0x14,       // relay -> share sender: ticket (16) + the receiver's address text
+    share_opened = 0x15,  // relay -> share sender: nameplate u32 + token (16) (ferry 0.10)
+    error = 0x1f,         // relay -> client: error code u8 + UTF-8 message
 };
 
 enum class error_code : std::uint8_t {
@@ -60,7 +63,9 @@ struct frame {
     std::string text;                                      // error message, pong text, address
     std::array<std::uint8_t, rendezvous_id_size> id{};     // reconnect
     role side = role::sender;                              // reconnect
-    std::array<std::uint8_t, share_ticket_size> ticket{};  // join, arrived
+    std::array<std::uint8_t, share_ticket_size> ticket{};  // join, arrived; the token: resume,
+                                                           // share_opened
+    bool resumable = false;  // share: 1 payload byte 0x01 (ferry 0.10), answered share_opened
 };
 
 std::vector<std::uint8_t> encode(const frame& f);

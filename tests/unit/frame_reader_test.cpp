@@ -359,8 +359,33 @@ TEST_CASE("badly shaped share frames are refused", "[relay_frame][share]") {
     CHECK_THROWS_WITH(rp::decode(arrived_header, address), Catch::Contains("over the limit of 64"));
     // A type beyond the known ones is still refused by its header.
     frame_reader<rp::format> reader(rp::max_payload);
-    const std::vector<std::uint8_t> unknown{'F', 'R', 'L', 'Y', 1, 0x07, 0, 0};
+    const std::vector<std::uint8_t> unknown{'F', 'R', 'L', 'Y', 1, 0x09, 0, 0};
     std::memcpy(reader.wanted().data(), unknown.data(), unknown.size());
     CHECK_THROWS_WITH(reader.commit(unknown.size()),
-                      Catch::Contains("unknown relay frame type 0x07"));
+                      Catch::Contains("unknown relay frame type 0x09"));
+}
+
+TEST_CASE("resumable share frames are encoded as docs/protocol.md says", "[relay_frame][share]") {
+    rp::frame share{rp::frame_type::share, 0, {}, {}};
+    share.resumable = true;
+    CHECK(rp::encode(share) == std::vector<std::uint8_t>{'F', 'R', 'L', 'Y', 1, 0x05, 0, 1, 1});
+    const std::vector<std::uint8_t> share_header{'F', 'R', 'L', 'Y', 1, 0x05, 0, 1};
+    CHECK(rp::decode(share_header, std::vector<std::uint8_t>{1}).resumable);
+    CHECK_FALSE(rp::decode(byte_span(share_header).first(6), {}).resumable);
+    for (const auto type : {rp::frame_type::share_opened, rp::frame_type::resume_share}) {
+        rp::frame f{type, 7, {}, {}};
+        for (std::uint8_t i = 0; i < 16; ++i)
+            f.ticket[i] = i;
+        const auto bytes = rp::encode(f);
+        std::vector<std::uint8_t> expected{'F', 'R', 'L', 'Y', 1, static_cast<std::uint8_t>(type),
+                                           0,   20,  0,   0,   0, 7};
+        for (std::uint8_t i = 0; i < 16; ++i)
+            expected.push_back(i);
+        CHECK(bytes == expected);
+        const auto back = rp::decode(byte_span(bytes).first(8), byte_span(bytes).subspan(8));
+        CHECK(back.nameplate == 7);
+        CHECK(back.ticket == f.ticket);
+    }
+    const rp::frame end{rp::frame_type::end_share, 0, {}, {}};
+    CHECK(rp::encode(end) == std::vector<std::uint8_t>{'F', 'R', 'L', 'Y', 1, 0x08, 0, 0});
 }

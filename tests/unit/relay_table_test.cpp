@@ -124,3 +124,34 @@ TEST_CASE("a reconnect drops its side of its session's running pair, once", "[pa
     CHECK_FALSE(table.end_running(session, relay_proto::role::sender));
     CHECK(dropped.size() == 1);
 }
+
+TEST_CASE("an ended share's nameplate is quarantined: no claim finds it, no one is given it",
+          "[pairing]") {
+    asio::io_context io;
+    pairing_table table(1);  // the first range is nameplate 1 alone
+    const auto from = asio::ip::make_address("10.0.0.1");
+    share hosted(io.get_executor());
+    REQUIRE(table.allocate(hosted, from) == 1);
+    table.quarantine(1, clock::now() + std::chrono::hours(1));
+    CHECK(table.sessions() == 0);
+    CHECK(table.waiting_from(from) == 0);
+    CHECK(table.find_share(1) == nullptr);
+    CHECK(table.claim(1).status == pairing_table::claim_status::unknown);
+    waiting_sender next(io.get_executor());
+    CHECK(table.allocate(next, from) != 1);  // the next range, though 1 has no sender
+    share again(io.get_executor());
+    CHECK(table.allocate(again, from) != 1);
+    CHECK(table.candidates(0, 1).empty());
+}
+
+TEST_CASE("a quarantine ends: the nameplate is free again", "[pairing]") {
+    asio::io_context io;
+    pairing_table table(1);
+    const auto from = asio::ip::make_address("10.0.0.1");
+    share hosted(io.get_executor());
+    REQUIRE(table.allocate(hosted, from) == 1);
+    table.quarantine(1, clock::now() - std::chrono::seconds(1));
+    waiting_sender next(io.get_executor());
+    CHECK(table.allocate(next, from) == 1);
+    CHECK(table.sessions() == 1);
+}
