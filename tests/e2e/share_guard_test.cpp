@@ -4,9 +4,9 @@
 
 #include <csignal>
 
+#include "tests/support/cutting_forwarder.hpp"
 #include "tests/support/helpers.hpp"
 #include "tests/support/relay_process.hpp"
-#include "tests/support/share_cutter.hpp"
 #include "tests/support/share_guesser.hpp"
 
 using namespace ferry;
@@ -121,21 +121,18 @@ TEST_CASE("a share runs at most 16 key exchanges at once and 4 from one address"
 }
 
 TEST_CASE("a share whose control connection is cut goes on with the same code", "[share]") {
-    const auto how = GENERATE(share_cutter::how::reset, share_cutter::how::close);
+    using how = cutting_forwarder::how;
+    const auto kind = GENERATE(how::reset, how::fin);
     relay_fixture relay;
-    share_cutter cutter(relay.port());
+    cutting_forwarder cutter(relay.port(), {});
     const temp_dir in;
     make_file(in.path / "notes.bin", 300'000);
     auto share = start_share(cutter.address(), in.path / "notes.bin");
     REQUIRE_FALSE(share.code.empty());
-    INFO("cut: " << (how == share_cutter::how::reset ? "reset" : "close"));
-    try {
-        cutter.cut(how);
-    } catch (const std::exception& e) {
-        share.proc->kill(SIGINT);
-        share.proc->wait(10s);
-        FAIL(e.what() << "\n" << share.proc->output() << share.proc->error_output());
-    }
+    INFO("cut: " << (kind == how::reset ? "reset" : "FIN"));
+    // The control connection is the only one open: the cut is its.
+    cutter.cut_now(kind);
+    REQUIRE(cutter.wait_for_cuts(1, 10s));
     REQUIRE(wait_for_lines(*share.proc, "reconnected to the relay: the code"));
     const temp_dir out;
     auto receiver = start_receiver(relay.address(), share.code, out.path);
