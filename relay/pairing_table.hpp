@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "common/net/asio.hpp"
+#include "common/net/deadline.hpp"
 #include "relay/system_random.hpp"
 
 namespace ferry::relay {
@@ -33,7 +35,10 @@ class pairing_table {
   public:
     // first_range_max: the top of the first range (999; an embedded LAN relay uses 99999 so
     // that two senders on one network rarely pick the same nameplate).
-    explicit pairing_table(std::uint32_t first_range_max = 999);
+    // hold_for: how long the nameplate of a pair that ended stays kept for its sender's
+    // REOPEN (a receiver that declined: the sender waits again under the same code).
+    explicit pairing_table(std::uint32_t first_range_max = 999,
+                           clock::duration hold_for = std::chrono::seconds(30));
 
     // A random free nameplate from 1-999, or from the next decade range when those are all in use.
     std::uint32_t allocate(waiting_sender& sender, const asio::ip::address& from);
@@ -59,9 +64,20 @@ class pairing_table {
     // The share hosted under `nameplate`, or null.
     [[nodiscard]] share* find_share(std::uint32_t nameplate) const;
 
-    void release(std::uint32_t nameplate);
+    // Frees a nameplate; one that was paired is held for its sender's REOPEN for hold_for.
+    void release(std::uint32_t nameplate, clock::time_point now = clock::now());
 
-    [[nodiscard]] std::size_t sessions() const { return entries_.size(); }
+    // REOPEN: the nameplate held for `from` waits again with `sender` (ok). `ending`: its pair
+    // (a sender from `from`) has not ended here yet, try again once it has (watch()).
+    enum class reopen_status { ok, ending, taken, unknown };
+    reopen_status reopen(std::uint32_t nameplate, waiting_sender& sender,
+                         const asio::ip::address& from, clock::time_point now = clock::now());
+    // `wake` is cancelled when the pair of `nameplate` ends; unwatch() before it goes away.
+    void watch(std::uint32_t nameplate, asio::steady_timer& wake);
+    void unwatch(std::uint32_t nameplate);
+
+    // Nameplates held for a REOPEN are no sessions.
+    [[nodiscard]] std::size_t sessions() const { return entries_.size() - held_; }
     [[nodiscard]] std::size_t waiting_from(const asio::ip::address& from) const;
 
   private:
@@ -69,7 +85,10 @@ class pairing_table {
         waiting_sender* sender;  // null once paired
         share* host;             // a share's nameplate: never paired
         asio::ip::address from;
+        std::optional<clock::time_point> held_until;  // a pair that ended, kept for a REOPEN
+        asio::steady_timer* reopen_wake = nullptr;    // a REOPEN waiting for the pair's end
     };
+    void drop_expired_holds(clock::time_point now);
     std::uint32_t pick_free();
     std::uint32_t add(const entry& e);
     void stop_waiting(entry& e);
@@ -78,6 +97,8 @@ class pairing_table {
     std::unordered_map<asio::ip::address, std::size_t> waiting_per_address_;
     system_random random_;  // a CSPRNG: nameplates must not be predictable
     std::uint32_t first_range_max_;
+    clock::duration hold_for_;
+    std::size_t held_ = 0;
 };
 
 }  // namespace ferry::relay

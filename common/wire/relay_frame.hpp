@@ -26,6 +26,7 @@ enum class frame_type : std::uint8_t {
     reconnect = 0x04,  // client -> relay: pair again by rendezvous id (16) and role (u8)
     share = 0x05,      // sender -> relay: open a share (its control connection)
     join = 0x06,       // sender -> relay: a share's data connection, nameplate u32 + ticket (16)
+    reopen = 0x07,     // sender -> relay: wait again under the nameplate (u32) it just had
     allocated = 0x11,  // relay -> sender: the nameplate (u32)
     paired = 0x12,     // relay -> both: from now on the relay pipes bytes
     pong = 0x13,       // relay -> client: answer to ping (relay version text)
