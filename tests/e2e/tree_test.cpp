@@ -502,10 +502,11 @@ TEST_CASE("the Accept? question lists a tree's items and their new names", "[tre
     auto s = start_sender(relay.address(), std::vector<fs::path>{dir, in.path / "notes.txt"});
     REQUIRE(!s.code.empty());
     auto r = start_asking_receiver(relay.address(), s.code, out.path);
-    REQUIRE(r->wait_for_error_text("Accept? [y/N] ", 30s));
+    REQUIRE(r->wait_for_error_text("Accept? [y/n] ", 30s));
     r->type(said_yes ? "y\n" : "n\n");
     const auto receiver_exit = r->wait(60s);
-    const auto sender_exit = s.proc->wait(60s);
+    // A declining receiver leaves the sender waiting for another with the same code.
+    const auto sender_exit = said_yes ? s.proc->wait(60s) : -1;
     const auto asked = r->error_output();
     INFO(asked << s.proc->error_output());
     CHECK_THAT(asked, Catch::Contains("Receive 2 items: dir/ (3 files, "));
@@ -519,8 +520,7 @@ TEST_CASE("the Accept? question lists a tree's items and their new names", "[tre
     } else {
         CHECK(receiver_exit == exit_peer);
         CHECK_THAT(asked, Catch::Contains("you declined"));
-        CHECK(sender_exit == exit_peer);
-        CHECK_THAT(s.proc->error_output(), Catch::Contains("refused"));
+        CHECK(s.proc->running());
         CHECK(listing(out.path) == before);
         CHECK(sorted_entries(out) == std::vector<std::string>{"dir"});
     }
