@@ -80,7 +80,8 @@ void add_send_options(CLI::App& app, send_settings& s) {
 
 void add_receive_options(CLI::App& app, receive_settings& s) {
     app.add_option("code", s.code_parts,
-                   "The code, e.g. 7-crossover-clockwork; from a share, the paths to take may "
+                   "The code, e.g. 7-crossover-clockwork (none: asked for, Tab completes its "
+                   "words); from a share, the paths to take may "
                    "follow it (as --list shows them; none: everything)");
     app.add_flag("--list", s.opts.list,
                  "From a share: list what it holds (sizes, times) and take nothing");
@@ -88,7 +89,7 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
         if (s.discard_partial && !s.code_parts.empty()) {
             throw CLI::ValidationError("--discard-partial takes no code");
         }
-        if (!s.discard_partial && s.code_parts.empty()) throw CLI::RequiredError("code");
+        // No code: ferry receive asks for it on a terminal (receiver::receive).
     });
     app.add_option("--relay", s.relay, "Relay address (default: $FERRY_RELAY, else LAN mode)");
     app.add_option("-o,--output", s.opts.output_dir, "Folder to save into (default: .)");
@@ -97,6 +98,8 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
                  "(also: -o -)");
     app.add_flag("-y,--yes", s.opts.yes,
                  "Accept without asking; save as 'name (1).ext' if the name exists");
+    app.add_flag("--ask", s.opts.ask,
+                 "Ask before showing a short text too (one up to 2 KiB is shown without asking)");
     app.add_flag("-q,--quiet", s.opts.quiet, "Print errors only");
     app.add_flag("--no-resume", s.no_resume,
                  "Start afresh even if an interrupted transfer of the same file left part of it "

@@ -1,10 +1,12 @@
 #include "receiver/accept_prompt.hpp"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 
@@ -22,32 +24,53 @@ namespace ferry::receiver {
 
 namespace {
 
-constexpr std::size_t max_answer_bytes = 1024;  // a longer line is not a yes
+constexpr std::size_t max_answer_bytes = 1024;  // a longer line is not an answer
+// Input that is not a terminal and gave no answer in this many bytes has none to give.
+constexpr std::size_t max_piped_bytes = 64 * 1024;
 
-bool is_yes(std::string_view line) {
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// epoll waits for terminals, pipes and sockets; a file or /dev/null never blocks a read.
+bool can_wait_for(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return false;
+    return isatty(fd) != 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
+}  // namespace
+
+line_answer classify_answer(std::string_view line) {
     const auto end = line.find_last_not_of(" \t\r\n");
     line = end == std::string_view::npos ? std::string_view{} : line.substr(0, end + 1);
     const auto start = line.find_first_not_of(" \t");
     if (start != std::string_view::npos) line.remove_prefix(start);
-    return line == "y" || line == "Y" || line == "yes" || line == "Yes";
+    const auto word = lower(line);
+    if (word == "y" || word == "yes") return line_answer::yes;
+    if (word == "n" || word == "no") return line_answer::no;
+    return line_answer::unclear;
 }
-
-}  // namespace
 
 accept_prompt::accept_prompt(record_channel& channel, prompt_limits limits)
     : channel_(channel), limits_(limits) {}
 
 awaitable<answer> accept_prompt::ask(const std::string& question) {
+    terminal_ = isatty(STDIN_FILENO) != 0;
+    pollable_ = can_wait_for(STDIN_FILENO);
     // What was typed before the question (an Enter pressed while the keys were exchanged) is
     // not its answer: dropped before the question shows.
-    ::tcflush(STDIN_FILENO, TCIFLUSH);
-    fmt::print(stderr, "{} [y/N] ", question);
+    if (terminal_) ::tcflush(STDIN_FILENO, TCIFLUSH);
+    fmt::print(stderr, "{} [y/n] ", question);
     std::fflush(stderr);
     open_status_line(stderr);  // Ctrl-C or an error ends this line before its message
     // A duplicate of stdin, so that closing the descriptor leaves stdin open. Waiting for it to
     // be readable does not make it non-blocking; the read that follows has a line to return.
     const int fd = ::dup(STDIN_FILENO);
-    if (fd < 0) throw failure(exit_code::local_io, "cannot read the answer from the terminal");
+    if (fd < 0) throw failure(exit_code::local_io, "cannot read the answer from standard input");
     asio::posix::stream_descriptor terminal(co_await asio::this_coro::executor, fd);
     const auto give_up_at = clock::now() + limits_.answer_within;
     for (;;) {
@@ -66,16 +89,25 @@ awaitable<answer> accept_prompt::ask(const std::string& question) {
         }
         if (event_ == event::terminal && read_terminal(terminal.native_handle())) break;
     }
-    if (input_ended_) {
+    if (!terminal_) {
+        // Nothing echoed the piped answer: shown, so that the line reads as on a terminal.
+        if (said_) fmt::print(stderr, "{}", *said_ == line_answer::yes ? "y" : "n");
+        end_status_line();
+        if (!said_) co_return answer::no_input;
+    } else if (input_ended_) {
         end_status_line();  // Ctrl-D: nothing echoed a newline
     } else {
         open_status_line(nullptr);  // the person's Enter ended the line
     }
-    co_return !input_ended_ && is_yes(line_) ? answer::yes : answer::no;
+    co_return said_ == line_answer::yes ? answer::yes : answer::no;
 }
 
 awaitable<void> accept_prompt::wait_terminal(asio::posix::stream_descriptor& terminal) {
-    co_await terminal.async_wait(asio::posix::stream_descriptor::wait_read, use_awaitable);
+    if (pollable_) {
+        co_await terminal.async_wait(asio::posix::stream_descriptor::wait_read, use_awaitable);
+    } else {
+        co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
+    }
     event_ = event::terminal;
 }
 
@@ -101,19 +133,37 @@ bool accept_prompt::read_terminal(int fd) {
     char buffer[256];
     const auto n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
-    if (n <= 0) {
-        input_ended_ = true;  // Ctrl-D, or the terminal went away
+    if (!terminal_ && n > 0) read_total_ += static_cast<std::size_t>(n);
+    if (n <= 0 || read_total_ > max_piped_bytes) {
+        input_ended_ = true;  // Ctrl-D, the terminal went away, or the pipe's end
+        if (!line_.empty()) {
+            const auto last = classify_answer(line_);  // a last line without its newline
+            if (last != line_answer::unclear) said_ = last;
+        }
         return true;
     }
-    const std::string_view got(buffer, static_cast<std::size_t>(n));
-    const bool ended = got.find('\n') != std::string_view::npos;
-    // A line too long to be a yes is a no, but its Enter still ends the question.
-    if (line_.size() + got.size() > max_answer_bytes) {
-        line_ = ended ? "\n" : "";
-    } else {
-        line_ += got;
+    line_.append(buffer, static_cast<std::size_t>(n));
+    return take_lines();
+}
+
+// Each whole line in line_: a y or n ends the question; anything else asks again (on a
+// terminal) or is passed over (piped). A line too long to be an answer is not one.
+bool accept_prompt::take_lines() {
+    for (auto end = line_.find('\n'); end != std::string::npos; end = line_.find('\n')) {
+        const auto said = classify_answer(std::string_view(line_).substr(0, end));
+        line_.erase(0, end + 1);
+        if (said != line_answer::unclear) {
+            said_ = said;
+            return true;
+        }
+        if (terminal_) {
+            fmt::print(stderr, "Please answer y or n. Accept? [y/n] ");
+            std::fflush(stderr);
+            open_status_line(stderr);
+        }
     }
-    return ended;
+    if (line_.size() > max_answer_bytes) line_ = "-";  // kept unclear until its newline
+    return false;
 }
 
 // The sender says nothing until it has the answer: whatever comes now ends the question.

@@ -33,6 +33,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A text up to this size is shown without the Accept? question (unless --ask).
+constexpr std::uint64_t short_text_bytes = 2048;
+
 // Room left beside the file so that a full disk is caught before accepting, not half way.
 constexpr std::uint64_t free_space_margin = 1024 * 1024;
 
@@ -254,12 +257,8 @@ awaitable<void> receive_session::check_offer() {
 
 awaitable<void> receive_session::decide() {
     if (opts_.yes) co_return;
-    if (isatty(STDIN_FILENO) == 0) {
-        co_await refuse(msg::reason::not_interactive, "");
-        throw failure(exit_code::peer, fmt::format("refused {}: there is no terminal to ask on; "
-                                                   "add --yes to accept without asking",
-                                                   describe_offer(offer_)));
-    }
+    // A short text is shown as it comes (escaped for a terminal): nothing is written.
+    if (is_text() && !opts_.ask && offer_.size <= short_text_bytes) co_return;
     // The watchdog waits longer than the question; KEEPALIVEs keep the pair going meanwhile.
     activity_.enter("waiting for your answer", opts_.prompt.answer_within + 1min);
     accept_prompt prompt(channel_, opts_.prompt);
@@ -275,6 +274,14 @@ awaitable<void> receive_session::decide() {
         co_await refuse(msg::reason::declined, text);
         throw failure(exit_code::peer,
                       fmt::format("no answer within {}: the transfer was refused", waited));
+    }
+    if (said == answer::no_input) {
+        co_await refuse(msg::reason::not_interactive, "");
+        throw failure(exit_code::peer,
+                      fmt::format("refused {}: there is no terminal to ask on and standard input "
+                                  "gave no answer; add --yes to accept without asking, or pipe "
+                                  "the answer in (echo y | ferry receive ...)",
+                                  describe_offer(offer_)));
     }
     if (said == answer::no) {
         co_await refuse(msg::reason::declined, "");

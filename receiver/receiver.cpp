@@ -1,5 +1,7 @@
 #include "receiver/receiver.hpp"
 
+#include <unistd.h>
+
 #include <optional>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "common/transfer/hello.hpp"
 #include "common/transfer/reconnect_notice.hpp"
 #include "common/ui/exit_code.hpp"
+#include "common/ui/line_editor.hpp"
 #include "common/ui/text.hpp"
 #include "common/ui/units.hpp"
 #include "common/wire/wire_error.hpp"
@@ -120,10 +123,28 @@ std::string kept_text(const options& opts, const kept_partial& kept) {
         here ? "" : " -o " + printable(opts.output_dir.string()));
 }
 
+// No code given: asked for on the terminal (Tab completes the words), again after one that does
+// not parse.
+code ask_for_code() {
+    if (isatty(STDIN_FILENO) == 0) {
+        throw failure(exit_code::usage,
+                      "no code given, and no terminal to ask for it on: run ferry receive CODE");
+    }
+    for (;;) {
+        const auto typed = read_line_on_terminal("Enter the code: ", complete_code);
+        if (!typed) throw failure(exit_code::usage, "no code given");
+        try {
+            return parse_code(*typed);
+        } catch (const failure& f) {
+            fmt::print(stderr, "ferry: {}\n", f.what());
+        }
+    }
+}
+
 }  // namespace
 
 void receive(const options& opts) {
-    const auto c = parse_code(opts.code);
+    const auto c = opts.code.empty() ? ask_for_code() : parse_code(opts.code);
     if (!opts.to_stdout) check_output_folder(opts.output_dir);
     kept_partial kept;
     try {

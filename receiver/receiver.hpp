@@ -16,6 +16,7 @@ struct options {
     host_port relay;
     std::filesystem::path output_dir = ".";
     bool yes = false;        // accept without asking, number the name if it exists
+    bool ask = false;        // --ask: ask also before showing a short text
     bool to_stdout = false;  // --stdout / -o -: a file's or a stream's bytes to standard output
     bool quiet = false;      // errors only
     bool lan = false;        // find the sender by its LAN announcement instead of using `relay`

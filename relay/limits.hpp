@@ -39,6 +39,9 @@ struct limits {
     // reaching the port directly could otherwise claim any address in a header of its own.
     std::vector<asio::ip::address> proxy_from;
     std::uint32_t first_nameplate_range = 999;  // nameplates 1..this first
+    // The nameplate of a pair that ended stays kept this long for its sender's REOPEN (its
+    // receiver declined: the sender waits again under the same code).
+    milliseconds reopen_hold{30'000};
     std::size_t failed_claims_per_minute = 10;  // per source address
     std::size_t buffer_size = 128 * 1024;       // per direction per pair
     bool splice = true;  // move bytes with splice(2) where possible (false: read/write copies)

@@ -4,18 +4,19 @@
 
 namespace ferry::relay {
 
-pairing_table::pairing_table(std::uint32_t first_range_max) : first_range_max_(first_range_max) {}
+pairing_table::pairing_table(std::uint32_t first_range_max, clock::duration hold_for)
+    : first_range_max_(first_range_max), hold_for_(hold_for) {}
 
 std::uint32_t pairing_table::allocate(waiting_sender& sender, const asio::ip::address& from) {
-    return add(entry{&sender, nullptr, from});
+    return add(entry{&sender, nullptr, from, {}, nullptr});
 }
 
 std::uint32_t pairing_table::allocate(share& host, const asio::ip::address& from) {
-    return add(entry{nullptr, &host, from});
+    return add(entry{nullptr, &host, from, {}, nullptr});
 }
 
 std::uint32_t pairing_table::add(const entry& e) {
-    end_quarantines();
+    drop_expired_holds(clock::now());
     const auto nameplate = pick_free();
     entries_.emplace(nameplate, e);
     ++waiting_per_address_[e.from];
@@ -23,7 +24,7 @@ std::uint32_t pairing_table::add(const entry& e) {
 }
 
 std::vector<std::uint32_t> pairing_table::candidates(std::size_t range, std::size_t n) {
-    end_quarantines();
+    drop_expired_holds(clock::now());
     std::uint64_t low = 1;
     std::uint64_t high = first_range_max_;
     for (std::size_t i = 0; i < range && high < 0xffffffffULL / 10; ++i) {
@@ -44,12 +45,12 @@ std::vector<std::uint32_t> pairing_table::candidates(std::size_t range, std::siz
 
 void pairing_table::insert(std::uint32_t nameplate, waiting_sender& sender,
                            const asio::ip::address& from) {
-    entries_.emplace(nameplate, entry{&sender, nullptr, from});
+    entries_.emplace(nameplate, entry{&sender, nullptr, from, {}, nullptr});
     ++waiting_per_address_[from];
 }
 
 void pairing_table::insert(std::uint32_t nameplate, share& host, const asio::ip::address& from) {
-    entries_.emplace(nameplate, entry{nullptr, &host, from});
+    entries_.emplace(nameplate, entry{nullptr, &host, from, {}, nullptr});
     ++waiting_per_address_[from];
 }
 
@@ -78,8 +79,7 @@ std::uint32_t pairing_table::pick_free() {
 
 pairing_table::claim_result pairing_table::claim(std::uint32_t nameplate) {
     auto it = entries_.find(nameplate);
-    if (it == entries_.end()) return {claim_status::unknown};
-    if (it->second.quarantined_until != clock::time_point{}) return {claim_status::unknown};
+    if (it == entries_.end() || it->second.held_until) return {claim_status::unknown};
     if (it->second.host != nullptr) return {claim_status::share, nullptr, it->second.host};
     if (it->second.sender == nullptr) return {claim_status::taken};
     auto* sender = it->second.sender;
@@ -92,29 +92,62 @@ share* pairing_table::find_share(std::uint32_t nameplate) const {
     return it == entries_.end() ? nullptr : it->second.host;
 }
 
-void pairing_table::release(std::uint32_t nameplate) {
+void pairing_table::release(std::uint32_t nameplate, clock::time_point now) {
     auto it = entries_.find(nameplate);
-    if (it == entries_.end()) return;
-    stop_waiting(it->second);
-    if (it->second.quarantined_until != clock::time_point{}) --quarantined_;
-    entries_.erase(it);
+    if (it == entries_.end() || it->second.held_until) return;
+    auto& e = it->second;
+    const bool was_paired = e.sender == nullptr && e.host == nullptr;
+    stop_waiting(e);
+    if (e.reopen_wake != nullptr) e.reopen_wake->cancel();
+    if (!was_paired || hold_for_ <= clock::duration::zero()) {
+        entries_.erase(it);
+        return;
+    }
+    e.held_until = now + hold_for_;
+    ++held_;
+}
+
+pairing_table::reopen_status pairing_table::reopen(std::uint32_t nameplate, waiting_sender& sender,
+                                                   const asio::ip::address& from,
+                                                   clock::time_point now) {
+    drop_expired_holds(now);
+    auto it = entries_.find(nameplate);
+    if (it == entries_.end()) return reopen_status::unknown;
+    auto& e = it->second;
+    if (e.from != from || e.quarantined) return reopen_status::taken;
+    if (!e.held_until) {
+        const bool paired = e.sender == nullptr && e.host == nullptr;
+        return paired ? reopen_status::ending : reopen_status::taken;
+    }
+    e.held_until.reset();
+    --held_;
+    e.sender = &sender;
+    ++waiting_per_address_[from];
+    return reopen_status::ok;
 }
 
 void pairing_table::quarantine(std::uint32_t nameplate, clock::time_point until) {
     auto it = entries_.find(nameplate);
-    if (it == entries_.end() || it->second.quarantined_until != clock::time_point{}) return;
+    if (it == entries_.end() || it->second.held_until) return;
     stop_waiting(it->second);
-    it->second.quarantined_until = until;
-    ++quarantined_;
+    it->second.held_until = until;
+    it->second.quarantined = true;
+    ++held_;
 }
 
-void pairing_table::end_quarantines() {
-    if (quarantined_ == 0) return;
-    const auto now = clock::now();
+void pairing_table::watch(std::uint32_t nameplate, asio::steady_timer& wake) {
+    if (auto it = entries_.find(nameplate); it != entries_.end()) it->second.reopen_wake = &wake;
+}
+
+void pairing_table::unwatch(std::uint32_t nameplate) {
+    if (auto it = entries_.find(nameplate); it != entries_.end()) it->second.reopen_wake = nullptr;
+}
+
+void pairing_table::drop_expired_holds(clock::time_point now) {
     std::erase_if(entries_, [&](const auto& item) {
-        const auto until = item.second.quarantined_until;
-        if (until == clock::time_point{} || until > now) return false;
-        --quarantined_;
+        const auto& until = item.second.held_until;
+        if (!until || *until > now) return false;
+        --held_;
         return true;
     });
 }

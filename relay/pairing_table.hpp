@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -34,7 +35,10 @@ class pairing_table {
   public:
     // first_range_max: the top of the first range (999; an embedded LAN relay uses 99999 so
     // that two senders on one network rarely pick the same nameplate).
-    explicit pairing_table(std::uint32_t first_range_max = 999);
+    // hold_for: how long the nameplate of a pair that ended stays kept for its sender's
+    // REOPEN (a receiver that declined: the sender waits again under the same code).
+    explicit pairing_table(std::uint32_t first_range_max = 999,
+                           clock::duration hold_for = std::chrono::seconds(30));
 
     // A random free nameplate from 1-999, or from the next decade range when those are all in use.
     std::uint32_t allocate(waiting_sender& sender, const asio::ip::address& from);
@@ -60,13 +64,25 @@ class pairing_table {
     // The share hosted under `nameplate`, or null.
     [[nodiscard]] share* find_share(std::uint32_t nameplate) const;
 
-    void release(std::uint32_t nameplate);
+    // Frees a nameplate; one that was paired is held for its sender's REOPEN for hold_for.
+    void release(std::uint32_t nameplate, clock::time_point now = clock::now());
+
+    // REOPEN: the nameplate held for `from` waits again with `sender` (ok). `ending`: its pair
+    // (a sender from `from`) has not ended here yet, try again once it has (watch()).
+    enum class reopen_status { ok, ending, taken, unknown };
+    reopen_status reopen(std::uint32_t nameplate, waiting_sender& sender,
+                         const asio::ip::address& from, clock::time_point now = clock::now());
+    // `wake` is cancelled when the pair of `nameplate` ends; unwatch() before it goes away.
+    void watch(std::uint32_t nameplate, asio::steady_timer& wake);
+    void unwatch(std::uint32_t nameplate);
+
     // A share's nameplate once the share has ended: given to no one until `until` (a claim finds
-    // no sender), so that no one else can take it and pose as the share to receivers who still
-    // hold its code.
+    // no sender, no REOPEN takes it), so that no one else can take it and pose as the share to
+    // receivers who still hold its code.
     void quarantine(std::uint32_t nameplate, clock::time_point until);
 
-    [[nodiscard]] std::size_t sessions() const { return entries_.size() - quarantined_; }
+    // Nameplates held for a REOPEN or quarantined are no sessions.
+    [[nodiscard]] std::size_t sessions() const { return entries_.size() - held_; }
     [[nodiscard]] std::size_t waiting_from(const asio::ip::address& from) const;
 
   private:
@@ -74,9 +90,11 @@ class pairing_table {
         waiting_sender* sender;  // null once paired
         share* host;             // a share's nameplate: never paired
         asio::ip::address from;
-        clock::time_point quarantined_until{};  // a share that ended: held unused until then
+        std::optional<clock::time_point> held_until;  // a pair that ended, kept for a REOPEN
+        asio::steady_timer* reopen_wake = nullptr;    // a REOPEN waiting for the pair's end
+        bool quarantined = false;  // held_until: a share that ended, for no one
     };
-    void end_quarantines();
+    void drop_expired_holds(clock::time_point now);
     std::uint32_t pick_free();
     std::uint32_t add(const entry& e);
     void stop_waiting(entry& e);
@@ -85,7 +103,8 @@ class pairing_table {
     std::unordered_map<asio::ip::address, std::size_t> waiting_per_address_;
     system_random random_;  // a CSPRNG: nameplates must not be predictable
     std::uint32_t first_range_max_;
-    std::size_t quarantined_ = 0;  // entries that are only quarantined
+    clock::duration hold_for_;
+    std::size_t held_ = 0;
 };
 
 }  // namespace ferry::relay

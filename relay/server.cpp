@@ -79,7 +79,7 @@ server::server(asio::any_io_executor ex, const tcp::endpoint& listen, const limi
     : executor_(ex),
       acceptor_(ex),
       limits_(l),
-      table_(l.first_nameplate_range),
+      table_(l.first_nameplate_range, l.reopen_hold),
       claims_(l.failed_claims_per_minute),
       hello_log_(ex, "bad hellos", spdlog::level::info, l.log_interval),
       refusal_log_(ex, "refused connections", spdlog::level::warn, l.log_interval),
@@ -336,6 +336,10 @@ awaitable<void> server::dispatch(connection& c, const rp::frame& f) {
             c.kind = role::sender;
             co_await serve_sender(c);
             break;
+        case rp::frame_type::reopen:
+            c.kind = role::sender;
+            co_await serve_reopen(c, f.nameplate);
+            break;
         case rp::frame_type::claim:
             c.kind = role::receiver;
             co_await serve_receiver(c, f.nameplate);
@@ -362,8 +366,8 @@ awaitable<void> server::dispatch(connection& c, const rp::frame& f) {
         } break;
         default:
             throw wire_error(
-                "a client may only send allocate, claim, ping, reconnect, share, resume_share or "
-                "join");
+                "a client may only send allocate, claim, ping, reconnect, share, resume_share, "
+                "join or reopen");
     }
 }
 
@@ -457,6 +461,61 @@ awaitable<void> server::serve_sender(connection& c) {
     waiting_sender waiting(executor_);
     const auto nameplate = co_await allocate(c, waiting);
     if (nameplate == 0) co_return;
+    co_await serve_waiting(c, nameplate, waiting);
+}
+
+awaitable<void> server::serve_reopen(connection& c, std::uint32_t nameplate) {
+    if (!co_await admit_sender(c)) co_return;
+    waiting_sender waiting(executor_);
+    if (!co_await reopen(c, nameplate, waiting)) co_return;
+    spdlog::info("{}: nameplate {} reopened for its sender", c.address, nameplate);
+    co_await serve_waiting(c, nameplate, waiting);
+}
+
+// The nameplate held for this address since its pair ended (a pair whose sender's EOF is not
+// here yet ends first, within the hello timeout), registered again in a cluster's Redis; false
+// if refused (and told).
+awaitable<bool> server::reopen(connection& c, std::uint32_t nameplate, waiting_sender& waiting) {
+    auto status = table_.reopen(nameplate, waiting, c.ip);
+    if (status == pairing_table::reopen_status::ending) {
+        asio::steady_timer ended(executor_);
+        ended.expires_after(limits_.hello_timeout);
+        table_.watch(nameplate, ended);
+        struct unwatch_at_end {
+            pairing_table& table;
+            std::uint32_t nameplate;
+            ~unwatch_at_end() { table.unwatch(nameplate); }
+        } unwatch{table_, nameplate};
+        co_await ended.async_wait(as_tuple(use_awaitable));
+        status = table_.reopen(nameplate, waiting, c.ip);
+    }
+    if (status == pairing_table::reopen_status::ok && cluster_) {
+        std::optional<cluster::hold_result> held;
+        try {
+            const std::vector<std::string> keys{cluster::nameplate_key(nameplate)};
+            auto got = co_await cluster_->hold(c.ip, keys, limits_.max_waiting_per_address);
+            held = got;
+        } catch (const std::exception&) {
+            held.reset();
+        }
+        if (!held || held->status != cluster::hold_status::held) {
+            table_.release(nameplate);
+            status = pairing_table::reopen_status::taken;
+        }
+    }
+    if (status == pairing_table::reopen_status::ok) co_return true;
+    const bool gone = status == pairing_table::reopen_status::unknown;
+    spdlog::info("{}: reopen of nameplate {} refused: {}", c.address, nameplate,
+                 gone ? "not held" : "in use");
+    const auto text = gone ? fmt::format("nameplate {} is no longer kept for you", nameplate)
+                           : fmt::format("nameplate {} is in use", nameplate);
+    const auto code = gone ? rp::error_code::unknown_nameplate : rp::error_code::nameplate_taken;
+    co_await refuse(c.socket, code, text);
+    co_return false;
+}
+
+awaitable<void> server::serve_waiting(connection& c, std::uint32_t nameplate,
+                                      waiting_sender& waiting) {
     c.state = phase::waiting;
     c.waiting = &waiting;
     nameplate_lease lease{*this, nameplate, c, waiting};

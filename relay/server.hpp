@@ -110,6 +110,11 @@ class server {
     struct nameplate_lease;
     awaitable<bool> admit_sender(connection& c);
     awaitable<void> serve_sender(connection& c);
+    // REOPEN: a sender whose receiver declined waits again under the nameplate it had.
+    awaitable<void> serve_reopen(connection& c, std::uint32_t nameplate);
+    awaitable<bool> reopen(connection& c, std::uint32_t nameplate, waiting_sender& waiting);
+    // A sender with its nameplate registered: ALLOCATED, the wait, the pair.
+    awaitable<void> serve_waiting(connection& c, std::uint32_t nameplate, waiting_sender& waiting);
     awaitable<void> wait_wake(asio::steady_timer& wake);
     awaitable<void> wait_gone(tcp::socket& socket);
     awaitable<bool> wait_for_receiver(connection& c, waiting_sender& waiting,

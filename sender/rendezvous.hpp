@@ -21,4 +21,9 @@ void show_lan_hints(const options& opts, const code& c);
 // LAN mode, how to reach this computer, while announcing it), and waits for the receiver.
 awaitable<rendezvous> meet_receiver(const options& opts, const source& what, deadline& activity);
 
+// After a receiver declined: a new connection to the relay, the same nameplate again (REOPEN),
+// and the wait for the next receiver with the same code. Throws failure(peer) if the relay
+// cannot keep the nameplate.
+awaitable<rendezvous> wait_again(const options& opts, code c, deadline& activity);
+
 }  // namespace ferry::sender

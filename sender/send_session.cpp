@@ -31,6 +31,13 @@ failure receiver_stopped(const msg::abort& a) {
                                a.text.empty() ? "" : ": ", printable(a.text)));
 }
 
+// "the receiver declined", "the receiver declined (no answer within 30 min)"; the other
+// reasons as msg::describe() names them.
+receiver_declined receiver_declined_offer(const msg::refuse& r) {
+    const auto text = r.text.empty() ? std::string() : " (" + printable(r.text) + ")";
+    return receiver_declined(exit_code::peer, fmt::format("{}{}", msg::describe(r.why), text));
+}
+
 failure receiver_refused(const msg::refuse& r, std::string_view what) {
     return failure(exit_code::peer, fmt::format("the receiver refused {}: {}{}{}", what,
                                                 msg::describe(r.why), r.text.empty() ? "" : " (",
@@ -93,6 +100,10 @@ awaitable<void> send_session::expect_accept() {
         answer = std::move(next);
     }
     if (const auto* r = std::get_if<msg::refuse>(&answer)) {
+        if (r->why == msg::reason::declined || r->why == msg::reason::not_interactive ||
+            r->why == msg::reason::unsupported) {
+            throw receiver_declined_offer(*r);
+        }
         throw receiver_refused(*r, what_is_offered(source_.offer()));
     }
     if (const auto* a = std::get_if<msg::abort>(&answer)) throw receiver_stopped(*a);

@@ -13,6 +13,7 @@
 #include "common/net/deadline.hpp"
 #include "common/session/record_channel.hpp"
 #include "common/transfer/message.hpp"
+#include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
 #include "sender/rate_limiter.hpp"
 #include "sender/sender.hpp"
@@ -21,6 +22,14 @@
 #include "sender/tree_source.hpp"
 
 namespace ferry::sender {
+
+// A receiver that stopped before any data for a reason the next receiver with the same code may
+// not have: it declined, could not be asked, or took the code for a share's. The sender may wait
+// for another receiver.
+class receiver_declined : public failure {
+  public:
+    using failure::failure;
+};
 
 // The transfer of one source over a keyed channel: OFFER, the receiver's answer, the data
 // (hashed as it streams, paced), DONE, and the receiver's VERIFIED. It owns the transfer's

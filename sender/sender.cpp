@@ -29,10 +29,12 @@ namespace ferry::sender {
 
 namespace {
 
-// rendezvous → session (key exchange, HELLO) → transfer. `peer_left` says, for the phase
-// reached, what a receiver that went away left undone.
-awaitable<void> run(const options& opts, source& what, deadline& activity, std::string& peer_left) {
-    auto met = co_await meet_receiver(opts, what, activity);
+// One receiver: session (key exchange, HELLO) → transfer. Returns what the receiver said if it
+// declined before any data (the next one with the same code may take it), nothing once done. A
+// failed key confirmation throws: the one guess at the code is spent.
+awaitable<std::optional<std::string>> serve_one(const options& opts, source& what,
+                                                deadline& activity, std::string& peer_left,
+                                                rendezvous& met) {
     activity.enter(phases::key_exchange);
     auto channel = co_await open_session(met.socket, activity, session_role::sender, met.c);
     peer_left =
@@ -45,7 +47,41 @@ awaitable<void> run(const options& opts, source& what, deadline& activity, std::
     plan_reconnects(*channel, opts, peer);
     send_session transfer(*channel, what, opts, compression_for(opts, peer, what), activity,
                           peer_left);
-    co_await transfer.run();
+    std::optional<std::string> declined;
+    try {
+        co_await transfer.run();
+    } catch (const receiver_declined& d) {
+        declined = d.what();
+    }
+    if (declined) channel->end_session();  // nothing to say goodbye to: the receiver has gone
+    co_return declined;
+}
+
+// rendezvous → one receiver after another while they decline before any data, each under the
+// same code (the relay keeps the nameplate for REOPEN).
+awaitable<void> run(const options& opts, source& what, deadline& activity, std::string& peer_left) {
+    auto met = co_await meet_receiver(opts, what, activity);
+    for (;;) {
+        const auto declined = co_await serve_one(opts, what, activity, peer_left, met);
+        if (!declined) co_return;
+        if (!opts.quiet) {
+            fmt::print(stderr, "ferry: {}; still waiting with the same code, {}\n", *declined,
+                       met.c.text());
+        }
+        std::error_code ignored;
+        met.socket.close(ignored);
+        std::optional<failure> kept_not;
+        try {
+            auto again = co_await wait_again(opts, met.c, activity);  // named: the GCC 12 note
+            met = std::move(again);
+        } catch (const failure& f) {
+            kept_not = f;
+        }
+        if (kept_not) {
+            throw failure(kept_not->code(), fmt::format("{}; {}; send again for a new code",
+                                                        *declined, kept_not->what()));
+        }
+    }
 }
 
 // run(), with a connection that ended early explained: the receiver left, or the relay was lost.

@@ -136,6 +136,25 @@ awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket) {
     co_return f.nameplate;
 }
 
+awaitable<void> reopen_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
+    const rp::frame reopen{rp::frame_type::reopen, nameplate, {}, {}};
+    co_await send_relay_frame(socket, reopen);
+    const auto answer = co_await read_any_relay_frame(socket);
+    if (answer.type == rp::frame_type::error) {
+        const auto why =
+            answer.error == rp::error_code::bad_hello
+                ? fmt::format(
+                      "the relay is older than ferry 0.10 and cannot keep a "
+                      "code for another receiver ({})",
+                      printable(answer.text))
+                : fmt::format("the relay could not keep the code: {}", printable(answer.text));
+        throw failure(exit_code::peer, why);
+    }
+    if (answer.type != rp::frame_type::allocated || answer.nameplate != nameplate) {
+        throw failure(exit_code::network, "the relay answered something unexpected");
+    }
+}
+
 awaitable<void> wait_paired(tcp::socket& socket) {
     co_await expect(socket, rp::frame_type::paired);
 }

@@ -24,6 +24,9 @@ awaitable<tcp::socket> connect_endpoint(const tcp::endpoint& endpoint, clock::du
 
 // Sender: asks for a nameplate.
 awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket);
+// Sender whose receiver declined: asks to wait again under the nameplate it had. Throws
+// failure(peer) naming why if the relay cannot keep it (an older relay, another sender has it).
+awaitable<void> reopen_nameplate(tcp::socket& socket, std::uint32_t nameplate);
 // Sender: waits until a receiver has claimed the nameplate (the relay bounds this wait).
 awaitable<void> wait_paired(tcp::socket& socket);
 // Receiver: claims the nameplate; returns once paired.

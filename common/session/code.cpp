@@ -90,6 +90,44 @@ std::string shown(std::string_view token) {
 
 }  // namespace
 
+namespace {
+
+std::vector<std::string> words_starting(const std::array<std::string_view, 256>& list,
+                                        std::string_view prefix) {
+    std::vector<std::string> out;
+    for (const auto word : list) {
+        if (word.starts_with(prefix)) out.emplace_back(word);
+    }
+    return out;
+}
+
+}  // namespace
+
+completion complete_code(std::string_view typed) {
+    const auto start = typed.find_last_of("- \t") + 1;  // npos + 1: the whole line
+    if (start == 0) return {std::string(typed), {}};    // the nameplate: nothing to complete
+    std::string prefix;
+    for (const char c : typed.substr(start))
+        prefix.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    const auto place = split_code(typed.substr(0, start)).size();  // 1: the first word
+    const auto& own = place % 2 == 1 ? pgp_words::odd : pgp_words::even;
+    const auto& other = place % 2 == 1 ? pgp_words::even : pgp_words::odd;
+    auto fits = words_starting(own, prefix);
+    if (fits.empty()) fits = words_starting(other, prefix);
+    const auto head = std::string(typed.substr(0, start));
+    if (fits.empty()) return {std::string(typed), {}};
+    if (fits.size() == 1) return {head + fits.front() + "-", {}};
+    auto shared = fits.front();
+    for (const auto& word : fits) {
+        std::size_t n = 0;
+        while (n < shared.size() && n < word.size() && shared[n] == word[n])
+            ++n;
+        shared.resize(n);
+    }
+    if (prefix.empty()) fits.clear();  // all 256: no list to read
+    return {head + shared, std::move(fits)};
+}
+
 code parse_code(std::string_view text) {
     const auto first_char = text.find_first_not_of(" \t");
     if (first_char != std::string_view::npos && text[first_char] == '-') {

@@ -21,6 +21,7 @@ bool is_known(frame_type t) {
         case frame_type::resume_share:
         case frame_type::end_share:
         case frame_type::share_opened:
+        case frame_type::reopen:
         case frame_type::allocated:
         case frame_type::paired:
         case frame_type::pong:
@@ -69,6 +70,7 @@ std::vector<std::uint8_t> encode(const frame& f) {
     std::vector<std::uint8_t> payload;
     switch (f.type) {
         case frame_type::claim:
+        case frame_type::reopen:
         case frame_type::allocated:
             payload.resize(4);
             put_u32(payload.data(), f.nameplate);
@@ -143,8 +145,12 @@ frame decode(byte_span header, byte_span payload) {
     f.type = static_cast<frame_type>(header[5]);
     switch (f.type) {
         case frame_type::claim:
+        case frame_type::reopen:
         case frame_type::allocated:
-            expect_size(f.type == frame_type::claim ? "claim" : "allocated", payload, 4);
+            expect_size(f.type == frame_type::claim    ? "claim"
+                        : f.type == frame_type::reopen ? "reopen"
+                                                       : "allocated",
+                        payload, 4);
             f.nameplate = get_u32(payload.data());
             if (f.nameplate == 0) throw wire_error("nameplate 0 is not valid");
             break;

@@ -28,6 +28,7 @@ enum class frame_type : std::uint8_t {
     join = 0x06,          // sender -> relay: a share's data connection, nameplate u32 + ticket (16)
     resume_share = 0x07,  // sender -> relay: a share's new control connection, nameplate + token
     end_share = 0x08,     // sender -> relay, on the control connection: the share ends now
+    reopen = 0x09,        // sender -> relay: wait again under the nameplate (u32) it just had
     allocated = 0x11,     // relay -> sender: the nameplate (u32)
     paired = 0x12,        // relay -> both: from now on the relay pipes bytes
     pong = 0x13,          // relay -> client: answer to ping (relay version text)

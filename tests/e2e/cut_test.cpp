@@ -212,7 +212,7 @@ TEST_CASE("a cut while the receiver decides is reconnected before the answer", "
     args.insert(args.end(), quick_stall.begin(), quick_stall.end());
     args.push_back(s.code);
     process r(args, {}, input::terminal);
-    REQUIRE(r.wait_for_error_text("Accept? [y/N] ", 30s));
+    REQUIRE(r.wait_for_error_text("Accept? [y/n] ", 30s));
     middlebox.cut_now(kind);
     // The asking receiver watches its connection: it reconnects (or its peer does) while the
     // question is still on the screen, and the answer then goes through.

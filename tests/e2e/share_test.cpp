@@ -386,7 +386,10 @@ TEST_CASE("a listing or paths with the code of a plain send are a clear error", 
     CHECK(lister->wait(60s) == exit_usage);
     CHECK_THAT(lister->error_output(), Catch::Contains("not a share"));
     CHECK(out.entries().empty());
-    CHECK(sender.proc->wait(30s) == exit_peer);
+    // The sender keeps its code: the receiver's mistake does not end the send.
+    auto taker = start_receiver(relay.address(), sender.code, out.path);
+    CHECK(taker->wait(60s) == 0);
+    CHECK(sender.proc->wait(30s) == 0);
 }
 
 TEST_CASE("a relay without shares is named as the reason", "[share]") {

@@ -80,3 +80,27 @@ TEST_CASE("a receiver that cannot take a text is named", "[text][e2e]") {
     CHECK(s.proc->wait() == 5);
     CHECK_THAT(s.proc->error_output(), Catch::Contains("which cannot receive a text"));
 }
+
+TEST_CASE("a short text is shown without asking; --ask asks first", "[text][prompt][e2e]") {
+    const bool ask = GENERATE(false, true);
+    INFO((ask ? "--ask" : "no --ask"));
+    relay_fixture relay;
+    temp_dir out;
+    auto s = start_text_sender(relay.address(), "see you at 8");
+    REQUIRE(!s.code.empty());
+    std::vector<std::string> args{ferry_binary(),  "receive", "--relay",
+                                  relay.address(), "-o",      out.path.string()};
+    if (ask) args.emplace_back("--ask");
+    args.push_back(s.code);
+    process r(args, {}, input::terminal);
+    if (ask) {
+        REQUIRE(r.wait_for_error_text("Accept? [y/n] ", 30s));
+        r.type("y\n");
+    }
+    CHECK(r.wait() == 0);
+    INFO(r.error_output());
+    CHECK(r.output() == "see you at 8");
+    CHECK((r.error_output().find("Accept?") != std::string::npos) == ask);
+    CHECK(s.proc->wait() == 0);
+    CHECK(out.entries().empty());
+}

@@ -359,10 +359,10 @@ TEST_CASE("badly shaped share frames are refused", "[relay_frame][share]") {
     CHECK_THROWS_WITH(rp::decode(arrived_header, address), Catch::Contains("over the limit of 64"));
     // A type beyond the known ones is still refused by its header.
     frame_reader<rp::format> reader(rp::max_payload);
-    const std::vector<std::uint8_t> unknown{'F', 'R', 'L', 'Y', 1, 0x09, 0, 0};
+    const std::vector<std::uint8_t> unknown{'F', 'R', 'L', 'Y', 1, 0x0a, 0, 0};
     std::memcpy(reader.wanted().data(), unknown.data(), unknown.size());
     CHECK_THROWS_WITH(reader.commit(unknown.size()),
-                      Catch::Contains("unknown relay frame type 0x09"));
+                      Catch::Contains("unknown relay frame type 0x0a"));
 }
 
 TEST_CASE("resumable share frames are encoded as docs/protocol.md says", "[relay_frame][share]") {
@@ -388,4 +388,36 @@ TEST_CASE("resumable share frames are encoded as docs/protocol.md says", "[relay
     }
     const rp::frame end{rp::frame_type::end_share, 0, {}, {}};
     CHECK(rp::encode(end) == std::vector<std::uint8_t>{'F', 'R', 'L', 'Y', 1, 0x08, 0, 0});
+}
+
+TEST_CASE("REOPEN is exactly as documented, survives every split, and is checked",
+          "[relay_frame][reopen]") {
+    // docs/protocol.md §1: REOPEN nameplate 7.
+    const rp::frame reopen{rp::frame_type::reopen, 7, {}, {}};
+    const auto bytes = rp::encode(reopen);
+    CHECK(bytes == std::vector<std::uint8_t>{0x46, 0x52, 0x4c, 0x59, 0x01, 0x09, 0x00, 0x04, 0x00,
+                                             0x00, 0x00, 0x07});
+    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+        INFO("cut " << cut);
+        frame_reader<rp::format> reader(rp::max_payload);
+        const std::vector<std::uint8_t> first(bytes.begin(),
+                                              bytes.begin() + static_cast<long>(cut));
+        const std::vector<std::uint8_t> rest(bytes.begin() + static_cast<long>(cut), bytes.end());
+        auto got = feed(reader, first, first.size() + 1);
+        const auto more = feed(reader, rest, rest.size() + 1);
+        got.insert(got.end(), more.begin(), more.end());
+        REQUIRE(got.size() == 1);
+        CHECK(got[0] == bytes);
+        const auto d = rp::decode(std::span(got[0]).first(rp::header_size),
+                                  std::span(got[0]).subspan(rp::header_size));
+        CHECK(d.type == rp::frame_type::reopen);
+        CHECK(d.nameplate == 7);
+    }
+    const std::vector<std::uint8_t> header{'F', 'R', 'L', 'Y', 1, 0x09, 0, 4};
+    const std::vector<std::uint8_t> zero(4, 0);
+    CHECK_THROWS_WITH(rp::decode(header, zero), Catch::Contains("nameplate 0"));
+    const std::vector<std::uint8_t> short_payload(3, 1);
+    CHECK_THROWS_WITH(rp::decode(header, short_payload), Catch::Contains("'reopen'"));
+    const std::vector<std::uint8_t> long_payload(5, 1);
+    CHECK_THROWS_WITH(rp::decode(header, long_payload), Catch::Contains("'reopen'"));
 }

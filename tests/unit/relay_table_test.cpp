@@ -155,3 +155,65 @@ TEST_CASE("a quarantine ends: the nameplate is free again", "[pairing]") {
     CHECK(table.allocate(next, from) == 1);
     CHECK(table.sessions() == 1);
 }
+
+TEST_CASE("a pair's nameplate is kept for its sender's REOPEN, and only for it",
+          "[pairing][reopen]") {
+    using namespace std::chrono_literals;
+    asio::io_context io;
+    pairing_table table(999, 30s);
+    const auto a = asio::ip::make_address("10.0.0.1");
+    const auto b = asio::ip::make_address("10.0.0.2");
+    waiting_sender first(io.get_executor());
+    waiting_sender again(io.get_executor());
+    const auto n = table.allocate(first, a);
+    using status = pairing_table::reopen_status;
+    // Waiting, not paired yet: nothing to reopen.
+    CHECK(table.reopen(n, again, a) == status::taken);
+    CHECK(table.claim(n).status == pairing_table::claim_status::ok);
+    // Paired: the sender's REOPEN came before the pair's end; another address's is refused.
+    CHECK(table.reopen(n, again, a) == status::ending);
+    CHECK(table.reopen(n, again, b) == status::taken);
+    const auto t0 = clock::now();
+    table.release(n, t0);
+    CHECK(table.sessions() == 0);
+    CHECK(table.claim(n).status == pairing_table::claim_status::unknown);
+    CHECK(table.reopen(n, again, b, t0) == status::taken);
+    // A new sender is never given the kept nameplate.
+    std::vector<std::unique_ptr<waiting_sender>> others;
+    for (int i = 0; i < 998; ++i) {
+        others.push_back(std::make_unique<waiting_sender>(io.get_executor()));
+        CHECK(table.allocate(*others.back(), b) != n);
+    }
+    for (auto nameplate = 1U; nameplate <= 999; ++nameplate) {
+        if (nameplate != n) table.release(nameplate);
+    }
+    CHECK(table.reopen(n, again, a, t0 + 10s) == status::ok);
+    CHECK(table.waiting_from(a) == 1);
+    CHECK(table.sessions() == 1);
+    const auto second = table.claim(n);
+    CHECK(second.status == pairing_table::claim_status::ok);
+    CHECK(second.sender == &again);
+    // Kept for 30 s only.
+    table.release(n, t0);
+    CHECK(table.reopen(n, again, a, t0 + 31s) == status::unknown);
+    CHECK(table.reopen(n + 1000, again, a) == status::unknown);
+}
+
+TEST_CASE("a REOPEN waiting for the pair's end is woken by it", "[pairing][reopen]") {
+    asio::io_context io;
+    pairing_table table;
+    const auto a = asio::ip::make_address("10.0.0.1");
+    waiting_sender first(io.get_executor());
+    const auto n = table.allocate(first, a);
+    REQUIRE(table.claim(n).status == pairing_table::claim_status::ok);
+    asio::steady_timer wake(io.get_executor());
+    wake.expires_after(std::chrono::hours(1));
+    bool woke = false;
+    wake.async_wait(
+        [&](const std::error_code& ec) { woke = ec == asio::error::operation_aborted; });
+    table.watch(n, wake);
+    table.release(n);
+    io.run();
+    CHECK(woke);
+    table.unwatch(n);
+}
