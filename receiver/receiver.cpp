@@ -127,8 +127,9 @@ std::string kept_text(const options& opts, const kept_partial& kept) {
 // not parse.
 code ask_for_code() {
     if (isatty(STDIN_FILENO) == 0) {
-        throw failure(exit_code::usage,
-                      "no code given, and no terminal to ask for it on: run ferry receive CODE");
+        throw failure(
+            exit_code::usage,
+            "no code given, and no terminal to ask for it on; see 'ferry receive --help'");
     }
     for (;;) {
         const auto typed = read_line_on_terminal("Enter the code: ", complete_code);

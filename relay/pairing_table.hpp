@@ -92,7 +92,7 @@ class pairing_table {
         asio::ip::address from;
         std::optional<clock::time_point> held_until;  // a pair that ended, kept for a REOPEN
         asio::steady_timer* reopen_wake = nullptr;    // a REOPEN waiting for the pair's end
-        bool quarantined = false;  // held_until: a share that ended, for no one
+        bool quarantined = false;                     // held_until: a share that ended, for no one
     };
     void drop_expired_holds(clock::time_point now);
     std::uint32_t pick_free();

@@ -84,11 +84,13 @@ awaitable<rendezvous> meet_receiver(const options& opts, const source& what, dea
     co_return rendezvous{std::move(socket), std::move(c)};
 }
 
-awaitable<rendezvous> wait_again(const options& opts, code c, deadline& activity) {
+awaitable<rendezvous> wait_again(const options& opts, code c, deadline& activity,
+                                 const std::function<void()>& waiting) {
     using namespace std::chrono_literals;
     activity.enter(phases::relay_hello);
     auto socket = co_await connect_relay(opts.relay, 10s);
     co_await reopen_nameplate(socket, c.nameplate);
+    waiting();
     activity.enter(phases::waiting_for_peer);
     if (opts.lan) {
         co_await race(wait_paired(socket), announce_on_lan(c.nameplate, opts.lan_port));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include "common/net/asio.hpp"
 #include "common/net/deadline.hpp"
 #include "common/session/code.hpp"
@@ -23,7 +25,8 @@ awaitable<rendezvous> meet_receiver(const options& opts, const source& what, dea
 
 // After a receiver declined: a new connection to the relay, the same nameplate again (REOPEN),
 // and the wait for the next receiver with the same code. Throws failure(peer) if the relay
-// cannot keep the nameplate.
-awaitable<rendezvous> wait_again(const options& opts, code c, deadline& activity);
+// cannot keep the nameplate. `waiting` is called once the relay holds the nameplate again.
+awaitable<rendezvous> wait_again(const options& opts, code c, deadline& activity,
+                                 const std::function<void()>& waiting);
 
 }  // namespace ferry::sender

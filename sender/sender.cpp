@@ -64,15 +64,17 @@ awaitable<void> run(const options& opts, source& what, deadline& activity, std::
     for (;;) {
         const auto declined = co_await serve_one(opts, what, activity, peer_left, met);
         if (!declined) co_return;
-        if (!opts.quiet) {
-            fmt::print(stderr, "ferry: {}; still waiting with the same code, {}\n", *declined,
-                       met.c.text());
-        }
         std::error_code ignored;
         met.socket.close(ignored);
+        // Said once the relay holds the nameplate again: a receiver may claim it from then on.
+        const auto tell = [&] {
+            if (opts.quiet) return;
+            fmt::print(stderr, "ferry: {}; still waiting with the same code, {}\n", *declined,
+                       met.c.text());
+        };
         std::optional<failure> kept_not;
         try {
-            auto again = co_await wait_again(opts, met.c, activity);  // named: the GCC 12 note
+            auto again = co_await wait_again(opts, met.c, activity, tell);  // the GCC 12 note
             met = std::move(again);
         } catch (const failure& f) {
             kept_not = f;

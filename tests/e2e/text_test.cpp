@@ -81,7 +81,7 @@ TEST_CASE("a receiver that cannot take a text is named", "[text][e2e]") {
     CHECK_THAT(s.proc->error_output(), Catch::Contains("which cannot receive a text"));
 }
 
-TEST_CASE("a short text is shown without asking; --ask asks first", "[text][prompt][e2e]") {
+TEST_CASE("a short text is shown without asking, and --ask asks first", "[text][prompt][e2e]") {
     const bool ask = GENERATE(false, true);
     INFO((ask ? "--ask" : "no --ask"));
     relay_fixture relay;

@@ -142,19 +142,6 @@ TEST_CASE("a second receiver cannot take a paired nameplate", "[transfer][e2e]")
     CHECK(out.entries().empty());
 }
 
-TEST_CASE("a receiver that cannot be asked refuses and the sender hears it", "[transfer][e2e]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    make_file(in.path / "a.bin", 1000);
-    const auto t = transfer(relay.address(), in.path / "a.bin", out.path, {});
-    CHECK(t.receiver_exit == exit_peer);
-    CHECK_THAT(t.receiver_errors, Catch::Contains("--yes"));
-    CHECK(t.sender_exit == exit_peer);
-    CHECK_THAT(t.sender_errors, Catch::Contains("refused"));
-    CHECK(out.entries().empty());
-}
-
 TEST_CASE("an existing file is never overwritten", "[transfer][e2e]") {
     relay_fixture relay;
     temp_dir in;
