@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli/embedded_relay.hpp"
+#include "cli/usage_error.hpp"
+#include "common/session/code.hpp"
 #include "common/transfer/chunk_compression.hpp"
 #include "common/transfer/message.hpp"
 #include "common/ui/exit_code.hpp"
@@ -46,36 +48,45 @@ void add_send_options(CLI::App& app, send_settings& s) {
                    "Files and folders to send, any mix ('-' alone: standard input, as a stream)");
     app.add_option("--text", s.text,
                    "Send this text instead of a file ('-': read it from standard input), at "
-                   "most 64 KiB; the receiver prints it");
+                   "most 64 KiB; the receiver prints it")
+        ->type_name("TEXT");
     // A file, or --text: checked as CLI11 checks the rest, so the error reads like theirs.
     app.callback([&s] {
         if (s.text && !s.opts.paths.empty()) {
             throw CLI::ValidationError("give files or --text, not both");
         }
-        if (!s.text && s.opts.paths.empty()) throw CLI::RequiredError("paths");
+        if (!s.text && s.opts.paths.empty()) {
+            throw CLI::ValidationError(
+                "say what to send: files or folders, - (standard input) or --text TEXT");
+        }
     });
     app.add_option("--relay", s.relay,
                    "Relay address: host:port, [v6]:port or tcp://host:port "
-                   "(default: $FERRY_RELAY, else LAN mode)");
-    app.add_option("--code-words", s.opts.code_words, "Words in the code (2-8)")
-        ->check(CLI::Range(2, 8))
+                   "(default: $FERRY_RELAY, else LAN mode)")
+        ->type_name("ADDR");
+    app.add_option("--code-words", s.opts.code_words, "Words in the code (2-8; default 2)")
+        ->check(whole_number_from(min_code_words, max_code_words))
         ->default_val(2);
     app.add_option("--limit-rate", s.limit_rate,
-                   "Send at most this many bytes a second on the wire (e.g. 10M)");
+                   "Send at most this many bytes a second on the wire (e.g. 10M)")
+        ->type_name("RATE");
     app.add_option("--compress", s.compress,
                    "zstd: auto (the default: files whose sample shrinks by 10 % or more), off, "
-                   "or a level 1-19 for every file");
+                   "or a level 1-19 for every file")
+        ->type_name("MODE");
     app.add_flag("-q,--quiet", s.opts.quiet, "Print only the code, then errors only");
     app.add_flag("--lan", s.lan,
                  "LAN mode even if FERRY_RELAY is set: run a relay here and announce it on the "
                  "local network (the default when no relay is configured)");
-    app.add_option("--port", s.lan_port,
-                   "LAN mode: TCP port of the relay here (default: any free)");
+    app.add_option("--port", s.lan_port, "LAN mode: TCP port of the relay here (default: any free)")
+        ->type_name("N");
     app.add_option("--reconnect-for", s.reconnect_for,
-                   "When the connection breaks, reconnect for this long (default 2min; 0: never)");
+                   "When the connection breaks, reconnect for this long (default 2min; 0: never)")
+        ->type_name("T");
     app.add_option("--stall-timeout", s.stall_timeout,
                    "A connection on which nothing arrives for this long is taken for broken and "
-                   "reconnected (default 30s; at least 3s)");
+                   "reconnected (default 30s; at least 3s)")
+        ->type_name("T");
 }
 
 void add_receive_options(CLI::App& app, receive_settings& s) {
@@ -91,8 +102,10 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
         }
         // No code: ferry receive asks for it on a terminal (receiver::receive).
     });
-    app.add_option("--relay", s.relay, "Relay address (default: $FERRY_RELAY, else LAN mode)");
-    app.add_option("-o,--output", s.opts.output_dir, "Folder to save into (default: .)");
+    app.add_option("--relay", s.relay, "Relay address (default: $FERRY_RELAY, else LAN mode)")
+        ->type_name("ADDR");
+    app.add_option("-o,--output", s.opts.output_dir, "Folder to save into (default: .)")
+        ->type_name("DIR");
     app.add_flag("--stdout", s.opts.to_stdout,
                  "Write the file's (or stream's) bytes to standard output instead of a folder "
                  "(also: -o -)");
@@ -111,17 +124,21 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
                  "LAN mode even if FERRY_RELAY is set: find the sender on the local network "
                  "(the default when no relay is configured)");
     app.add_option("--lan-timeout", s.lan_timeout,
-                   "LAN mode: how long to look for the sender (default 5s)");
+                   "LAN mode: how long to look for the sender (default 5s)")
+        ->type_name("T");
     app.add_option("--accept-timeout", s.accept_timeout,
-                   "How long the Accept? question waits for an answer (default 30min)");
+                   "How long the Accept? question waits for an answer (default 30min)")
+        ->type_name("T");
     // Not for people: how often a deciding receiver tells the sender, so that tests can keep a
     // pair alive past a short relay idle limit.
     app.add_option("--keepalive-interval", s.keepalive_interval)->group("");
     app.add_option("--reconnect-for", s.reconnect_for,
-                   "When the connection breaks, reconnect for this long (default 2min; 0: never)");
+                   "When the connection breaks, reconnect for this long (default 2min; 0: never)")
+        ->type_name("T");
     app.add_option("--stall-timeout", s.stall_timeout,
                    "A connection on which nothing arrives for this long is taken for broken and "
-                   "reconnected (default 30s; at least 3s)");
+                   "reconnected (default 30s; at least 3s)")
+        ->type_name("T");
 }
 
 std::chrono::milliseconds parse_stall_timeout(const std::string& value) {

@@ -11,8 +11,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_commands.hpp"
+#include "cli/help_format.hpp"
 #include "cli/relay_command.hpp"
 #include "cli/share_command.hpp"
+#include "cli/usage_error.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
 #include "common/ui/units.hpp"
@@ -21,23 +23,45 @@ namespace {
 
 using ferry::exit_code;
 
-// A parse error as one line: "ferry: <what CLI11 says>; see 'ferry send --help'".
-int usage_error(const CLI::App& app, const CLI::ParseError& e) {
-    const auto chosen = app.get_subcommands();
-    const auto help = chosen.empty() ? std::string("ferry --help")
-                                     : fmt::format("ferry {} --help", chosen.front()->get_name());
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    fmt::print(stderr, "ferry: {}; see '{}'\n", what, help);
-    return static_cast<int>(exit_code::usage);
+constexpr const char* footer =
+    "'ferry CODE' receives, as 'ferry receive CODE' does. 'ferry help COMMAND' or "
+    "'ferry COMMAND --help' shows a command's options.";
+
+// "7-crossover-clockwork", "7 crossover clockwork": a code given without `receive`.
+bool looks_like_code(const std::string& arg) {
+    const auto digits = arg.find_first_not_of("0123456789");
+    return digits != 0 && (digits == std::string::npos || arg[digits] == '-');
+}
+
+const CLI::App* find_command(const CLI::App& app, const std::string& name) {
+    for (const auto* sub : app.get_subcommands({}))
+        if (sub->check_name(name)) return sub;
+    return nullptr;
+}
+
+// `ferry help [COMMAND]`: the help on standard output, exit 0.
+int print_help(const CLI::App& app, const std::vector<std::string>& args) {
+    if (args.size() > 2) return ferry::cli::report_usage("'ferry help' takes one command", "");
+    if (args.size() == 1) {
+        fmt::print("{}", app.help());
+        return 0;
+    }
+    const auto* sub = find_command(app, args[1]);
+    if (sub == nullptr)
+        return ferry::cli::report_usage(ferry::cli::unknown_command(app, args[1]), "");
+    fmt::print("{}", sub->help(app.get_name()));
+    return 0;
 }
 
 int run(int argc, char** argv) {
     CLI::App app{
         "ferry: send files, folders, a pipe or a text to another computer with a short code"};
     app.name("ferry");
-    app.set_version_flag("--version", "ferry " FERRY_VERSION);
-    app.require_subcommand(1);
+    app.formatter(std::make_shared<ferry::cli::help_format>(ferry::cli::help_width()));
+    app.set_version_flag("-V,--version", "ferry " FERRY_VERSION);
+    // At most one; none is told below, in words (CLI11 would say "A subcommand is required"
+    // before it looks at what was typed instead).
+    app.require_subcommand(0, 1);
 
     ferry::cli::send_settings send_opts;
     auto* send = app.add_subcommand(
@@ -52,17 +76,31 @@ int run(int argc, char** argv) {
     ferry::cli::receive_settings recv_opts;
     auto* receive =
         app.add_subcommand("receive", "Receive what the sender offers, with the code it got");
+    receive->alias("recv");
     ferry::cli::add_receive_options(*receive, recv_opts);
 
     ferry::cli::relay_settings relay_opts;
     auto* relay = app.add_subcommand("relay", "Run a relay that pairs senders and receivers");
     ferry::cli::add_relay_options(*relay, relay_opts);
+    app.footer(footer);  // after the commands: they would inherit it
 
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const auto say_what = [] {
+        return ferry::cli::report_usage("say what to do: send, receive, share or relay", "");
+    };
+    if (args.empty()) return say_what();
+    if (args.front() == "help") return print_help(app, args);
+    if (find_command(app, args.front()) == nullptr && looks_like_code(args.front())) {
+        args.insert(args.begin(), "receive");
+    }
+    std::vector<char*> parsed{argv[0]};
+    for (auto& arg : args)
+        parsed.push_back(arg.data());
     try {
-        app.parse(argc, argv);
+        app.parse(static_cast<int>(parsed.size()), parsed.data());
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        return usage_error(app, e);
+        return ferry::cli::report_usage_error(app, e);
     }
 
     if (send->parsed()) {
@@ -73,6 +111,8 @@ int run(int argc, char** argv) {
         ferry::cli::run_receive(recv_opts);
     } else if (relay->parsed()) {
         return ferry::cli::run_relay(relay_opts);
+    } else {
+        return say_what();
     }
     return 0;
 }

@@ -20,19 +20,27 @@ namespace ferry::cli {
 
 void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--listen", s.listen,
-                   "Address and port to listen on; [::]:PORT is IPv4 and IPv6 (default [::]:9009)");
-    app.add_option("--hello-timeout", s.hello_timeout, "Time a new client has to say hello (10s)");
-    app.add_option("--sender-wait", s.sender_wait, "Time a sender may wait for its receiver (10m)");
+                   "Address and port to listen on (IP:PORT, localhost:PORT, or PORT alone: every "
+                   "interface); [::]:PORT is IPv4 and IPv6 (default [::]:9009)")
+        ->type_name("ADDR");
+    app.add_option("--hello-timeout", s.hello_timeout, "Time a new client has to say hello (10s)")
+        ->type_name("T");
+    app.add_option("--sender-wait", s.sender_wait, "Time a sender may wait for its receiver (10m)")
+        ->type_name("T");
     app.add_option("--idle-timeout", s.idle_timeout,
-                   "Close a transfer with no byte either way for this long (5m)");
-    app.add_option("--grace", s.grace, "On SIGINT/SIGTERM, time running transfers get (30s)");
+                   "Close a transfer with no byte either way for this long (5m)")
+        ->type_name("T");
+    app.add_option("--grace", s.grace, "On SIGINT/SIGTERM, time running transfers get (30s)")
+        ->type_name("T");
     app.add_option("--max-sessions", s.limits.max_sessions,
                    "Nameplates in use at once, waiting or paired (1000)");
     app.add_option("--max-share-waiting", s.limits.max_share_waiting,
                    "Receivers of one share waiting at once for the sender to take them (64)");
-    app.add_option("--share-time", s.share_time, "Time a share may stay open (24h)");
+    app.add_option("--share-time", s.share_time, "Time a share may stay open (24h)")
+        ->type_name("T");
     app.add_option("--share-idle", s.share_idle,
-                   "End a share whose sender sends nothing (no PING) for this long (60s)");
+                   "End a share whose sender sends nothing (no PING) for this long (60s)")
+        ->type_name("T");
     app.add_option("--max-waiting-per-address", s.limits.max_waiting_per_address,
                    "Senders waiting at once from one IP address (20)");
     app.add_option("--max-connections", s.limits.max_connections,
@@ -43,7 +51,8 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
                    "Claims of unknown or taken nameplates allowed per IP address and minute (10)");
     app.add_option("--buffer-size", s.buffer_size,
                    "Buffer per direction per transfer, at least 64K (128K): a kernel pipe moved "
-                   "with splice(2), or memory with --no-splice");
+                   "with splice(2), or memory with --no-splice")
+        ->type_name("SIZE");
     app.add_flag("--no-splice", s.no_splice,
                  "Copy through a buffer in memory with read/write instead of splice(2)");
     app.add_flag("-v,--verbose", s.verbose, "Log debug lines too");
@@ -54,23 +63,30 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--proxy-from", s.proxy_from,
                    "With --proxy-protocol: only these proxy addresses may connect "
                    "(comma-separated IP addresses; default: any)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->type_name("ADDR");
     app.add_option("--metrics", s.metrics,
                    "Serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9100; "
-                   "nothing per user, but keep it off the public address)");
+                   "a port alone: 127.0.0.1; nothing per user, but keep it off the public "
+                   "address)")
+        ->type_name("ADDR");
     app.add_option("--cluster", s.cluster,
                    "Join a cluster of relays sharing nameplates and limits through the Redis at "
-                   "redis://HOST:PORT (with --advertise and --cluster-secret-file)");
+                   "redis://HOST:PORT (with --advertise and --cluster-secret-file)")
+        ->type_name("URL");
     app.add_option("--advertise", s.advertise,
                    "In a cluster: the IP address and port this relay listens on for the other "
                    "relays' links, and by which they know it; its links to them leave from this "
-                   "address, which has room reserved on their link ports (port 0: any free one)");
+                   "address, which has room reserved on their link ports (port 0: any free one)")
+        ->type_name("ADDR");
     app.add_option("--cluster-secret-file", s.secret_file,
                    "In a cluster: a file holding the secret (at least 16 bytes) every relay of "
-                   "the cluster shares; it authenticates their links");
+                   "the cluster shares; it authenticates their links")
+        ->type_name("FILE");
     app.add_option("--check", s.check,
                    "Do not run a relay: check that the relay at ADDR answers (e.g. an ngrok "
-                   "address), with its version and round-trip time");
+                   "address), with its version and round-trip time")
+        ->type_name("ADDR");
 }
 
 int check_relay(const std::string& address) {
@@ -91,7 +107,9 @@ int check_relay(const std::string& address) {
 namespace {
 
 void serve_metrics(relay::server& server, const std::string& address) {
-    const auto endpoint = relay::listen_endpoint(address);
+    // A bare port stays on this machine: the metrics are for the operator, not the world.
+    const auto endpoint =
+        relay::listen_endpoint(address, "--metrics", asio::ip::address_v4::loopback());
     try {
         server.serve_metrics(endpoint);
     } catch (const std::system_error& e) {
@@ -125,7 +143,7 @@ relay::cluster_options read_cluster_options(const relay_settings& s) {
 
 void join_cluster(relay::server& server, const relay_settings& s) {
     const auto o = read_cluster_options(s);
-    const auto link = relay::listen_endpoint(s.advertise);
+    const auto link = relay::listen_endpoint(s.advertise, "--advertise");
     if (link.address().is_unspecified()) {
         throw failure(exit_code::usage,
                       "--advertise needs the address the other relays reach this one at, not "

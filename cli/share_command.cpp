@@ -2,6 +2,7 @@
 
 #include "cli/client_commands.hpp"
 #include "cli/embedded_relay.hpp"
+#include "cli/usage_error.hpp"
 #include "common/session/code.hpp"
 #include "common/ui/units.hpp"
 
@@ -9,36 +10,48 @@ namespace ferry::cli {
 
 void add_share_options(CLI::App& app, share_settings& s) {
     auto& send = s.opts.send;
-    app.add_option("paths", send.paths, "Files and folders to share, any mix")->required();
+    app.add_option("paths", send.paths, "Files and folders to share, any mix");
+    app.callback([&send] {
+        if (send.paths.empty()) throw CLI::ValidationError("say what to share: files or folders");
+    });
     app.add_option("--relay", s.relay,
                    "Relay address: host:port, [v6]:port or tcp://host:port "
-                   "(default: $FERRY_RELAY, else LAN mode)");
+                   "(default: $FERRY_RELAY, else LAN mode)")
+        ->type_name("ADDR");
     app.add_option("--code-words", send.code_words,
                    "Words in the code (2-8; a share is open long and tried by many: 3)")
-        ->check(CLI::Range(min_code_words, max_code_words))
+        ->check(whole_number_from(min_code_words, max_code_words))
         ->default_val(3);
     app.add_option("--max-receivers", s.opts.max_receivers,
-                   "Serve this many downloads, then take no one new (default: no limit)");
-    app.add_option("--expire", s.expire, "Take no one new after this long (e.g. 2h)");
+                   "Serve this many downloads, then take no one new (default: no limit)")
+        ->type_name("N");
+    app.add_option("--expire", s.expire, "Take no one new after this long (e.g. 2h)")
+        ->type_name("T");
     app.add_option("--grace", s.grace,
-                   "At Ctrl-C or --expire, time running downloads get to finish (default 30s)");
+                   "At Ctrl-C or --expire, time running downloads get to finish (default 30s)")
+        ->type_name("T");
     app.add_option("--max-failures", s.opts.max_failures,
-                   "Wrong codes tolerated; the next one closes the share (default 10)");
+                   "Wrong codes tolerated; the next one closes the share (default 10)")
+        ->type_name("N");
     app.add_option("--limit-rate", s.limit_rate,
-                   "Send at most this many bytes a second to each receiver (e.g. 10M)");
-    app.add_option("--compress", s.compress, "zstd: auto (the default), off, or a level 1-19");
+                   "Send at most this many bytes a second to each receiver (e.g. 10M)")
+        ->type_name("RATE");
+    app.add_option("--compress", s.compress, "zstd: auto (the default), off, or a level 1-19")
+        ->type_name("MODE");
     app.add_flag("-q,--quiet", send.quiet, "Print only the code, then errors only");
     app.add_flag("--lan", s.lan,
                  "LAN mode even if FERRY_RELAY is set: run a relay here and announce the share on "
                  "the local network");
-    app.add_option("--port", s.lan_port,
-                   "LAN mode: TCP port of the relay here (default: any free)");
+    app.add_option("--port", s.lan_port, "LAN mode: TCP port of the relay here (default: any free)")
+        ->type_name("N");
     app.add_option("--reconnect-for", s.reconnect_for,
                    "When a receiver's connection breaks, reconnect for this long (default 2min; "
-                   "0: never)");
+                   "0: never)")
+        ->type_name("T");
     app.add_option("--stall-timeout", s.stall_timeout,
                    "A connection on which nothing arrives for this long is taken for broken and "
-                   "reconnected (default 30s; at least 3s)");
+                   "reconnected (default 30s; at least 3s)")
+        ->type_name("T");
 }
 
 void run_share(share_settings& s) {

@@ -112,6 +112,26 @@ void check_output_folder(const std::filesystem::path& dir) {
     }
 }
 
+// -o DIR that does not exist: created, its last component only (mode 0777 less the umask), and
+// said; a missing parent is an error, as a mistyped path should be.
+void make_output_folder(const options& opts) {
+    std::error_code ec;
+    if (std::filesystem::symlink_status(opts.output_dir, ec).type() !=
+        std::filesystem::file_type::not_found) {
+        return;  // check_output_folder says what is wrong with it, if anything
+    }
+    const auto shown = printable(opts.output_dir.string());
+    if (!std::filesystem::create_directory(opts.output_dir, ec) && ec) {
+        if (ec == std::errc::no_such_file_or_directory) {
+            throw failure(exit_code::local_io,
+                          fmt::format("the folder {} does not exist, nor its parent", shown));
+        }
+        throw failure(exit_code::local_io,
+                      fmt::format("cannot create the folder {}: {}", shown, ec.message()));
+    }
+    if (!opts.quiet) fmt::print(stderr, "Created folder {}\n", printable_folder(opts.output_dir));
+}
+
 // "kept 12.3 GiB of partial data in ./.ferry-partial-...; run the same transfer again to
 // resume, or remove it with `ferry receive --discard-partial`".
 std::string kept_text(const options& opts, const kept_partial& kept) {
@@ -146,7 +166,10 @@ code ask_for_code() {
 
 void receive(const options& opts) {
     const auto c = opts.code.empty() ? ask_for_code() : parse_code(opts.code);
-    if (!opts.to_stdout) check_output_folder(opts.output_dir);
+    if (!opts.to_stdout) {
+        make_output_folder(opts);
+        check_output_folder(opts.output_dir);
+    }
     kept_partial kept;
     try {
         run_client([&](deadline& activity) { return run_explained(opts, c, activity, kept); });

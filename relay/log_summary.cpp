@@ -53,7 +53,7 @@ void log_summary::count(std::string_view kind, std::string_view latest) {
     latest_ = latest;
 }
 
-// "1936 refused connections in 10.00 s: 1930 over the per-address limit, 6 over the total limit
+// "1936 refused connections in 10 s: 1930 over the per-address limit, 6 over the total limit
 // (latest: 203.0.113.5:4000)"; the next interval starts now.
 std::string log_summary::summary(clock::time_point now) {
     std::string by_kind;

@@ -17,6 +17,7 @@
 #include "common/net/read_frame.hpp"
 #include "common/net/relay_client.hpp"
 #include "common/ui/exit_code.hpp"
+#include "common/ui/text.hpp"
 #include "common/ui/units.hpp"
 #include "common/wire/relay_frame.hpp"
 #include "relay/connection.hpp"
@@ -1203,20 +1204,23 @@ std::string server::render_metrics() const {
     return metrics_.render(gauges());
 }
 
-tcp::endpoint listen_endpoint(std::string_view text) {
-    // ":9009" or "9009" mean every interface.
+tcp::endpoint listen_endpoint(std::string_view text, std::string_view flag,
+                              const asio::ip::address& bare_port_host) {
+    // ":9009" or "9009": the port alone, on bare_port_host.
     std::string_view rest = text;
     if (rest.starts_with(':')) rest.remove_prefix(1);
     if (!rest.empty() && rest.find_first_not_of("0123456789") == std::string_view::npos) {
         const auto hp = parse_host_port(fmt::format("[::]:{}", rest), default_relay_port, true);
-        return {asio::ip::address_v6::any(), hp.port};
+        return {bare_port_host, hp.port};
     }
     const auto hp = parse_host_port(text, default_relay_port, true);
+    // RFC 6761: localhost is the loopback address, whatever a resolver would say.
+    if (hp.host == "localhost") return {asio::ip::address_v4::loopback(), hp.port};
     std::error_code ec;
     const auto addr = asio::ip::make_address(hp.host, ec);
     if (ec) {
-        throw failure(exit_code::usage,
-                      fmt::format("--listen needs a numeric IP address, not '{}'", hp.host));
+        throw failure(exit_code::usage, fmt::format("{} needs an IP address or localhost, not '{}'",
+                                                    flag, printable(hp.host)));
     }
     return {addr, hp.port};
 }

@@ -186,7 +186,11 @@ class server {
     std::function<void()> on_stopped_;
 };
 
-// Parses "--listen" text: host:port, [v6]:port, or :port / bare port for all interfaces.
-tcp::endpoint listen_endpoint(std::string_view text);
+// Parses the address of a listening option (`flag`, named in errors): IP:port, [v6]:port,
+// localhost:port (127.0.0.1), or :port / a bare port on bare_port_host (every interface for
+// --listen; loopback for --metrics).
+tcp::endpoint listen_endpoint(
+    std::string_view text, std::string_view flag = "--listen",
+    const asio::ip::address& bare_port_host = asio::ip::address_v6::any());
 
 }  // namespace ferry::relay

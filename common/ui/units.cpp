@@ -1,5 +1,6 @@
 #include "common/ui/units.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -108,10 +109,41 @@ std::string format_eta(std::chrono::seconds remaining) {
     return fmt::format("{}:{:02}", m, sec);
 }
 
+namespace {
+
+// "1.50" → "1.5", "5.00" → "5".
+std::string without_trailing_zeros(std::string number) {
+    if (number.find('.') == std::string::npos) return number;
+    while (number.back() == '0')
+        number.pop_back();
+    if (number.back() == '.') number.pop_back();
+    return number;
+}
+
+}  // namespace
+
 std::string format_duration(std::chrono::milliseconds d) {
-    const auto ms = d.count();
-    if (ms < 60'000) return fmt::format("{:.2f} s", static_cast<double>(ms) / 1000.0);
-    return fmt::format("{} min {:02} s", ms / 60'000, (ms % 60'000) / 1000);
+    const auto ms = std::max<std::int64_t>(d.count(), 0);
+    // Below 10 s a fraction tells something (a 0.25 s backoff, a 3.19 s transfer); above, not.
+    if (ms < 1'000)
+        return without_trailing_zeros(fmt::format("{:.3f}", static_cast<double>(ms) / 1000.0)) +
+               " s";
+    if (ms < 10'000)
+        return without_trailing_zeros(fmt::format("{:.2f}", static_cast<double>(ms) / 1000.0)) +
+               " s";
+    const auto total = (ms + 500) / 1000;  // whole seconds, rounded
+    const auto h = total / 3600;
+    const auto min = (total % 3600) / 60;
+    const auto s = total % 60;
+    std::string out;
+    const auto add = [&out](std::int64_t value, std::string_view unit) {
+        if (value == 0) return;
+        out += fmt::format("{}{} {}", out.empty() ? "" : " ", value, unit);
+    };
+    add(h, "h");
+    add(min, "min");
+    add(s, "s");
+    return out;
 }
 
 }  // namespace ferry

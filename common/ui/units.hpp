@@ -13,10 +13,11 @@ std::chrono::milliseconds parse_duration(std::string_view text);
 // "65536", "64K", "10M", "1G" (powers of 1024). Throws failure(usage).
 std::uint64_t parse_size(std::string_view text);
 
-std::string format_size(std::uint64_t bytes);              // "12.4 MiB", "512 B"
-std::string format_rate(double bytes_per_second);          // "512.0 MiB/s"
-std::string format_eta(std::chrono::seconds remaining);    // "0:03", "1:02:03"
-std::string format_duration(std::chrono::milliseconds d);  // "1.23 s", "4 min 03 s"
+std::string format_size(std::uint64_t bytes);            // "12.4 MiB", "512 B"
+std::string format_rate(double bytes_per_second);        // "512.0 MiB/s"
+std::string format_eta(std::chrono::seconds remaining);  // "0:03", "1:02:03"
+// "0.25 s", "1.23 s", "5 s", "30 s", "1 min 30 s", "30 min", "2 h 5 min"
+std::string format_duration(std::chrono::milliseconds d);
 
 // A count with thousands separators: "1,204". Inline, like plural().
 inline std::string grouped(std::uint64_t n) {

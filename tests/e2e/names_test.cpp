@@ -94,7 +94,7 @@ TEST_CASE("usage errors are one line with the ferry: prefix and exit 2", "[cli][
     check_one_line_usage_error(run_ferry({"--bogus"}), "ferry --help");
     check_one_line_usage_error(run_ferry({}), "ferry --help");
     const auto missing = run_ferry({"send"});
-    CHECK_THAT(missing.err, Catch::Contains("paths is required"));
+    CHECK_THAT(missing.err, Catch::Contains("say what to send"));
     const auto unknown = run_ferry({"send", "--no-such-option", "x"});
     CHECK_THAT(unknown.err, Catch::Contains("--no-such-option"));
 }

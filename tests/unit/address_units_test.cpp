@@ -75,8 +75,24 @@ TEST_CASE("sizes rates and times print for people", "[units][progress]") {
     CHECK(format_eta(62s) == "1:02");
     CHECK(format_eta(3723s) == "1:02:03");
     CHECK(format_eta(-5s) == "0:00");
+}
+
+TEST_CASE("durations read as a person writes them: 5 s, 1 min 30 s, 30 min", "[units]") {
+    CHECK(format_duration(0ms) == "0 s");
+    CHECK(format_duration(250ms) == "0.25 s");
+    CHECK(format_duration(1ms) == "0.001 s");
     CHECK(format_duration(1230ms) == "1.23 s");
-    CHECK(format_duration(243000ms) == "4 min 03 s");
+    CHECK(format_duration(1500ms) == "1.5 s");
+    CHECK(format_duration(5000ms) == "5 s");
+    CHECK(format_duration(10'000ms) == "10 s");
+    CHECK(format_duration(30'400ms) == "30 s");
+    CHECK(format_duration(59'700ms) == "1 min");
+    CHECK(format_duration(90'000ms) == "1 min 30 s");
+    CHECK(format_duration(243'000ms) == "4 min 3 s");
+    CHECK(format_duration(30min) == "30 min");
+    CHECK(format_duration(24h) == "24 h");
+    CHECK(format_duration(2h + 5min) == "2 h 5 min");
+    CHECK(format_duration(-5ms) == "0 s");
 }
 
 TEST_CASE("counts take the plural only when they are not one", "[units]") {
