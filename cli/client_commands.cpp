@@ -75,6 +75,7 @@ void add_send_options(CLI::App& app, send_settings& s) {
                    "or a level 1-19 for every file")
         ->type_name("MODE");
     app.add_flag("-q,--quiet", s.opts.quiet, "Print only the code, then errors only");
+    app.add_flag("-v,--verbose", s.opts.verbose, "Show the whole SHA-256 in the last line");
     app.add_flag("--lan", s.lan,
                  "LAN mode even if FERRY_RELAY is set: run a relay here and announce it on the "
                  "local network (the default when no relay is configured)");
@@ -114,6 +115,7 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
     app.add_flag("--ask", s.opts.ask,
                  "Ask before showing a short text too (one up to 2 KiB is shown without asking)");
     app.add_flag("-q,--quiet", s.opts.quiet, "Print errors only");
+    app.add_flag("-v,--verbose", s.opts.verbose, "Show the SHA-256 in the last line");
     app.add_flag("--no-resume", s.no_resume,
                  "Start afresh even if an interrupted transfer of the same file left part of it "
                  "here");

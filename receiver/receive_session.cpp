@@ -13,6 +13,7 @@
 #include "common/transfer/message_channel.hpp"
 #include "common/transfer/safe_name.hpp"
 #include "common/transfer/tree_summary.hpp"
+#include "common/ui/command_hint.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
 #include "common/ui/text.hpp"
@@ -22,6 +23,7 @@
 #include "receiver/cut_off.hpp"
 #include "receiver/inflater.hpp"
 #include "receiver/safe_file.hpp"
+#include "receiver/sender_stopped.hpp"
 #include "receiver/share_listing.hpp"
 #include "receiver/stdout_sink.hpp"
 #include "receiver/text_sink.hpp"
@@ -62,11 +64,6 @@ std::string describe_offer(const msg::offer& offered) {
             break;
     }
     return fmt::format("'{}' ({})", printable(offered.name), format_size(offered.size));
-}
-
-failure sender_stopped(const msg::abort& a) {
-    return failure(exit_code::peer, fmt::format("the sender stopped: {}{}{}", msg::describe(a.why),
-                                                a.text.empty() ? "" : ": ", printable(a.text)));
 }
 
 // `kept`: bytes of the file an interrupted transfer left here.
@@ -124,14 +121,15 @@ awaitable<void> receive_session::run() {
         }
         const auto saved = co_await receive_data(out);
         if (opts_.quiet) co_return;
+        const auto digest = opts_.verbose ? " (" + to_hex(verified_) + ")" : std::string();
         if (is_text()) {
-            fmt::print(stderr, "Text received, SHA-256 verified.\n");
+            fmt::print(stderr, "Text received, SHA-256 verified{}.\n", digest);
         } else if (opts_.to_stdout) {
-            fmt::print(stderr, "Wrote {} to standard output, SHA-256 verified.\n",
-                       format_size(received_));
+            fmt::print(stderr, "Wrote {} to standard output, SHA-256 verified{}.\n",
+                       format_size(received_), digest);
         } else {
-            fmt::print("Saved {}{}, SHA-256 verified.\n", printable_folder(opts_.output_dir),
-                       printable(saved));
+            fmt::print("Saved {}{}, SHA-256 verified{}.\n", printable_folder(opts_.output_dir),
+                       printable(saved), digest);
         }
         co_return;
     } catch (const failure& f) {
@@ -175,9 +173,12 @@ awaitable<msg::message> receive_session::ask_share() {
     auto answer = co_await receive_message(channel_);
     if (const auto* a = std::get_if<msg::abort>(&answer)) {
         if (a->why != msg::reason::not_shared) throw sender_stopped(*a);
-        throw failure(exit_code::usage, fmt::format("the share cannot give that: {}; see "
-                                                    "`ferry receive --list` for what it holds",
-                                                    printable(a->text)));
+        std::vector<std::string> list{"ferry", "receive"};
+        if (!opts_.lan) list.insert(list.end(), {"--relay", opts_.relay.text()});
+        list.insert(list.end(), {opts_.code, "--list"});
+        throw failure(exit_code::usage,
+                      fmt::format("the share cannot give that: {}; see `{}` for what it holds",
+                                  printable(a->text), command_text(list)));
     }
     co_return answer;
 }
@@ -292,7 +293,11 @@ awaitable<void> receive_session::decide() {
 awaitable<std::unique_ptr<sink>> receive_session::open_sink() {
     std::optional<failure> local;
     if (is_text()) co_return std::make_unique<text_sink>();
-    if (opts_.to_stdout) co_return std::make_unique<stdout_sink>();
+    if (opts_.to_stdout) {
+        auto out = std::make_unique<stdout_sink>();
+        stdout_ = out.get();
+        co_return out;
+    }
     try {
         co_return std::make_unique<safe_file>(opts_.output_dir);
     } catch (const failure& f) {
@@ -477,6 +482,7 @@ awaitable<std::string> receive_session::on_done(sink& out, const msg::done& d) {
         throw failure(exit_code::integrity, fmt::format("{} (SHA-256 {} expected, {} received)",
                                                         what, to_hex(d.sha256), to_hex(mine)));
     }
+    verified_ = mine;
     auto saved = out.commit(offer_.name);
     co_await send_message(channel_, verified);
     channel_.end_session();
@@ -643,7 +649,11 @@ awaitable<std::vector<std::string>> receive_session::run_tree() {
 // receiver's last line says where), or nothing.
 std::string receive_session::keep_text() const {
     if (!kept_.folder.empty()) return "";
-    return opts_.to_stdout ? "what standard output got is incomplete" : "nothing was saved";
+    if (!opts_.to_stdout) return "nothing was saved";
+    const auto written = stdout_ != nullptr ? stdout_->written() : 0;
+    if (written == 0) return "nothing was written to standard output";
+    return fmt::format("{} of it went to standard output: incomplete, and never checked as a whole",
+                       format_size(written));
 }
 
 void receive_session::print_saved(const std::vector<std::string>& names) const {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/crypto/sha256.hpp"
 #include "common/net/asio.hpp"
 #include "common/net/deadline.hpp"
 #include "common/session/record_channel.hpp"
@@ -19,6 +20,8 @@
 #include "receiver/staging_tree.hpp"
 
 namespace ferry::receiver {
+
+class stdout_sink;
 
 // The transfer of one offer over a keyed channel: the OFFER and its checks (name, free space),
 // the person's answer, the data into a sink, the hash check, the final name, VERIFIED. It owns
@@ -88,6 +91,8 @@ class receive_session {
     std::unique_ptr<partial_file> partial_;
     std::unique_ptr<partial_tree> partial_tree_;
     std::uint64_t received_ = 0;
+    sha256_digest verified_{};       // a file's, stream's or text's, once checked
+    stdout_sink* stdout_ = nullptr;  // --stdout: the sink, for what it wrote before a cut
 };
 
 }  // namespace ferry::receiver

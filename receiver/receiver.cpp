@@ -14,6 +14,7 @@
 #include "common/session/session.hpp"
 #include "common/transfer/hello.hpp"
 #include "common/transfer/reconnect_notice.hpp"
+#include "common/ui/command_hint.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/line_editor.hpp"
 #include "common/ui/text.hpp"
@@ -138,9 +139,11 @@ std::string kept_text(const options& opts, const kept_partial& kept) {
     const bool here = opts.output_dir == ".";
     return fmt::format(
         "kept {} of partial data in {}{}; run the same transfer again to resume, or remove it "
-        "with `ferry receive --discard-partial{}`",
+        "with `{}`",
         format_size(kept.bytes), printable_folder(opts.output_dir), printable(kept.folder),
-        here ? "" : " -o " + printable(opts.output_dir.string()));
+        command_text(here ? std::vector<std::string>{"ferry", "receive", "--discard-partial"}
+                          : std::vector<std::string>{"ferry", "receive", "--discard-partial", "-o",
+                                                     printable(opts.output_dir.string())}));
 }
 
 // No code given: asked for on the terminal (Tab completes the words), again after one that does

@@ -19,6 +19,7 @@ struct options {
     bool ask = false;        // --ask: ask also before showing a short text
     bool to_stdout = false;  // --stdout / -o -: a file's or a stream's bytes to standard output
     bool quiet = false;      // errors only
+    bool verbose = false;    // the SHA-256 in the last line
     bool lan = false;        // find the sender by its LAN announcement instead of using `relay`
     std::chrono::milliseconds lan_timeout{5000};
     prompt_limits prompt;  // the Accept? question: its time limit and keepalive interval

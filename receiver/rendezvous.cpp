@@ -27,9 +27,9 @@ awaitable<tcp::socket> connect_to_relay(const options& opts, const code& c) {
             exit_code::no_sender,
             fmt::format("no sender with nameplate {} answered on this network within {}. Are both "
                         "computers on the same network? Some networks (guest Wi-Fi, VPNs) block "
-                        "multicast: then use the address the sender printed, as in "
-                        "'ferry receive --relay ADDRESS:PORT {}', or a relay with --relay",
-                        c.nameplate, format_duration(opts.lan_timeout), c.text()));
+                        "multicast: then run the command the sender printed after \"If it finds "
+                        "nothing (multicast blocked)\", or use a relay with --relay",
+                        c.nameplate, format_duration(opts.lan_timeout)));
     }
     co_return co_await connect_endpoint(*found, 10s);
 }

@@ -1,17 +1,19 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "receiver/disk_writer.hpp"
+#include "receiver/pipe_writer.hpp"
 #include "receiver/sink.hpp"
 
 namespace ferry::receiver {
 
-// ferry receive --stdout: the bytes go to standard output as they arrive (in 4 MiB blocks,
-// from a thread of their own, a slow reader slowing the transfer down). They cannot be taken
-// back: when the hash turns out wrong the exit code (6) is what tells the pipeline.
+// ferry receive --stdout: the bytes go to standard output as each record arrives, authenticated
+// (AES-GCM) but not yet checked as a whole: a slow reader slows the transfer down. They cannot
+// be taken back: when the SHA-256 at the end turns out wrong the exit code (6) is what tells the
+// pipeline.
 class stdout_sink final : public sink {
   public:
     stdout_sink();
@@ -19,9 +21,11 @@ class stdout_sink final : public sink {
     sha256_digest finish() override { return writer_->finish(); }
     // Nothing to name; returns "".
     std::string commit(std::string_view name) override;
+    // Bytes in standard output so far.
+    [[nodiscard]] std::uint64_t written() const { return writer_->written(); }
 
   private:
-    std::unique_ptr<disk_writer> writer_;
+    std::unique_ptr<pipe_writer> writer_;
 };
 
 }  // namespace ferry::receiver

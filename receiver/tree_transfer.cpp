@@ -19,6 +19,7 @@
 #include "common/ui/units.hpp"
 #include "common/wire/wire_error.hpp"
 #include "receiver/cut_off.hpp"
+#include "receiver/sender_stopped.hpp"
 #include "receiver/tree_checker.hpp"
 #include "receiver/tree_writer.hpp"
 
@@ -174,6 +175,7 @@ awaitable<void> tree_transfer::apply_records(tree_writer& writer, progress_bar& 
             check.on_data(payload.size() - 1);
             writer.post(payload);
             received_ += payload.size() - 1;
+            show_entry(bar, false);
             bar.update(received_);
             continue;
         }
@@ -182,6 +184,7 @@ awaitable<void> tree_transfer::apply_records(tree_writer& writer, progress_bar& 
             check.on_data(z->raw_size);
             writer.post(payload);
             received_ += z->raw_size;
+            show_entry(bar, false);
             bar.update(received_);
             continue;
         }
@@ -192,22 +195,19 @@ awaitable<void> tree_transfer::apply_records(tree_writer& writer, progress_bar& 
                 continue;
             }
             writer.post(payload);
-            if (bar.due()) {
-                bar.relabel(
-                    printable(e->path),
-                    fmt::format("{}/{} files", grouped(check.files_done()), grouped(offer_.files)));
-            }
+            shown_path_ = e->path;
         } else if (const auto* f = std::get_if<msg::file_end>(&m)) {
             check.on_file_end();
             digests_.update(f->sha256);
             writer.post(payload);
+            show_entry(bar, false);
+            bar.update(received_);
         } else if (const auto* a = std::get_if<msg::abort>(&m)) {
-            throw failure(exit_code::peer,
-                          fmt::format("the sender stopped: {}{}{}", msg::describe(a->why),
-                                      a->text.empty() ? "" : ": ", printable(a->text)));
+            throw sender_stopped(*a);
         } else if (const auto* d = std::get_if<msg::done>(&m)) {
             check.on_done();
             writer.finish();
+            show_entry(bar, true);
             bar.finish();
             if (!opts_.quiet && writer.links_left_out() > 0) {
                 print_notice(fmt::format("{} not created: the filesystem of {} has no symlinks",
@@ -224,6 +224,13 @@ awaitable<void> tree_transfer::apply_records(tree_writer& writer, progress_bar& 
             throw wire_error("unexpected message during the transfer");
         }
     }
+}
+
+void tree_transfer::show_entry(progress_bar& bar, bool now) {
+    bar.count_files(check_.files_done(), offer_.files);
+    if (!shown_path_ || !(now || bar.due())) return;
+    bar.relabel(printable(*shown_path_));
+    shown_path_.reset();
 }
 
 awaitable<std::vector<std::string>> tree_transfer::on_done() {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,8 @@ class tree_transfer {
     awaitable<void> receive_records();
     awaitable<void> apply_records(tree_writer& writer, progress_bar& bar);
     awaitable<std::vector<std::string>> on_done();
+    // The file being received and the files done; `now`: whether the line is drawn or not.
+    void show_entry(progress_bar& bar, bool now);
 
     record_channel& channel_;
     const options& opts_;
@@ -64,6 +67,7 @@ class tree_transfer {
     std::uint64_t skipped_ = 0;  // symlinks not created
     sha256 digests_;             // of the FILE_END digests, in order
     msg::done done_;
+    std::optional<std::string> shown_path_;  // the last entry's, until the progress line shows it
 };
 
 }  // namespace ferry::receiver

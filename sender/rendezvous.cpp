@@ -10,6 +10,7 @@
 #include "common/net/phases.hpp"
 #include "common/net/race.hpp"
 #include "common/net/relay_client.hpp"
+#include "common/ui/command_hint.hpp"
 #include "common/ui/text.hpp"
 #include "common/ui/units.hpp"
 #include "sender/lan_announcer.hpp"
@@ -32,20 +33,20 @@ std::vector<std::string> lan_addresses(std::uint16_t port) {
 }  // namespace
 
 void show_lan_hints(const options& opts, const code& c) {
-    fmt::print(
-        "LAN mode: no relay, the receiver must be on this network.\n"
-        "On the other computer run:  ferry receive {}\n",
-        c.text());
+    const auto width = terminal_columns(stdout);
+    fmt::print("LAN mode: no relay, the receiver must be on this network.\n{}",
+               layout_hint("On the other computer run:", {"ferry", "receive", c.text()}, width));
     const auto addresses = lan_addresses(opts.lan_port);
     for (const auto& address : addresses) {
-        fmt::print("If it finds nothing (multicast blocked):  ferry receive --relay {} {}\n",
-                   address, c.text());
+        fmt::print("{}", layout_hint("If it finds nothing (multicast blocked):",
+                                     {"ferry", "receive", "--relay", address, c.text()}, width));
     }
     if (addresses.empty()) {
-        fmt::print(
-            "This computer has no network address but loopback: only a receiver on this "
-            "computer can reach it:  ferry receive --relay {} {}\n",
-            host_port{"127.0.0.1", opts.lan_port}.text(), c.text());
+        fmt::print("{}", layout_hint("This computer has no network address but loopback: only a "
+                                     "receiver on this computer can reach it:",
+                                     {"ferry", "receive", "--relay",
+                                      host_port{"127.0.0.1", opts.lan_port}.text(), c.text()},
+                                     width));
     }
 }
 
@@ -55,12 +56,16 @@ void show_code(const options& opts, const source& what, const code& c) {
     if (opts.quiet) {
         fmt::print("{}\n", c.text());
     } else {
-        fmt::print("Sending {}. Code: {}\n", what.describe(), c.text());
+        const auto width = terminal_columns(stdout);
+        fmt::print("{}",
+                   layout_code_line(fmt::format("Sending {}.", what.describe()), c.text(), width));
         if (opts.lan) {
             show_lan_hints(opts, c);
         } else {
-            fmt::print("On the other computer run:  ferry receive --relay {} {}\n",
-                       opts.relay.text(), c.text());
+            fmt::print(
+                "{}",
+                layout_hint("On the other computer run:",
+                            {"ferry", "receive", "--relay", opts.relay.text(), c.text()}, width));
         }
     }
     std::fflush(stdout);

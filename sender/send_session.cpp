@@ -80,7 +80,7 @@ awaitable<void> send_session::run() {
                    wire_text());
     } else {
         fmt::print("Sent {}{}; verified by the receiver (SHA-256 {}).\n", source_.describe(),
-                   wire_text(), to_hex(digest_));
+                   wire_text(), shown_digest(digest_, opts_.verbose));
     }
 }
 
@@ -317,6 +317,7 @@ awaitable<void> send_session::stream_tree(tree_source& tree) {
     for (auto& b : batches_)
         b.resize(batch_size_);  // records read ahead, twice, whatever the number of files
     co_await stream_batches(bar);
+    show_entry(bar, true);
     bar.finish();
     digest_ = hash_.finish();
 }
@@ -389,18 +390,27 @@ awaitable<void> send_session::send_batch(std::size_t which, progress_bar& bar,
         } else if (kind == msg::type::file_end) {
             hash_.update(payload.subspan(1));
             ++files_sent_;
-        } else if (kind == msg::type::entry && bar.due()) {
-            const auto e = std::get<msg::entry>(msg::decode(payload));
-            bar.relabel(printable(e.path),
-                        fmt::format("{}/{} files", grouped(files_sent_), grouped(files_total_)));
+        } else if (kind == msg::type::entry) {
+            shown_entry_.assign(payload.begin(), payload.end());
         }
         if (is_data) wire_sent_ += length;
         // A share that ends stops here, between records, so that its ABORT is read whole.
         if (stop_ != nullptr && *stop_) throw failure(exit_code::interrupted, stop_why_);
         co_await channel_.send_from(payload, true);
+        if (tree_ != nullptr) show_entry(bar, false);
         bar.update(sent_);
         if (is_data) co_await limiter.pace(length);
     }
+    // Nothing held back while the next batch is made: a pipe's producer may pause for long.
+    co_await channel_.flush();
+}
+
+void send_session::show_entry(progress_bar& bar, bool now) {
+    bar.count_files(files_sent_, files_total_);
+    if (shown_entry_.empty() || !(now || bar.due())) return;
+    const auto m = msg::decode(shown_entry_);
+    if (const auto* e = std::get_if<msg::entry>(&m)) bar.relabel(printable(e->path));
+    shown_entry_.clear();
 }
 
 // ", 41.2 MiB on the wire with zstd" once anything went compressed; "" otherwise.

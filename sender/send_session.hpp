@@ -76,6 +76,8 @@ class send_session {
     awaitable<void> fill_batch(std::size_t which);
     awaitable<std::size_t> make_batch(std::size_t which);
     awaitable<void> send_batch(std::size_t which, progress_bar& bar, rate_limiter& limiter);
+    // A tree's progress: the file being sent and the files done; `now`: whether drawn or not.
+    void show_entry(progress_bar& bar, bool now);
     [[nodiscard]] std::string wire_text() const;
     // Reads the receiver's one answer to the data: VERIFIED, or an ABORT whenever it comes.
     awaitable<void> listen();
@@ -103,6 +105,8 @@ class send_session {
     std::array<std::size_t, 2> filled_{};
     std::uint64_t files_sent_ = 0;
     std::uint32_t files_total_ = 0;
+    // The last ENTRY record sent, until the progress line shows its path: decoded only then.
+    std::vector<std::uint8_t> shown_entry_;
     std::uint64_t wire_sent_ = 0;
     std::uint64_t compressed_records_ = 0;
     std::exception_ptr read_failure_;  // of the batch being filled

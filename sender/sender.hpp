@@ -23,6 +23,7 @@ struct options {
     host_port relay;
     int code_words = 2;
     bool quiet = false;            // print the code alone, then errors only
+    bool verbose = false;          // the whole SHA-256 in the last line
     std::uint64_t limit_rate = 0;  // bytes per second on the wire, 0 = unlimited
     int compress = compress_auto;  // compress_off, compress_auto or a zstd level
     // LAN mode: `relay` is the sender's own relay; announce its port on the local network and

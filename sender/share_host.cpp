@@ -12,6 +12,7 @@
 
 #include "common/net/phases.hpp"
 #include "common/net/race.hpp"
+#include "common/ui/command_hint.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
 #include "common/ui/units.hpp"
@@ -173,17 +174,21 @@ void share_host::print_code() const {
         std::fflush(stdout);
         return;
     }
-    fmt::print("Sharing {}. Code: {}\n", describe_plan(plan_->offer), c.text());
+    const auto width = terminal_columns(stdout);
+    fmt::print("{}", layout_code_line(fmt::format("Sharing {}.", describe_plan(plan_->offer)),
+                                      c.text(), width));
+    // The commands as a receiver pastes them: with this relay, or none in LAN mode.
+    std::vector<std::string> receive{"ferry", "receive"};
+    if (!opts_.send.lan) receive.insert(receive.end(), {"--relay", opts_.send.relay.text()});
+    receive.push_back(c.text());
     if (opts_.send.lan) {
         show_lan_hints(opts_.send, c);
     } else {
-        fmt::print("Receivers run:  ferry receive --relay {} {}\n", opts_.send.relay.text(),
-                   c.text());
+        fmt::print("{}", layout_hint("Receivers run:", receive, width));
     }
-    fmt::print(
-        "To see what is shared:  ferry receive {} --list; to take part of it, name the "
-        "paths after the code. Ctrl-C stops sharing.\n",
-        c.text());
+    receive.emplace_back("--list");
+    fmt::print("{}To take part of it, name the paths after the code. Ctrl-C stops sharing.\n",
+               layout_hint("To see what is shared:", receive, width));
     std::fflush(stdout);
 }
 
@@ -356,10 +361,10 @@ awaitable<void> share_host::drain() {
         const auto now = clock::now();
         if (!grace_until && (graceful(end_) || signals_seen_ > 0)) {
             grace_until = now + opts_.grace;
-            say(
-                fmt::format("no new receivers; {} running get {} to finish (Ctrl-C again: stop "
-                            "now)",
-                            plural(receivers_.size(), "download"), format_duration(opts_.grace)));
+            const auto n = receivers_.size();
+            say(fmt::format("no new receivers; {} {} {} to finish (Ctrl-C again: stop now)",
+                            plural(n, "running download"), n == 1 ? "has" : "have",
+                            format_duration(opts_.grace)));
         }
         if (signals_seen_ > 1) stop_all_now();
         if (grace_until && now >= *grace_until && !close_at) {

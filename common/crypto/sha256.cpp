@@ -68,4 +68,9 @@ std::string to_hex(byte_span bytes) {
     return out;
 }
 
+std::string shown_digest(const sha256_digest& d, bool full) {
+    const auto hex = to_hex(d);
+    return full ? hex : hex.substr(0, 8) + "\u2026";
+}
+
 }  // namespace ferry

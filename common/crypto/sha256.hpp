@@ -38,5 +38,8 @@ class sha256 {
 };
 
 std::string to_hex(byte_span bytes);
+// A SHA-256 as a final line shows it: its first 8 hex digits and "…" ("5e88c5a1…"), or all 64
+// with `full` (--verbose).
+std::string shown_digest(const sha256_digest& d, bool full);
 
 }  // namespace ferry

@@ -121,7 +121,8 @@ awaitable<std::unique_ptr<record_channel>> open_session_with(
         throw failure(exit_code::wrong_code,
                       "the key exchange failed: either a wrong code (or someone tried to guess "
                       "it), or the sender stopped during the key exchange. Nothing was "
-                      "transferred; check the code and ask the sender to start again");
+                      "transferred. Check the code: a share's code keeps working, try it again; "
+                      "`ferry send` stops at a wrong code, so ask the sender to send again");
     }
 
     auto record = derive_record_keys(keys);

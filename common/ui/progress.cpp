@@ -4,8 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
-#include <vector>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@ namespace {
 
 constexpr std::size_t min_width = 20;
 constexpr std::size_t min_bar = 10;   // cells, before the bar shrinks
+constexpr std::size_t max_bar = 58;   // cells: "[...]" at most 60 columns on a wide terminal
 constexpr std::size_t min_label = 8;  // columns of a shortened label, its "..." included
 constexpr std::size_t label_gap = 2;  // "  " after the label
 
@@ -38,30 +40,65 @@ std::string shortened(std::string_view s, std::size_t columns) {
     return std::string(s.substr(0, end)) + "...";
 }
 
-// " 45% [" + bar + "]" + " 5.51 MiB / 12.4 MiB  512 MiB/s  ETA 0:03", without the label.
+// Which parts a line shows, tried in this order until one fits: the bar goes first, then the
+// sizes; the name (shortened if need be), the rate and the ETA stay down to about 35 columns.
+struct shape {
+    bool label, bar, sizes, rate, eta;
+};
+constexpr std::array<shape, 7> shapes{{{true, true, true, true, true},
+                                       {true, true, false, true, true},
+                                       {true, false, false, true, true},
+                                       {true, false, false, false, true},
+                                       {false, false, false, true, true},
+                                       {false, false, false, false, true},
+                                       {false, false, false, false, false}}};
+
+// "report.pdf   45% [#####.....] 5.51 MiB / 12.4 MiB  512 MiB/s  ETA 0:03", in parts.
 struct line_parts {
     std::string percent;
     double fraction = 0;
-    std::vector<std::string> extras;  // after the bar: the sizes, the rate, the ETA
+    std::string sizes;
+    std::string rate;
+    std::string eta;
 
-    [[nodiscard]] std::size_t columns_without_bar() const {
-        std::size_t n = percent.size() + 3;  // " [" and "]"
-        for (const auto& e : extras)
-            n += e.size() + 2;
-        return extras.empty() ? n : n - 1;  // one space after "]", two between the others
-    }
-
-    [[nodiscard]] std::string compose(std::string_view label, std::size_t cells) const {
-        const auto filled = static_cast<std::size_t>(fraction * static_cast<double>(cells));
+    [[nodiscard]] std::string compose(const shape& s, std::string_view label,
+                                      std::size_t cells) const {
         std::string out(label);
         if (!out.empty()) out.append(label_gap, ' ');
-        out += percent + " [";
-        out.append(filled, '#');
-        out.append(cells - filled, '.');
-        out += ']';
-        for (std::size_t i = 0; i < extras.size(); ++i)
-            out += (i == 0 ? " " : "  ") + extras[i];
+        out += percent;
+        if (s.bar) {
+            const auto filled = static_cast<std::size_t>(fraction * static_cast<double>(cells));
+            out += " [";
+            out.append(filled, '#');
+            out.append(cells - filled, '.');
+            out += ']';
+        }
+        bool first = true;
+        for (const auto* extra :
+             {s.sizes ? &sizes : nullptr, s.rate ? &rate : nullptr, s.eta ? &eta : nullptr}) {
+            if (extra == nullptr) continue;
+            out += (first && s.bar ? " " : "  ") + *extra;
+            first = false;
+        }
         return out;
+    }
+
+    // The line in this shape within `room` columns, if it fits.
+    [[nodiscard]] std::optional<std::string> fit(const shape& s, std::string_view label,
+                                                 std::size_t room) const {
+        const auto fixed = compose(s, {}, 0).size();  // ASCII without the label
+        const auto bar = s.bar ? min_bar : 0;
+        const auto label_columns = s.label ? utf8::length(label) : 0;
+        if (label_columns == 0) {
+            if (fixed + bar > room) return std::nullopt;
+            return compose(s, {}, s.bar ? std::min(max_bar, room - fixed) : 0);
+        }
+        const auto least = std::min(label_columns, min_label);
+        if (fixed + label_gap + least + bar > room) return std::nullopt;
+        const auto for_label = room - fixed - label_gap - bar;
+        if (label_columns > for_label) return compose(s, shortened(label, for_label), bar);
+        const auto cells = s.bar ? std::min(max_bar, room - fixed - label_gap - label_columns) : 0;
+        return compose(s, label, cells);
     }
 };
 
@@ -69,8 +106,8 @@ struct line_parts {
 
 std::string render_progress(std::string_view label, std::uint64_t done, std::uint64_t total,
                             double bytes_per_second, std::size_t width) {
+    const std::size_t room = width > 0 ? width - 1 : 0;  // the last column would wrap
     if (total == unknown_total) {
-        const std::size_t room = width > 0 ? width - 1 : 0;
         const auto figures =
             fmt::format("{}  {}", format_size(done), format_rate(bytes_per_second));
         const auto columns = utf8::length(figures);
@@ -91,25 +128,13 @@ std::string render_progress(std::string_view label, std::uint64_t done, std::uin
         eta = format_eta(std::chrono::seconds(
             static_cast<long>(static_cast<double>(total - done) / bytes_per_second)));
     }
-    line_parts parts{fmt::format("{:>3.0f}%", fraction * 100.0),
-                     fraction,
-                     {fmt::format("{} / {}", format_size(done), format_size(total)),
-                      format_rate(bytes_per_second), "ETA " + eta}};
-    const std::size_t room = width > 0 ? width - 1 : 0;  // the last column would wrap
-    if (!label.empty()) {
-        const auto fixed = parts.columns_without_bar() + label_gap;
-        const auto columns = utf8::length(label);
-        if (fixed + columns + min_bar <= room) return parts.compose(label, room - fixed - columns);
-        if (fixed + min_label + min_bar <= room) {
-            return parts.compose(shortened(label, room - fixed - min_bar), min_bar);
-        }
+    const line_parts parts{fmt::format("{:>3.0f}%", fraction * 100.0), fraction,
+                           fmt::format("{} / {}", format_size(done), format_size(total)),
+                           format_rate(bytes_per_second), "ETA " + eta};
+    for (const auto& s : shapes) {
+        if (auto line = parts.fit(s, label, room)) return std::move(*line);
     }
-    // No label: drop the rate, then the ETA, then the sizes, while the bar would be too short.
-    while (!parts.extras.empty() && parts.columns_without_bar() + min_bar > room) {
-        parts.extras.erase(parts.extras.begin() + (parts.extras.size() > 1 ? 1 : 0));
-    }
-    const auto fixed = parts.columns_without_bar();
-    return parts.compose({}, room > fixed ? room - fixed : 0);
+    return parts.percent;  // narrower than any terminal ferry draws on
 }
 
 void open_status_line(std::FILE* out) {
@@ -147,11 +172,6 @@ bool progress_bar::due() const {
     return enabled_ && (!drawn_ || clock::now() - last_draw_ >= std::chrono::milliseconds(100));
 }
 
-void progress_bar::relabel(std::string label, std::string suffix) {
-    label_ = std::move(label);
-    suffix_ = std::move(suffix);
-}
-
 void progress_bar::finish() {
     if (!enabled_) return;
     draw(done_);
@@ -166,9 +186,11 @@ double progress_bar::average_rate() const {
 void progress_bar::draw(std::uint64_t done) {
     drawn_ = true;
     const auto width = terminal_width(out_);
-    // The suffix only when the figures keep room enough beside it.
-    const auto suffix =
-        suffix_.empty() || suffix_.size() + 2 + 40 > width ? std::string() : "  " + suffix_;
+    // The count only when the figures keep room enough beside it.
+    auto suffix = files_total_ == 0
+                      ? std::string()
+                      : fmt::format("  {}/{} files", grouped(files_done_), grouped(files_total_));
+    if (suffix.size() + 40 > width) suffix.clear();
     const auto line = render_progress(label_, done, total_, average_rate(), width - suffix.size());
     fmt::print(out_, "\r{}{}\x1b[K", line, suffix);
     std::fflush(out_);

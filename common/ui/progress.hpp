@@ -9,10 +9,11 @@
 
 namespace ferry {
 
-// One line: "report.pdf  45% [#####.....] 5.51 MiB / 12.4 MiB  512 MiB/s  ETA 0:03" for a
+// One line: "report.pdf   45% [#####.....] 5.51 MiB / 12.4 MiB  512 MiB/s  ETA 0:03" for a
 // terminal `width` columns wide (20 or more), in at most width - 1 columns so that the cursor
-// never wraps. When it does not fit, the label is shortened, then dropped, then the rate, the ETA
-// and the sizes are, then the bar shrinks. Columns are counted in code points.
+// never wraps; the bar is at most 60 columns wide. When it does not fit, the label is shortened,
+// then the bar shrinks, then the sizes and the bar are dropped ("report.pdf   45%  512 MiB/s  ETA
+// 0:03" at 40 columns), then the rate, then the label. Columns are counted in code points.
 std::string render_progress(std::string_view label, std::uint64_t done, std::uint64_t total,
                             double bytes_per_second, std::size_t width);
 // A total not known in advance (a stream): the line shows the bytes so far and the rate, no bar
@@ -39,10 +40,15 @@ class progress_bar {
     progress_bar& operator=(const progress_bar&) = delete;
     void update(std::uint64_t done);
     // Whether the next update() draws: a caller with a label that changes often (the file of a
-    // tree being sent) makes it only then.
+    // tree being moved) makes it only then, and before finish().
     [[nodiscard]] bool due() const;
-    // A new label, and a text after the figures ("517/1,204 files"); drawn at the next update().
-    void relabel(std::string label, std::string suffix);
+    // A new label; drawn at the next update().
+    void relabel(std::string label) { label_ = std::move(label); }
+    // Files done of a tree, shown after the figures ("517/1,204 files") where there is room.
+    void count_files(std::uint64_t done, std::uint64_t total) {
+        files_done_ = done;
+        files_total_ = total;
+    }
     // A resumed transfer: `done` bytes were there before it started, and count in the figures
     // but not in the rate.
     void resume_at(std::uint64_t done) { base_ = done_ = done; }
@@ -53,7 +59,8 @@ class progress_bar {
     void draw(std::uint64_t done);
 
     std::string label_;
-    std::string suffix_;
+    std::uint64_t files_done_ = 0;
+    std::uint64_t files_total_ = 0;  // 0: not a tree, no count shown
     std::uint64_t total_;
     bool enabled_;
     std::FILE* out_;
