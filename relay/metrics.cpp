@@ -16,6 +16,7 @@ namespace ferry::relay {
 std::string_view label(outcome o) {
     static constexpr std::array<std::string_view, static_cast<std::size_t>(outcome::count_)> names{
         "completed",
+        "ended_early",
         "idle_timeout",
         "connection_lost",
         "relay_stopped",
