@@ -618,8 +618,7 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver, const pai
     c.piped = nullptr;
     const auto to_receiver = labels.swapped ? piped.b_to_a : piped.a_to_b;
     const bool cut = stopping_ && piped.outcome == pipe_outcome::reset;
-    const bool early =
-        piped.outcome == pipe_outcome::completed && relay::ended_early(to_receiver);
+    const bool early = piped.outcome == pipe_outcome::completed && relay::ended_early(to_receiver);
     const auto ended = cut                                           ? outcome::relay_stopped
                        : early                                       ? outcome::ended_early
                        : piped.outcome == pipe_outcome::completed    ? outcome::completed

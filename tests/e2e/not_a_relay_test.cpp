@@ -26,14 +26,13 @@ std::vector<std::string> command(const std::string& which, const std::string& re
     if (which == "share") {
         return {ferry_binary(), "share", "--relay", relay, (dir.path / "a.bin").string()};
     }
-    return {ferry_binary(), "receive", "--relay", relay, "-o", dir.path.string(), "--yes",
-            "7-crossover-clockwork"};
+    return {ferry_binary(), "receive",         "--relay", relay,
+            "-o",           dir.path.string(), "--yes",   "7-crossover-clockwork"};
 }
 
 }  // namespace
 
-TEST_CASE("--relay at a web server: 'is not a ferry relay', quoting its answer",
-          "[reach][e2e]") {
+TEST_CASE("--relay at a web server: 'is not a ferry relay', quoting its answer", "[reach][e2e]") {
     const std::string which = GENERATE("send", "receive", "share");
     INFO(which);
     foreign_server web(http_answer);

@@ -58,9 +58,10 @@ TEST_CASE("an address over its failed-claims budget is told how long to wait", "
     CHECK(elsewhere.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::paired));
 }
 
-TEST_CASE("ferry receive over its address's failed-claims budget is refused, exit 3, as the "
-          "README says; the sender keeps waiting",
-          "[relay][e2e]") {
+TEST_CASE(
+    "ferry receive over its address's failed-claims budget is refused, exit 3, as the "
+    "README says; the sender keeps waiting",
+    "[relay][e2e]") {
     auto limits = relay_fixture::fast_limits();
     limits.failed_claims_per_minute = 2;
     relay_fixture relay(limits);

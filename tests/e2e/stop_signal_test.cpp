@@ -18,8 +18,8 @@ constexpr int exit_peer = 5;
 
 struct signal_case {
     int number;
-    int exit;              // 128 + the signal, README's table
-    const char* said;      // the stopped side's last line
+    int exit;          // 128 + the signal, README's table
+    const char* said;  // the stopped side's last line
     const char* peer_hears;
 };
 
@@ -38,8 +38,7 @@ struct flowing_transfer {
         r = start_receiver(relay.address(), s.code, out.path);
         REQUIRE(!r->wait_for_error_line("Receiving", 60s).empty());
         const auto before = io_of(s.proc->pid()).read;
-        REQUIRE(wait_until([&] { return io_of(s.proc->pid()).read >= before + 1024 * 1024; },
-                           60s));
+        REQUIRE(wait_until([&] { return io_of(s.proc->pid()).read >= before + 1024 * 1024; }, 60s));
     }
 };
 
@@ -59,7 +58,8 @@ TEST_CASE("SIGHUP or SIGTERM to the receiver mid-transfer: its code, the sender 
     const auto sender_said = t.s.proc->error_output();
     INFO(receiver_said << sender_said);
     CHECK_THAT(receiver_said, Catch::Contains(c.said));
-    CHECK_THAT(sender_said, Catch::Contains("the receiver stopped") && Catch::Contains(c.peer_hears));
+    CHECK_THAT(sender_said,
+               Catch::Contains("the receiver stopped") && Catch::Contains(c.peer_hears));
     CHECK_THAT(sender_said, !Catch::Contains("reconnecting"));
     CHECK(t.out.final_entries().empty());
 }
@@ -77,7 +77,8 @@ TEST_CASE("SIGHUP or SIGTERM to the sender mid-transfer: its code, the receiver 
     const auto sender_said = t.s.proc->error_output();
     INFO(receiver_said << sender_said);
     CHECK_THAT(sender_said, Catch::Contains(c.said));
-    CHECK_THAT(receiver_said, Catch::Contains("the sender stopped") && Catch::Contains(c.peer_hears));
+    CHECK_THAT(receiver_said,
+               Catch::Contains("the sender stopped") && Catch::Contains(c.peer_hears));
     CHECK_THAT(receiver_said, !Catch::Contains("reconnecting"));
     CHECK(t.out.final_entries().empty());
 }
@@ -89,8 +90,8 @@ TEST_CASE("SIGHUP or SIGTERM to a share before its code: its own exit code", "[s
     foreign_server silent;
     temp_dir in;
     make_file(in.path / "a.bin", 1000);
-    process share({ferry_binary(), "share", "--relay", silent.address(),
-                   (in.path / "a.bin").string()});
+    process share(
+        {ferry_binary(), "share", "--relay", silent.address(), (in.path / "a.bin").string()});
     REQUIRE(wait_until([&] { return silent.accepted() > 0; }, 20s));
     share.kill(c.number);
     CHECK(share.wait(30s) == c.exit);
