@@ -12,6 +12,7 @@
 #include "common/net/relay_client.hpp"
 #include "common/session/code.hpp"
 #include "common/session/session.hpp"
+#include "common/transfer/farewell.hpp"
 #include "common/transfer/hello.hpp"
 #include "common/transfer/reconnect_notice.hpp"
 #include "common/ui/command_hint.hpp"
@@ -64,6 +65,7 @@ awaitable<void> run(const options& opts, const code& c, deadline& activity, kept
     const auto lan_relay = socket.remote_endpoint(ec);
     activity.enter(phases::key_exchange);
     auto channel = co_await open_session(socket, activity, session_role::receiver, c);
+    transfer::tell_peer_on_stop_signal(*channel);
     // A listing is over at once: nothing to reconnect for.
     const bool reconnects = opts.reconnect_for.count() > 0 && !opts.list;
     const auto peer =

@@ -1,3 +1,4 @@
+#include "receiver/off_thread.hpp"
 #include "receiver/tree_transfer.hpp"
 
 #include <sys/statvfs.h>
@@ -243,9 +244,13 @@ awaitable<std::vector<std::string>> tree_transfer::on_done() {
                                   "expected, {} received); nothing was saved",
                                   to_hex(done_.sha256), to_hex(mine)));
     }
-    staging_.sync();
+    // The sync and the clean-up can take long on a big tree: off the io thread, so that the link
+    // stays alive meanwhile (the sender takes a silent peer for a broken path).
+    co_await off_thread([this] { staging_.sync(); });
     auto names = staging_.commit(offer_.items);
-    if (partial_ != nullptr) partial_->committed();  // nothing is left to keep
+    if (partial_ != nullptr) {
+        co_await off_thread([this] { partial_->committed(); });  // nothing is left to keep
+    }
     try {
         co_await send_message(channel_, verified);
     } catch (const connection_closed&) {

@@ -15,23 +15,12 @@ namespace ferry::relay {
 
 std::string_view label(outcome o) {
     static constexpr std::array<std::string_view, static_cast<std::size_t>(outcome::count_)> names{
-        "completed",
-        "idle_timeout",
-        "connection_lost",
-        "relay_stopped",
-        "left_while_pairing",
-        "sender_left",
-        "no_receiver",
-        "relay_stopping",
-        "unknown_nameplate",
-        "nameplate_taken",
-        "refused_by_limit",
-        "bad_hello",
-        "hello_timeout",
-        "not_joined",
-        "share_ended",
-        "unknown_ticket",
-        "replaced"};
+        "completed",         "ended_early",     "idle_timeout",
+        "connection_lost",   "relay_stopped",   "left_while_pairing",
+        "sender_left",       "no_receiver",     "relay_stopping",
+        "unknown_nameplate", "nameplate_taken", "refused_by_limit",
+        "bad_hello",         "hello_timeout",   "not_joined",
+        "share_ended",       "unknown_ticket",  "replaced"};
     return names.at(static_cast<std::size_t>(o));
 }
 

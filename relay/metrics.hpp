@@ -17,6 +17,7 @@ namespace ferry::relay {
 // refusal. Never anything per user: these are the labels of ferry_relay_sessions_ended_total.
 enum class outcome : std::uint8_t {
     completed,           // a pair whose two directions both ended in order
+    ended_early,         // ... in order, but before the key exchange completed (ended_early())
     idle_timeout,        // a pair with no byte either way for --idle-timeout
     connection_lost,     // a pair one of whose clients reset or vanished
     relay_stopped,       // a pair cut when the relay stopped
@@ -62,6 +63,15 @@ enum class link_outcome : std::uint8_t {
 };
 
 std::string_view label(outcome o);
+
+// The sender's part of a completed key exchange: its SPAKE2 record (4-byte length, 0x10, a 65-byte
+// point) and its key confirmation (4, 0x11, 32), docs/protocol.md §2.1. It sends the confirmation
+// only once the receiver's matched, so a pair whose sender sent less never got past the key
+// exchange: a wrong code, or a side that left (Ctrl-C) before any record of the transfer.
+inline constexpr std::uint64_t sender_key_exchange_bytes = 70 + 37;
+[[nodiscard]] constexpr bool ended_early(std::uint64_t sender_to_receiver) {
+    return sender_to_receiver < sender_key_exchange_bytes;
+}
 std::string_view label(limit l);
 std::string_view label(link_outcome o);
 

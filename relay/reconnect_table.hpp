@@ -35,8 +35,11 @@ class reconnect_table {
     // side found its connection of that pair dead, while the other side may not know yet (its
     // own path is fine and silent): `drop(side)` shuts down the pair's connection of that side,
     // so that what it already delivered still crosses and the other side then sees the end.
-    void pair_running(const id& session, std::function<void(relay_proto::role)> drop);
-    void pair_ended(const id& session);
+    // `owner` tells one pair of the session from the next: an old pair's end, noted after a
+    // newer pair registered, leaves the newer one's hook in place.
+    void pair_running(const id& session, const void* owner,
+                      std::function<void(relay_proto::role)> drop);
+    void pair_ended(const id& session, const void* owner);
     // Drops `side`'s connection of the running pair of `session`; true if there was one.
     bool end_running(const id& session, relay_proto::role side);
 
@@ -53,7 +56,11 @@ class reconnect_table {
 
     std::unordered_map<std::string, entry> entries_;
     std::unordered_map<asio::ip::address, std::size_t> per_address_;
-    std::unordered_map<std::string, std::function<void(relay_proto::role)>> running_;
+    struct running_pair {
+        const void* owner;
+        std::function<void(relay_proto::role)> drop;
+    };
+    std::unordered_map<std::string, running_pair> running_;
 };
 
 }  // namespace ferry::relay

@@ -617,15 +617,17 @@ awaitable<void> server::run_pair(connection& c, tcp::socket& receiver, const pai
     co_await pipe(c.socket, receiver, piped, limits_.idle_timeout, limits_.buffer_size,
                   limits_.splice ? pipe_mode::automatic : pipe_mode::copy, limits_.half_close);
     c.piped = nullptr;
+    const auto to_receiver = labels.swapped ? piped.b_to_a : piped.a_to_b;
     const bool cut = stopping_ && piped.outcome == pipe_outcome::reset;
+    const bool early = piped.outcome == pipe_outcome::completed && relay::ended_early(to_receiver);
     const auto ended = cut                                           ? outcome::relay_stopped
+                       : early                                       ? outcome::ended_early
                        : piped.outcome == pipe_outcome::completed    ? outcome::completed
                        : piped.outcome == pipe_outcome::idle_timeout ? outcome::idle_timeout
                                                                      : outcome::connection_lost;
-    metrics_.pair_ended(labels.swapped ? piped.b_to_a : piped.a_to_b,
-                        labels.swapped ? piped.a_to_b : piped.b_to_a, clock::now() - paired_at,
-                        ended);
-    const auto* logged = cut ? "relay-stopped" : describe(piped.outcome);
+    metrics_.pair_ended(to_receiver, labels.swapped ? piped.a_to_b : piped.b_to_a,
+                        clock::now() - paired_at, ended);
+    const auto* logged = cut ? "relay-stopped" : early ? "ended-early" : describe(piped.outcome);
     spdlog::info(
         "session {} sender={} receiver={} sender_to_receiver={} receiver_to_sender={} "
         "duration={} outcome={}",

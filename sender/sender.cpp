@@ -11,6 +11,7 @@
 #include "common/net/phases.hpp"
 #include "common/net/relay_client.hpp"
 #include "common/session/session.hpp"
+#include "common/transfer/farewell.hpp"
 #include "common/transfer/hello.hpp"
 #include "common/transfer/reconnect_notice.hpp"
 #include "common/transfer/safe_name.hpp"
@@ -37,6 +38,7 @@ awaitable<std::optional<std::string>> serve_one(const options& opts, source& wha
                                                 rendezvous& met) {
     activity.enter(phases::key_exchange);
     auto channel = co_await open_session(met.socket, activity, session_role::sender, met.c);
+    transfer::tell_peer_on_stop_signal(*channel);
     peer_left =
         "the receiver went away before its HELLO (ferry 0.1 does that: both sides need "
         "ferry 0.2 or later)";

@@ -12,6 +12,7 @@
 
 #include "common/net/phases.hpp"
 #include "common/net/race.hpp"
+#include "common/net/stop_signal.hpp"
 #include "common/ui/command_hint.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
@@ -78,7 +79,7 @@ share_host::share_host(const share_options& opts, std::shared_ptr<const tree_pla
       plan_(std::move(plan)),
       digests_(*plan_),
       wake_(io_),
-      signals_(io_, SIGINT, SIGTERM) {}
+      signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
 
 share_host::~share_host() = default;
 
@@ -87,8 +88,10 @@ void share_host::run() {
     asio::co_spawn(io_, main(), [&error](std::exception_ptr e) { error = std::move(e); });
     io_.run();
     if (error) std::rethrow_exception(error);
-    if (!code_ && end_ == share_end::interrupted)
-        throw failure(exit_code::interrupted, "interrupted");
+    if (!code_ && end_ == share_end::interrupted) {
+        const auto s = describe_stop_signal(first_signal_);
+        throw failure(s.code, std::string(s.here));
+    }
     if (end_ == share_end::guessed) {
         throw failure(exit_code::wrong_code,
                       fmt::format("closed the share: {} wrong codes were tried (--max-failures "
@@ -341,7 +344,10 @@ awaitable<void> share_host::watch_signals() {
         const auto [ec, signal] = co_await signals_.async_wait(as_tuple(use_awaitable));
         if (ec) co_return;
         ++signals_seen_;
-        if (signals_seen_ == 1) request_end(share_end::interrupted);
+        if (signals_seen_ == 1) {
+            first_signal_ = signal;
+            request_end(share_end::interrupted);
+        }
         wake_.cancel();
     }
 }

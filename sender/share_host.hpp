@@ -101,6 +101,7 @@ class share_host {
     share_end end_ = share_end::none;
     std::string relay_ended_;  // why the share ended on the relay's side, the whole message
     int signals_seen_ = 0;
+    int first_signal_ = 0;         // SIGINT, SIGTERM or SIGHUP: the share's end, the exit code
     bool stop_downloads_ = false;  // the grace is over: running downloads abort
     std::uint64_t admitted_ = 0;
     std::uint64_t downloads_ = 0;

@@ -1,10 +1,12 @@
 #include "common/net/client_runner.hpp"
 
 #include <csignal>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "common/net/race.hpp"
+#include "common/net/stop_signal.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/units.hpp"
 #include "common/wire/wire_error.hpp"
@@ -29,7 +31,10 @@ class client_run {
   private:
     awaitable<void> main() {
         const auto ended = co_await race(work_(activity_), stopper());
-        if (ended == 1 && interrupted_) throw failure(exit_code::interrupted, "interrupted");
+        if (ended == 1 && stopped_by_) {
+            const auto s = describe_stop_signal(*stopped_by_);
+            throw failure(s.code, std::string(s.here));
+        }
         if (ended == 1) {
             const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(activity_.idle);
             throw failure(exit_code::network,
@@ -39,15 +44,16 @@ class client_run {
     }
     awaitable<void> stopper() { co_await race(watchdog(activity_), wait_signal()); }
     awaitable<void> wait_signal() {
-        co_await signals_.async_wait(use_awaitable);
-        interrupted_ = true;
+        const int number = co_await signals_.async_wait(use_awaitable);
+        note_stop_signal(number);  // before the work is cancelled: its channel's farewell names it
+        stopped_by_ = number;
     }
 
     const std::function<awaitable<void>(deadline& activity)>& work_;
     asio::io_context io_{1};
-    asio::signal_set signals_{io_, SIGINT, SIGTERM};
+    asio::signal_set signals_{io_, SIGINT, SIGTERM, SIGHUP};
     deadline activity_;
-    bool interrupted_ = false;
+    std::optional<int> stopped_by_;
     std::exception_ptr error_;
 };
 

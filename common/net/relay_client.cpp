@@ -1,5 +1,9 @@
 #include "common/net/relay_client.hpp"
 
+#include <algorithm>
+#include <array>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "common/net/race.hpp"
@@ -31,26 +35,76 @@ namespace {
     }
 }
 
-// Any frame, an ERROR included.
+// How long a relay may take to answer a client's first frame (ALLOCATE, CLAIM, PING, SHARE...):
+// it answers at once, so a silent server is not a ferry relay (or not one that works).
+constexpr auto first_answer_within = std::chrono::seconds(10);
+
+std::string peer_text(const tcp::socket& socket) {
+    std::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) return "the relay";
+    const auto address = peer.address();
+    return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), peer.port())
+                           : fmt::format("{}:{}", address.to_string(), peer.port());
+}
+
+// What a server that is not a relay answered, as a person would read it: its first line (an
+// HTTP status line, an SSH banner), from the header read so far and what else already came.
+std::string first_line(tcp::socket& socket, byte_span header) {
+    std::string said(as_chars(header));
+    std::array<char, 120> more{};
+    std::error_code ec;
+    socket.non_blocking(true, ec);
+    const auto n = socket.read_some(asio::buffer(more), ec);
+    if (!ec) said.append(more.data(), n);
+    said = said.substr(0, said.find_first_of("\r\n"));
+    constexpr std::size_t longest = 60;
+    if (said.size() > longest) said = said.substr(0, longest) + "...";
+    return printable(said);
+}
+
+// Any frame, an ERROR included. Bytes that cannot start a relay frame prove the server at the
+// other end is something else (a web server): that is what the person is told.
 awaitable<rp::frame> read_any_relay_frame(tcp::socket& socket) {
     frame_reader<rp::format> reader(rp::max_payload);
     rp::frame f;
+    std::optional<std::string> foreign;
     try {
         co_await read_frame(socket, reader, nullptr);
         f = rp::decode(reader.header(), reader.payload());
     } catch (const connection_closed&) {
         throw failure(exit_code::network, "the relay closed the connection");
     } catch (const wire_error& e) {
-        throw failure(exit_code::network,
-                      fmt::format("the relay answered something unexpected: {}", e.what()));
+        const auto header = reader.header();
+        if (reader.started() && !std::equal(rp::magic.begin(), rp::magic.end(), header.begin())) {
+            foreign = first_line(socket, header);
+        } else {
+            throw failure(exit_code::network,
+                          fmt::format("the relay answered something unexpected: {}", e.what()));
+        }
+    }
+    if (foreign) {
+        throw failure(exit_code::network, fmt::format("{} is not a ferry relay (it answered '{}')",
+                                                      peer_text(socket), *foreign));
     }
     co_return f;
 }
 
-awaitable<rp::frame> read_relay_frame(tcp::socket& socket) {
-    auto f = co_await read_any_relay_frame(socket);
-    if (f.type == rp::frame_type::error) throw_relay_error(f);
-    co_return f;
+// The relay's answer to a client's first frame, within first_answer_within.
+awaitable<rp::frame> read_first_answer(tcp::socket& socket) {
+    rp::frame answer;
+    auto read = [&]() -> awaitable<void> {
+        auto got = co_await read_any_relay_frame(socket);  // named: the GCC 12 note
+        answer = std::move(got);
+    };
+    if (co_await race(read(), sleep_for(first_answer_within)) == 1) {
+        const auto peer = peer_text(socket);
+        throw failure(exit_code::network,
+                      fmt::format("{} did not answer within {} s: is it a ferry relay? "
+                                  "(`ferry relay --check {}` tells)",
+                                  peer, first_answer_within.count(), peer));
+    }
+    co_return answer;
 }
 
 awaitable<void> send_relay_frame(tcp::socket& socket, const rp::frame& f) {
@@ -68,8 +122,15 @@ awaitable<void> send_relay_frame(tcp::socket& socket, const rp::frame& f) {
                                         printable(answer.text)));
 }
 
-awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type) {
-    auto f = co_await read_relay_frame(socket);
+// `first`: the answer to the connection's first frame, bounded by first_answer_within.
+awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type, bool first = false) {
+    rp::frame f;
+    if (first) {
+        f = co_await read_first_answer(socket);
+    } else {
+        f = co_await read_any_relay_frame(socket);
+    }
+    if (f.type == rp::frame_type::error) throw_relay_error(f);
     if (f.type != type) {
         throw failure(exit_code::network, "the relay answered something unexpected");
     }
@@ -132,14 +193,14 @@ awaitable<tcp::socket> connect_endpoint(const tcp::endpoint& endpoint, clock::du
 awaitable<std::uint32_t> allocate_nameplate(tcp::socket& socket) {
     const rp::frame allocate{rp::frame_type::allocate, 0, {}, {}};
     co_await send_relay_frame(socket, allocate);
-    const auto f = co_await expect(socket, rp::frame_type::allocated);
+    const auto f = co_await expect(socket, rp::frame_type::allocated, true);
     co_return f.nameplate;
 }
 
 awaitable<void> reopen_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
     const rp::frame reopen{rp::frame_type::reopen, nameplate, {}, {}};
     co_await send_relay_frame(socket, reopen);
-    const auto answer = co_await read_any_relay_frame(socket);
+    const auto answer = co_await read_first_answer(socket);
     if (answer.type == rp::frame_type::error) {
         const auto why =
             answer.error == rp::error_code::bad_hello
@@ -162,14 +223,14 @@ awaitable<void> wait_paired(tcp::socket& socket) {
 awaitable<std::string> ping_relay(tcp::socket& socket) {
     const rp::frame ping{rp::frame_type::ping, 0, {}, {}};
     co_await send_relay_frame(socket, ping);
-    auto f = co_await expect(socket, rp::frame_type::pong);
+    auto f = co_await expect(socket, rp::frame_type::pong, true);
     co_return printable(f.text);
 }
 
 awaitable<void> claim_nameplate(tcp::socket& socket, std::uint32_t nameplate) {
     const rp::frame claim{rp::frame_type::claim, nameplate, {}, {}};
     co_await send_relay_frame(socket, claim);
-    co_await expect(socket, rp::frame_type::paired);
+    co_await expect(socket, rp::frame_type::paired, true);
 }
 
 awaitable<void> rejoin(tcp::socket& socket, const std::array<std::uint8_t, 16>& id, bool as_sender,
@@ -217,7 +278,7 @@ awaitable<tcp::socket> reconnect_via(tcp::endpoint relay, std::array<std::uint8_
 awaitable<std::uint32_t> open_share(tcp::socket& control) {
     const rp::frame ask{rp::frame_type::share, 0, {}, {}};
     co_await send_relay_frame(control, ask);
-    const auto answer = co_await read_any_relay_frame(control);
+    const auto answer = co_await read_first_answer(control);
     if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
         throw_share_unsupported(answer);
     }
@@ -232,7 +293,7 @@ awaitable<share_opening> open_resumable_share(tcp::socket& control) {
     rp::frame ask{rp::frame_type::share, 0, {}, {}};
     ask.resumable = true;
     co_await send_relay_frame(control, ask);
-    const auto answer = co_await read_any_relay_frame(control);
+    const auto answer = co_await read_first_answer(control);
     if (answer.type == rp::frame_type::error && answer.error == rp::error_code::bad_hello) {
         // Older than 0.8: it does not know SHARE at all; 0.8/0.9: it refuses the flags byte.
         if (answer.text.find("0x05") != std::string::npos) throw_share_unsupported(answer);
@@ -250,7 +311,7 @@ awaitable<void> resume_share(tcp::socket& control, std::uint32_t nameplate,
     rp::frame ask{rp::frame_type::resume_share, nameplate, {}, {}};
     ask.ticket = token;
     co_await send_relay_frame(control, ask);
-    const auto answer = co_await read_any_relay_frame(control);
+    const auto answer = co_await read_first_answer(control);
     if (answer.type == rp::frame_type::error && (answer.error == rp::error_code::share_ended ||
                                                  answer.error == rp::error_code::bad_hello)) {
         throw share_gone(exit_code::network, printable(answer.text));

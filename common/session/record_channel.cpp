@@ -151,11 +151,18 @@ record_channel::~record_channel() {
         watch_->alive = false;
         watch_->timer.cancel();
     }
-    if (!log_ || ended_ || writing_ || recovering_ || !socket_->is_open()) return;
+    if (ended_ || writing_ || recovering_ || !socket_->is_open()) return;
     try {
-        const std::array<std::uint8_t, 1> bye{bye_record};
-        seal_frame(bye);  // behind the rest of a record whose write was cut short, if any
-        const auto until = clock::now() + plan_->bye_within;
+        const auto farewell = farewell_ && sealer_ ? farewell_() : std::vector<std::uint8_t>{};
+        if (!log_ && farewell.empty()) return;
+        // Behind the rest of a record whose write was cut short, if any. Not kept for a
+        // reconnect: after a BYE there is none.
+        if (!farewell.empty()) seal_frame(farewell);
+        if (log_) {
+            const std::array<std::uint8_t, 1> bye{bye_record};
+            seal_frame(bye);
+        }
+        const auto until = clock::now() + (plan_ ? plan_->bye_within : reconnect_plan{}.bye_within);
         const auto fd = socket_->native_handle();
         send_before(fd, std::span(out_).first(pending_), until);
         linger_until_closed(fd, until);

@@ -77,6 +77,12 @@ class record_channel {
     void keep_for_reconnect(const reconnect_secret& s) { secret_ = s; }
     void enable_reconnect(reconnect_plan plan);
     [[nodiscard]] bool reconnects() const { return plan_.has_value(); }
+    // What the channel's end says first, if the session did not end (a record payload, or
+    // nothing): a stop signal's ABORT, so that the peer reports why at once. Asked on the way
+    // out, so it names what happened last; sent once keyed, with or without reconnect.
+    void set_farewell(std::function<std::vector<std::uint8_t>()> farewell) {
+        farewell_ = std::move(farewell);
+    }
     // The conversation is over (VERIFIED sent or received): no BYE at the end, whose arrival
     // after the peer closed would only reset its connection.
     void end_session() { ended_ = true; }
@@ -147,6 +153,7 @@ class record_channel {
     // Reconnect state (enable_reconnect()).
     std::optional<reconnect_secret> secret_;
     std::optional<reconnect_plan> plan_;
+    std::function<std::vector<std::uint8_t>()> farewell_;
     std::unique_ptr<replay_log> log_;
     std::uint64_t received_ = 0;        // records given to the layer above
     std::uint64_t acked_received_ = 0;  // the last count we acknowledged

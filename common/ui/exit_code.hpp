@@ -16,7 +16,9 @@ enum class exit_code : int {
     integrity = 6,      // SHA-256 (or later, authentication) mismatch
     local_io = 7,       // local file could not be read or written, disk full
     no_sender = 8,      // LAN mode: no sender announced that nameplate on this network
-    interrupted = 130,  // Ctrl-C
+    hangup = 129,       // SIGHUP: the terminal closed (128 + 1, the shell's convention)
+    interrupted = 130,  // Ctrl-C (SIGINT)
+    terminated = 143,   // SIGTERM
 };
 
 // A failure that ends a command: a one-line message for a person and the exit code to use.

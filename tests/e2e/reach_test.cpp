@@ -140,6 +140,7 @@ TEST_CASE("ferry relay --check tells whether a relay answers", "[reach][e2e]") {
     process other({ferry_binary(), "relay", "--check",
                    "127.0.0.1:" + std::to_string(impostor.local_endpoint().port())});
     CHECK(other.wait() == 3);
-    CHECK_THAT(other.error_output(), Catch::Contains("unexpected"));
+    CHECK_THAT(other.error_output(),
+               Catch::Contains("is not a ferry relay (it answered 'SSH-2.0-OpenSSH_9.2')"));
     answer.join();
 }

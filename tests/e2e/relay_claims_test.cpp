@@ -57,3 +57,30 @@ TEST_CASE("an address over its failed-claims budget is told how long to wait", "
     elsewhere.send(claim_frame(nameplate));
     CHECK(elsewhere.read_frame().first == static_cast<std::uint8_t>(rp::frame_type::paired));
 }
+
+TEST_CASE(
+    "ferry receive over its address's failed-claims budget is refused, exit 3, as the "
+    "README says; the sender keeps waiting",
+    "[relay][e2e]") {
+    auto limits = relay_fixture::fast_limits();
+    limits.failed_claims_per_minute = 2;
+    relay_fixture relay(limits);
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 100);
+    auto s = start_sender(relay.address(), in.path / "a.bin");
+    REQUIRE(!s.code.empty());
+    const auto nameplate = static_cast<std::uint32_t>(std::stoul(s.code));
+    for (std::uint32_t wrong = nameplate + 1; wrong <= nameplate + 2; ++wrong) {
+        raw_client scanner(relay.port());
+        scanner.send(claim_frame(wrong));
+        CHECK(refusal(scanner).first ==
+              static_cast<std::uint8_t>(rp::error_code::unknown_nameplate));
+    }
+    auto r = start_receiver(relay.address(), s.code, out.path);
+    CHECK(r->wait() == 3);
+    CHECK_THAT(r->error_output(),
+               Catch::Contains("the relay refused: too many failed claims from your address; "
+                               "try again in "));
+    CHECK(s.proc->running());
+}

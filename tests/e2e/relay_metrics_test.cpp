@@ -3,6 +3,7 @@
 // checked after a transfer, refused claims and timeouts.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <map>
 #include <string>
 
@@ -170,4 +171,67 @@ TEST_CASE("idle connections from other addresses cannot shut a scraper out of th
     for (auto part = mine[0]->read_some(4096); !part.empty(); part = mine[0]->read_some(4096))
         answer.append(part.begin(), part.end());
     CHECK(answer.starts_with("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_CASE("pairs that end before the key exchange completed are ended_early, not completed",
+          "[relay][metrics][log][e2e]") {
+    const auto relay = start_relay({});
+    temp_dir in;
+    temp_dir out;
+    make_file(in.path / "a.bin", 1000);
+
+    // A wrong code: the nameplate is right, the words are not.
+    auto guessed = start_sender(relay.address(), in.path / "a.bin");
+    REQUIRE(!guessed.code.empty());
+    const auto nameplate = guessed.code.substr(0, guessed.code.find('-'));
+    const auto words = guessed.code.substr(nameplate.size() + 1) == "crossover-clockwork"
+                           ? "adroitness-absurd"
+                           : "crossover-clockwork";
+    auto wrong = start_receiver(relay.address(), nameplate + "-" + words, out.path);
+    CHECK(wrong->wait() == 4);
+    CHECK(guessed.proc->wait() == 4);
+
+    // A receiver that leaves (Ctrl-C) right after pairing: it reads the sender's SPAKE2 record
+    // and closes, before any record of the transfer.
+    auto left = start_sender(relay.address(), in.path / "a.bin");
+    REQUIRE(!left.code.empty());
+    {
+        raw_client receiver(relay.port);
+        receiver.send(claim_frame(static_cast<std::uint32_t>(std::stoul(left.code))));
+        REQUIRE(frame_type(receiver) == static_cast<std::uint8_t>(rp::frame_type::paired));
+        std::size_t got = 0;
+        while (got < 70) {
+            const auto part = receiver.read_some(70 - got);
+            REQUIRE(!part.empty());
+            got += part.size();
+        }
+        receiver.shutdown_send();
+        CHECK(receiver.at_eof());
+    }
+    CHECK(left.proc->wait() != 0);
+
+    // The smallest transfer that works stays completed.
+    auto text = start_sender(relay.address(), std::vector<fs::path>{}, {"--text", "hi"});
+    REQUIRE(!text.code.empty());
+    CHECK(start_receiver(relay.address(), text.code, out.path)->wait() == 0);
+    CHECK(text.proc->wait() == 0);
+
+    REQUIRE(wait_until([&] {
+        const auto m = scrape(relay.metrics_port);
+        return value(m, ended("ended_early")) + value(m, ended("completed")) == 3;
+    }));
+    const auto m = scrape(relay.metrics_port);
+    CHECK(value(m, ended("ended_early")) == 2);
+    CHECK(value(m, ended("completed")) == 1);
+    CHECK(value(m, ended("connection_lost")) == 0);
+    relay.proc->kill(SIGTERM);
+    relay.proc->wait();
+    const auto log = relay.proc->error_output();
+    INFO(log);
+    std::size_t early = 0;
+    for (auto at = log.find("outcome=ended-early"); at != std::string::npos;
+         at = log.find("outcome=ended-early", at + 1)) {
+        ++early;
+    }
+    CHECK(early == 2);
 }
