@@ -1,5 +1,5 @@
-#include "receiver/off_thread.hpp"
 #include "receiver/tree_transfer.hpp"
+#include "receiver/off_thread.hpp"
 
 #include <sys/statvfs.h>
 #include <unistd.h>

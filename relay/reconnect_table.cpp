@@ -52,18 +52,20 @@ bool reconnect_table::contains(const id& session) const {
            entries_.contains(key(session, relay_proto::role::receiver));
 }
 
-void reconnect_table::pair_running(const id& session, std::function<void(relay_proto::role)> drop) {
-    running_[std::string(session.begin(), session.end())] = std::move(drop);
+void reconnect_table::pair_running(const id& session, const void* owner,
+                                   std::function<void(relay_proto::role)> drop) {
+    running_[std::string(session.begin(), session.end())] = running_pair{owner, std::move(drop)};
 }
 
-void reconnect_table::pair_ended(const id& session) {
-    running_.erase(std::string(session.begin(), session.end()));
+void reconnect_table::pair_ended(const id& session, const void* owner) {
+    const auto it = running_.find(std::string(session.begin(), session.end()));
+    if (it != running_.end() && it->second.owner == owner) running_.erase(it);
 }
 
 bool reconnect_table::end_running(const id& session, relay_proto::role side) {
     const auto it = running_.find(std::string(session.begin(), session.end()));
     if (it == running_.end()) return false;
-    const auto drop = std::move(it->second);
+    const auto drop = std::move(it->second.drop);
     running_.erase(it);
     drop(side);
     return true;

@@ -812,7 +812,7 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     const pair_labels labels{"reconnected", is_sender ? c.address : waiting.receiver_address,
                              is_sender ? waiting.receiver_address : c.address, !is_sender};
     // c.socket is this side's (f.side), c.peer the other's.
-    reconnects_.pair_running(f.id, [&c, mine = f.side](rp::role side) {
+    reconnects_.pair_running(f.id, &c, [&c, mine = f.side](rp::role side) {
         std::error_code ignored;
         auto* dead = side == mine ? &c.socket : c.peer;
         if (dead != nullptr) dead->shutdown(tcp::socket::shutdown_both, ignored);
@@ -820,8 +820,9 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     struct running_guard {
         reconnect_table& table;
         const rp::frame& f;
-        ~running_guard() { table.pair_ended(f.id); }
-    } running{reconnects_, f};
+        const connection& c;
+        ~running_guard() { table.pair_ended(f.id, &c); }
+    } running{reconnects_, f, c};
     co_await own_pair(c, waiting, labels, started);
 }
 

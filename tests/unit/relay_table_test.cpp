@@ -128,16 +128,25 @@ TEST_CASE("a reconnect drops its side of its session's running pair, once", "[pa
     reconnect_table::id other{};
     other[0] = 8;
     std::vector<relay_proto::role> dropped;
-    table.pair_running(session, [&](relay_proto::role side) { dropped.push_back(side); });
+    const int old_pair = 0;
+    const int new_pair = 0;
+    table.pair_running(session, &old_pair,
+                       [&](relay_proto::role side) { dropped.push_back(side); });
     CHECK_FALSE(table.end_running(other, relay_proto::role::sender));
     CHECK(dropped.empty());
     CHECK(table.end_running(session, relay_proto::role::receiver));
     CHECK(dropped == std::vector<relay_proto::role>{relay_proto::role::receiver});
     CHECK_FALSE(table.end_running(session, relay_proto::role::sender));  // already dropped
-    table.pair_running(session, [&](relay_proto::role side) { dropped.push_back(side); });
-    table.pair_ended(session);  // the pair ended by itself: nothing left to drop
+    table.pair_running(session, &new_pair,
+                       [&](relay_proto::role side) { dropped.push_back(side); });
+    table.pair_ended(session, &old_pair);  // the old pair's end, late: the new hook stays
+    CHECK(table.end_running(session, relay_proto::role::sender));
+    CHECK(dropped.size() == 2);
+    table.pair_running(session, &new_pair,
+                       [&](relay_proto::role side) { dropped.push_back(side); });
+    table.pair_ended(session, &new_pair);  // the pair ended by itself: nothing left to drop
     CHECK_FALSE(table.end_running(session, relay_proto::role::sender));
-    CHECK(dropped.size() == 1);
+    CHECK(dropped.size() == 2);
 }
 
 TEST_CASE("an ended share's nameplate is quarantined: no claim finds it, no one is given it",
