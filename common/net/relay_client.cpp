@@ -57,9 +57,12 @@ std::string first_line(tcp::socket& socket, byte_span header) {
     socket.non_blocking(true, ec);
     const auto n = socket.read_some(asio::buffer(more), ec);
     if (!ec) said.append(more.data(), n);
-    said = said.substr(0, said.find_first_of("\r\n"));
+    if (const auto eol = said.find_first_of("\r\n"); eol != std::string::npos) said.resize(eol);
     constexpr std::size_t longest = 60;
-    if (said.size() > longest) said = said.substr(0, longest) + "...";
+    if (said.size() > longest) {
+        said.resize(longest);
+        said += "...";
+    }
     return printable(said);
 }
 
