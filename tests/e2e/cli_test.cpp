@@ -103,7 +103,7 @@ TEST_CASE("the parser's own texts become sentences, still with exit 2", "[cli][e
     CHECK_THAT(receive.err, Catch::StartsWith("ferry: no code given, and no terminal to ask"));
 }
 
-TEST_CASE("--help fits the terminal's width and names values plainly", "[cli][e2e]") {
+TEST_CASE("the --help text fits the terminal's width and names values plainly", "[cli][e2e]") {
     for (const auto* width : {"50", "100"}) {
         const auto help = run_ferry({"send", "--help"}, {std::string("COLUMNS=") + width});
         CHECK(help.code == 0);
@@ -136,7 +136,7 @@ TEST_CASE("a code alone receives, and recv is receive", "[cli][e2e]") {
     CHECK(alone.err == recv.err);
 }
 
-TEST_CASE("-o DIR that does not exist is created, its parent is not", "[cli][e2e]") {
+TEST_CASE("an -o DIR that does not exist is created, its parent is not", "[cli][e2e]") {
     relay_fixture relay;
     temp_dir in;
     temp_dir out;

@@ -99,7 +99,7 @@ TEST_CASE("usage errors are one line with the ferry: prefix and exit 2", "[cli][
     CHECK_THAT(unknown.err, Catch::Contains("--no-such-option"));
 }
 
-TEST_CASE("--help and --version are unchanged", "[cli][e2e]") {
+TEST_CASE("the --help and --version answers are unchanged", "[cli][e2e]") {
     const auto help = run_ferry({"send", "--help"});
     CHECK(help.code == 0);
     CHECK_THAT(help.out, Catch::Contains("--code-words"));

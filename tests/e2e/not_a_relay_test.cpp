@@ -32,7 +32,7 @@ std::vector<std::string> command(const std::string& which, const std::string& re
 
 }  // namespace
 
-TEST_CASE("--relay at a web server: 'is not a ferry relay', quoting its answer", "[reach][e2e]") {
+TEST_CASE("a --relay at a web server: 'is not a ferry relay', quoting its answer", "[reach][e2e]") {
     const std::string which = GENERATE("send", "receive", "share");
     INFO(which);
     foreign_server web(http_answer);
@@ -46,7 +46,7 @@ TEST_CASE("--relay at a web server: 'is not a ferry relay', quoting its answer",
                                                      "'HTTP/1.1 400 Bad Request')"));
 }
 
-TEST_CASE("--relay at a server that says nothing: a bounded wait, then what to check",
+TEST_CASE("a --relay at a server that says nothing: a bounded wait, then what to check",
           "[reach][e2e]") {
     const std::string which = GENERATE("send", "receive", "share");
     INFO(which);

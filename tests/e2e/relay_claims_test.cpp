@@ -60,7 +60,7 @@ TEST_CASE("an address over its failed-claims budget is told how long to wait", "
 
 TEST_CASE(
     "ferry receive over its address's failed-claims budget is refused, exit 3, as the "
-    "README says; the sender keeps waiting",
+    "README says, and the sender keeps waiting",
     "[relay][e2e]") {
     auto limits = relay_fixture::fast_limits();
     limits.failed_claims_per_minute = 2;

@@ -74,7 +74,7 @@ TEST_CASE("a tree's progress names the file moved and ends at N/N files on both 
     }
 }
 
-TEST_CASE("--stdout writes a stream's bytes as they come, before the producer ends",
+TEST_CASE("with --stdout a stream's bytes are written as they come, before the producer ends",
           "[show][e2e]") {
     relay_fixture relay;
     process s({ferry_binary(), "send", "-q", "--relay", relay.address(), "-"}, {}, input::pipe);

@@ -58,7 +58,8 @@ TEST_CASE("the line editor types, erases, completes and ends", "[line_editor]") 
     CHECK(e.line() == "x");
 }
 
-TEST_CASE("the Accept? answers: y, yes, n, no in any case; anything else asks again", "[prompt]") {
+TEST_CASE("the Accept? answers: y, yes, n, no in any case, and anything else asks again",
+          "[prompt]") {
     using receiver::classify_answer;
     using receiver::line_answer;
     for (const auto* yes : {"y", "Y", "yes", "YES", " Yes \r"})

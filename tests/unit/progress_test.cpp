@@ -120,7 +120,7 @@ TEST_CASE("at 40 columns the name, rate and ETA stay and the bar goes", "[progre
     CHECK(render_progress("report.pdf", 1, 2, 1, 20) == " 50%  ETA 0:01");
 }
 
-TEST_CASE("at 80 columns everything shows; at 200 the bar stops at 60 columns", "[progress]") {
+TEST_CASE("at 80 columns everything shows, and at 200 the bar stops at 60 columns", "[progress]") {
     const auto line = render_progress("report.pdf", 50, 100, 10, 80);
     CHECK(line.size() == 79);
     CHECK_THAT(line, Catch::StartsWith("report.pdf   50% [") &&
