@@ -98,12 +98,15 @@ struct record_channel::stall_watch {
     record_channel* channel;  // valid while alive
     int fd = -1;
     clock::time_point heard = clock::now();
+    int queued = 0;        // unread bytes in the socket at the last look
     bool stalled = false;  // the watch shut the link down: "no answer for ..."
 };
 
 // Four times a second: keeps the link alive (keep_alive()), and takes it for dead when nothing
-// came for stall_after while the peer owed us something (with keepalive: always). Bytes that
-// wait unread in the socket count as heard: a side busy elsewhere (a slow disk) is not silent.
+// came for stall_after while the peer owed us something (with keepalive: always). Unread bytes
+// that grew in the socket count as heard (a side busy elsewhere, a slow disk, is not silent);
+// bytes that only lie there do not: a side blocked on a full send direction that never reads
+// would otherwise take old bytes for a live peer for ever.
 // The link is shut down; the operations on it fail and reconnect.
 awaitable<void> record_channel::watch_stalls(std::shared_ptr<stall_watch> watch) {
     for (;;) {
@@ -115,7 +118,10 @@ awaitable<void> record_channel::watch_stalls(std::shared_ptr<stall_watch> watch)
         channel.keep_alive();
         if (!channel.plan_->peer_keeps_alive && channel.log_->bytes_held() == 0) continue;
         int queued = 0;
-        if (::ioctl(watch->fd, FIONREAD, &queued) == 0 && queued > 0) watch->heard = clock::now();
+        if (::ioctl(watch->fd, FIONREAD, &queued) == 0 && queued > watch->queued) {
+            watch->heard = clock::now();
+        }
+        watch->queued = queued;
         if (clock::now() - watch->heard > channel.plan_->stall_after) {
             ::shutdown(watch->fd, SHUT_RDWR);
             watch->stalled = true;
@@ -538,6 +544,7 @@ awaitable<void> record_channel::attempt(clock::duration left) {
     // The stall watch covers the handshake and the replay too: a new link that takes writes
     // but never answers (a zero window) fails this try instead of holding it for ever.
     watch_->fd = fresh.native_handle();
+    watch_->queued = 0;
     heard_from_peer();
     const auto mine = random_reconnect_nonce();
     pending_ = 0;
@@ -591,6 +598,7 @@ awaitable<void> record_channel::attempt(clock::duration left) {
     own_socket_.emplace(std::move(fresh));
     socket_ = &*own_socket_;
     watch_->fd = socket_->native_handle();
+    watch_->queued = 0;
     heard_from_peer();
 }
 
