@@ -51,7 +51,22 @@ share_guesser::share_guesser(std::uint16_t relay_port, const std::string& code_t
     wrong_w_ = scalar_of(wrong_of(c));
 }
 
-share_guesser::~share_guesser() = default;
+// The exchanges' coroutines hold record channels on the exchanges' sockets: they are ended here
+// (sockets closed, waits cancelled), while the exchanges live, before the io_context would destroy
+// them with the sockets already gone.
+share_guesser::~share_guesser() {
+    for (auto& e : exchanges_) {
+        std::error_code ignored;
+        e->socket.close(ignored);
+        e->go.cancel();
+    }
+    run_until(
+        [this] {
+            return std::all_of(exchanges_.begin(), exchanges_.end(),
+                               [](const auto& e) { return e->finished; });
+        },
+        std::chrono::seconds(5));
+}
 
 std::size_t share_guesser::open(const std::string& local_ip, bool right) {
     auto& e = *exchanges_.emplace_back(std::make_unique<exchange>(io_));
