@@ -22,4 +22,13 @@ inline constexpr phase waiting_for_accept{"waiting for the receiver to accept",
 // From the offer to VERIFIED: no byte either way for this long ends the transfer.
 inline constexpr phase data{"the transfer", std::chrono::minutes(5)};
 
+// Short waits inside a phase, named so that each is one constant wherever it is used.
+// Opening a TCP connection to a relay or a LAN peer (connect_relay, connect_endpoint).
+inline constexpr auto connect_within = std::chrono::seconds(10);
+// Saying ABORT (or a relay's ERROR) on the way out: a peer that does not take it in this long is
+// not waited for.
+inline constexpr auto abort_grace = std::chrono::seconds(2);
+// The relay's refusal of a client (an ERROR frame before the close).
+inline constexpr auto refusal_grace = std::chrono::seconds(1);
+
 }  // namespace ferry::phases
