@@ -8,10 +8,11 @@
 #include <fmt/format.h>
 
 #include "common/net/phases.hpp"
-#include "common/net/race.hpp"
 #include "common/transfer/kept_entry.hpp"
+#include "common/transfer/last_words.hpp"
 #include "common/transfer/message_channel.hpp"
 #include "common/transfer/safe_name.hpp"
+#include "common/transfer/still_here.hpp"
 #include "common/transfer/tree_summary.hpp"
 #include "common/ui/command_hint.hpp"
 #include "common/ui/exit_code.hpp"
@@ -136,8 +137,8 @@ awaitable<void> receive_session::run() {
         if (f.code() != exit_code::local_io) throw;
         local = f;  // the disk filled up, or similar: tell the sender before leaving
     }
-    const msg::message abort = msg::abort{msg::reason::local_io, for_the_sender(*local)};
-    co_await race(send_message(channel_, abort), sleep_for(2s));
+    const msg::abort abort{msg::reason::local_io, for_the_sender(*local)};
+    co_await transfer::last_words(channel_, abort);
     throw *local;
 }
 
@@ -149,7 +150,7 @@ awaitable<bool> receive_session::read_offer() {
             co_await list_share();
             co_return false;
         }
-        auto offered = co_await ask_share();  // named: the GCC 12 note
+        auto offered = co_await ask_share();  // named (docs/architecture.md, GCC 12 and co_await)
         first = std::move(offered);
     } else if (opts_.list || !opts_.take.empty()) {
         const auto text = "this code is for a plain transfer, not a share";
@@ -327,7 +328,7 @@ awaitable<void> receive_session::open_partial() {
     const std::function<void()> open = [this] {
         partial_ = std::make_unique<partial_file>(opts_.output_dir, offer_, !opts_.resume, kept_);
     };
-    co_await open_or_refuse(open);  // named: the GCC 12 note
+    co_await open_or_refuse(open);  // named (docs/architecture.md, GCC 12 and co_await)
 }
 
 awaitable<void> receive_session::answer_file() {
@@ -345,7 +346,8 @@ awaitable<void> receive_session::answer_file() {
 awaitable<msg::message> receive_session::sender_answer() {
     auto answer = co_await receive_message(channel_);
     while (std::holds_alternative<msg::keepalive>(answer)) {
-        auto next = co_await receive_message(channel_);  // named: the GCC 12 note
+        auto next = co_await receive_message(
+            channel_);  // named (docs/architecture.md, GCC 12 and co_await)
         answer = std::move(next);
     }
     if (const auto* a = std::get_if<msg::abort>(&answer)) throw sender_stopped(*a);
@@ -357,7 +359,7 @@ awaitable<msg::message> receive_session::sender_answer() {
 awaitable<void> receive_session::answer_resume() {
     const auto kept = partial_->kept();
     const std::function<bool()> step = [this] { return partial_->hash_kept_step(); };
-    co_await in_steps(step);  // named: the GCC 12 note
+    co_await in_steps(step);  // named (docs/architecture.md, GCC 12 and co_await)
     const msg::message ask = msg::resume{kept, partial_->kept_digest()};
     co_await send_message(channel_, ask);
     const auto answer = co_await sender_answer();
@@ -384,16 +386,10 @@ awaitable<void> receive_session::answer_resume() {
 // Reads back kept bytes on this thread, a few MiB a step: between steps the loop lets signals
 // and the watchdog in, and tells the sender every 15 s that it is still here.
 awaitable<void> receive_session::in_steps(const std::function<bool()>& step) {
-    auto told = clock::now();
+    transfer::still_here alive(channel_, opts_.prompt.keepalive_every);
     while (!step()) {
         activity_.extend();
-        if (clock::now() - told >= opts_.prompt.keepalive_every) {
-            const msg::message still_here = msg::keepalive{};
-            co_await send_message(channel_, still_here);
-            told = clock::now();
-        }
-        const auto executor = co_await asio::this_coro::executor;
-        co_await asio::post(executor, use_awaitable);
+        co_await alive.tick_and_yield();
     }
 }
 
@@ -532,7 +528,7 @@ awaitable<void> receive_session::open_partial_tree() {
         partial_tree_ =
             std::make_unique<partial_tree>(opts_.output_dir, offer_, !opts_.resume, kept_);
     };
-    co_await open_or_refuse(open);  // named: the GCC 12 note
+    co_await open_or_refuse(open);  // named (docs/architecture.md, GCC 12 and co_await)
 }
 
 awaitable<void> receive_session::open_staging() {
@@ -540,13 +536,13 @@ awaitable<void> receive_session::open_staging() {
     const std::function<void()> open = [this] {
         staging_ = std::make_unique<staging_tree>(opts_.output_dir);
     };
-    co_await open_or_refuse(open);  // named: the GCC 12 note
+    co_await open_or_refuse(open);  // named (docs/architecture.md, GCC 12 and co_await)
 }
 
 awaitable<std::size_t> receive_session::answer_tree() {
     if (partial_tree_ && partial_tree_->kept() > 0) {
         const std::function<bool()> step = [this] { return partial_tree_->verify_step(); };
-        co_await in_steps(step);  // named: the GCC 12 note
+        co_await in_steps(step);  // named (docs/architecture.md, GCC 12 and co_await)
     }
     if (partial_tree_ && partial_tree_->kept() > 0) {
         const auto from = co_await resume_tree();
@@ -625,8 +621,8 @@ awaitable<void> receive_session::receive_tree() {
         stopped->code() == exit_code::local_io ? msg::reason::local_io : msg::reason::protocol;
     const auto text =
         why == msg::reason::local_io ? for_the_sender(*stopped) : std::string(stopped->what());
-    const msg::message abort = msg::abort{why, text};
-    co_await race(send_message(channel_, abort), sleep_for(2s));
+    const msg::abort abort{why, text};
+    co_await transfer::last_words(channel_, abort);
     throw *stopped;
 }
 
@@ -668,8 +664,7 @@ void receive_session::print_saved(const std::vector<std::string>& names) const {
                transfer::tree_totals(offer_));
 }
 
-// GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
-// pass named values or literals only.
+// Callers pass named values or literals only (docs/architecture.md, GCC 12 and co_await).
 awaitable<void> receive_session::refuse(msg::reason why, std::string_view text) {
     const msg::message m = msg::refuse{why, std::string(text)};
     co_await send_message(channel_, m);

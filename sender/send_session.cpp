@@ -6,7 +6,9 @@
 
 #include "common/net/phases.hpp"
 #include "common/net/race.hpp"
+#include "common/transfer/last_words.hpp"
 #include "common/transfer/message_channel.hpp"
+#include "common/transfer/still_here.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
 #include "common/ui/text.hpp"
@@ -26,9 +28,7 @@ using namespace std::chrono_literals;
 constexpr auto keepalive_every = std::chrono::seconds(15);
 
 failure receiver_stopped(const msg::abort& a) {
-    return failure(exit_code::peer,
-                   fmt::format("the receiver stopped: {}{}{}", msg::describe(a.why),
-                               a.text.empty() ? "" : ": ", printable(a.text)));
+    return transfer::peer_stopped("the receiver stopped", a);
 }
 
 // "the receiver declined", "the receiver declined (no answer within 30 min)"; the other
@@ -96,7 +96,8 @@ awaitable<void> send_session::expect_accept() {
     activity_.enter(phases::waiting_for_accept);
     auto answer = co_await receive_message(channel_);
     while (std::holds_alternative<msg::keepalive>(answer)) {
-        auto next = co_await receive_message(channel_);  // named: the GCC 12 note
+        auto next = co_await receive_message(
+            channel_);  // named (docs/architecture.md, GCC 12 and co_await)
         answer = std::move(next);
     }
     if (const auto* r = std::get_if<msg::refuse>(&answer)) {
@@ -136,8 +137,8 @@ awaitable<void> send_session::resume_at(const msg::resume& r) {
         local = f;  // the file could not be read: say so before leaving
     }
     if (local) {
-        const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
-        co_await race(send_message(channel_, abort), sleep_for(2s));
+        const msg::abort abort{msg::reason::local_io, local->what()};
+        co_await transfer::last_words(channel_, abort);
         throw *local;
     }
     const bool same = hash_.peek() == r.prefix;
@@ -166,7 +167,7 @@ awaitable<void> send_session::resume_at(const msg::resume& r) {
 // (a signal, the watchdog), also when the bytes come from the page cache at once.
 awaitable<void> send_session::hash_prefix(std::uint64_t length) {
     std::vector<std::uint8_t> buffer(data_chunk_size);
-    auto told = clock::now();
+    transfer::still_here alive(channel_, keepalive_every);
     for (std::uint64_t done = 0; done < length;) {
         const auto want = std::min<std::uint64_t>(buffer.size(), length - done);
         const auto into = mutable_byte_span(buffer).first(want);
@@ -174,13 +175,7 @@ awaitable<void> send_session::hash_prefix(std::uint64_t length) {
         if (n == 0) throw failure(exit_code::local_io, "the file ended early");
         hash_.update(byte_span(buffer).first(n));
         done += n;
-        if (clock::now() - told >= keepalive_every) {
-            const msg::message still_here = msg::keepalive{};
-            co_await send_message(channel_, still_here);
-            told = clock::now();
-        }
-        const auto executor = co_await asio::this_coro::executor;
-        co_await asio::post(executor, use_awaitable);
+        co_await alive.tick_and_yield();
     }
 }
 
@@ -210,15 +205,11 @@ awaitable<void> send_session::resume_tree_at(const msg::resume_tree& r) {
     kept_check check(tree->plan(), std::move(values));
     background_reader checker([&check](mutable_byte_span) { return check.step() ? 1 : 0; });
     std::array<std::uint8_t, 1> unused{};
-    auto told = clock::now();
+    transfer::still_here alive(channel_, keepalive_every);
     for (;;) {
         const auto done = co_await checker.read(unused);
         if (done != 0) break;
-        if (clock::now() - told >= keepalive_every) {
-            const msg::message still_here = msg::keepalive{};
-            co_await send_message(channel_, still_here);
-            told = clock::now();
-        }
+        co_await alive.tick();
     }
     const auto from = check.matched();
     tree->start_at(from);
@@ -253,8 +244,8 @@ awaitable<void> send_session::exchange_data() {
     if (local) {
         const auto why = local->code() == exit_code::interrupted ? msg::reason::cancelled
                                                                  : msg::reason::local_io;
-        const msg::message abort = msg::abort{why, local->what()};
-        co_await race(send_message(channel_, abort), sleep_for(2s));
+        const msg::abort abort{why, local->what()};
+        co_await transfer::last_words(channel_, abort);
         throw *local;
     }
     if (write_failed_) {
@@ -425,7 +416,8 @@ std::string send_session::wire_text() const {
 awaitable<void> send_session::listen() {
     msg::message answer;
     try {
-        auto m = co_await receive_message(channel_);  // named: the GCC 12 note
+        auto m = co_await receive_message(
+            channel_);  // named (docs/architecture.md, GCC 12 and co_await)
         answer = std::move(m);
     } catch (const connection_closed&) {
         if (done_sent_) peer_left_ = "the receiver went away before confirming the file";
