@@ -172,8 +172,8 @@ awaitable<void> accept_prompt::sender_spoke() {
     end_status_line();
     msg::message m;
     try {
-        auto got = co_await receive_message(
-            channel_);  // named (docs/architecture.md, GCC 12 and co_await)
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto got = co_await receive_message(channel_);
         m = std::move(got);
     } catch (const connection_closed& e) {
         throw cut_off(e, "while you were deciding; nothing was saved");
