@@ -76,8 +76,8 @@ awaitable<void> run(const options& opts, source& what, deadline& activity, std::
         };
         std::optional<failure> kept_not;
         try {
-            auto again = co_await wait_again(
-                opts, met.c, activity, tell);  // named (docs/architecture.md, GCC 12 and co_await)
+            // Named (docs/architecture.md, GCC 12 and co_await).
+            auto again = co_await wait_again(opts, met.c, activity, tell);
             met = std::move(again);
         } catch (const failure& f) {
             kept_not = f;

@@ -220,8 +220,8 @@ awaitable<void> share_host::accept_receivers() {
 
 awaitable<void> share_host::read_arrivals() {
     for (;;) {
-        auto arrival = co_await next_arrival(
-            *control_, &heard_);  // named (docs/architecture.md, GCC 12 and co_await)
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto arrival = co_await next_arrival(*control_, &heard_);
         arrived(std::move(arrival));
     }
 }

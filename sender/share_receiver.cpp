@@ -135,9 +135,9 @@ awaitable<void> share_receiver::converse() {
     activity_.enter(phases::key_exchange);
     std::unique_ptr<record_channel> channel;
     try {
+        // Named (docs/architecture.md, GCC 12 and co_await).
         auto opened =
-            co_await open_session(socket, activity_, session_role::sender, host_.password(),
-                                  this);  // named (docs/architecture.md, GCC 12 and co_await)
+            co_await open_session(socket, activity_, session_role::sender, host_.password(), this);
         channel = std::move(opened);
     } catch (const failure& f) {
         // A wrong code was counted (and said) by settle(); the exchange ends here.
@@ -160,8 +160,8 @@ awaitable<void> share_receiver::transfer(record_channel& channel, const msg::hel
     if (transfer::has(peer, transfer::feature::share)) {
         const msg::message shared = msg::shared{};
         co_await send_message(channel, shared);
-        auto asked =
-            co_await read_want(channel);  // named (docs/architecture.md, GCC 12 and co_await)
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto asked = co_await read_want(channel);
         w = std::move(asked);
     }
     if (w.mode == msg::want_mode::list) {
