@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "common/net/race.hpp"
+#include "common/transfer/last_words.hpp"
 #include "common/transfer/message.hpp"
 #include "common/transfer/message_channel.hpp"
 #include "common/ui/exit_code.hpp"
@@ -171,16 +172,14 @@ awaitable<void> accept_prompt::sender_spoke() {
     end_status_line();
     msg::message m;
     try {
-        auto got = co_await receive_message(channel_);  // named: the GCC 12 note
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto got = co_await receive_message(channel_);
         m = std::move(got);
     } catch (const connection_closed& e) {
         throw cut_off(e, "while you were deciding; nothing was saved");
     }
     if (const auto* a = std::get_if<msg::abort>(&m)) {
-        throw failure(
-            exit_code::peer,
-            fmt::format("the sender stopped while you were deciding: {}{}{}", msg::describe(a->why),
-                        a->text.empty() ? "" : ": ", printable(a->text)));
+        throw transfer::peer_stopped("the sender stopped while you were deciding", *a);
     }
     throw wire_error("the sender sent something before the answer to its offer");
 }

@@ -96,7 +96,7 @@ awaitable<void> run_explained(const options& opts, const code& c, deadline& acti
     std::optional<host_port> relay;
     if (!opts.lan) relay = opts.relay;
     lost_connection_text text{fmt::format("the sender went away ({})", detail), detail};
-    // Named, not thrown from the co_await expression: see the GCC 12 note in relay/server.cpp.
+    // Named, not thrown from the co_await expression (docs/architecture.md, GCC 12 and co_await).
     const auto explained = co_await explain_lost_connection(relay, lost->closed, text);
     throw explained;
 }

@@ -12,11 +12,9 @@ namespace ferry::receiver {
 
 namespace {
 
-using namespace std::chrono_literals;
-
 // The relay given, or in LAN mode the sender's own relay, found by its announcement.
 awaitable<tcp::socket> connect_to_relay(const options& opts, const code& c) {
-    if (!opts.lan) co_return co_await connect_relay(opts.relay, 10s);
+    if (!opts.lan) co_return co_await connect_relay(opts.relay, phases::connect_within);
     if (!opts.quiet) {
         fmt::print(stderr, "Looking for the sender of nameplate {} on this network...\n",
                    c.nameplate);
@@ -31,7 +29,7 @@ awaitable<tcp::socket> connect_to_relay(const options& opts, const code& c) {
                         "nothing (multicast blocked)\", or use a relay with --relay",
                         c.nameplate, format_duration(opts.lan_timeout)));
     }
-    co_return co_await connect_endpoint(*found, 10s);
+    co_return co_await connect_endpoint(*found, phases::connect_within);
 }
 
 }  // namespace

@@ -28,7 +28,6 @@ namespace ferry::receiver {
 
 namespace {
 
-constexpr std::size_t max_items_asked = 10;
 constexpr std::uint64_t max_notices = 20;  // then a count: a hostile tree could send a million
 constexpr std::uint64_t block_per_entry = 4096;
 constexpr std::uint64_t free_space_margin = 1024 * 1024;
@@ -66,29 +65,6 @@ void apply_received(tree_writer& writer) noexcept {
 }
 
 }  // namespace
-
-std::string tree_question(const msg::offer& offer, const std::vector<std::string>& names,
-                          const std::string& where, std::uint64_t kept) {
-    std::string list;
-    for (std::size_t i = 0; i < offer.items.size() && i < max_items_asked; ++i) {
-        const auto& item = offer.items[i];
-        list += (i == 0 ? "" : ", ") + transfer::item_text(item, item.name);
-        if (names[i] != item.name) {
-            list += fmt::format(" as '{}{}'", printable(names[i]),
-                                item.type == msg::entry_type::folder ? "/" : "");
-        }
-    }
-    if (offer.items.size() > max_items_asked) {
-        list += fmt::format(" and {} more", grouped(offer.items.size() - max_items_asked));
-    }
-    const auto here = kept == 0
-                          ? std::string()
-                          : fmt::format("; {} of it already here from an interrupted transfer",
-                                        format_size(kept));
-    return fmt::format("Receive {}: {} \u2014 {}{} into {}? Accept?",
-                       plural(offer.items.size(), "item"), list, transfer::tree_totals(offer), here,
-                       where);
-}
 
 void check_tree_space(const std::filesystem::path& dir, const msg::offer& offer,
                       std::uint64_t kept) {
@@ -167,38 +143,27 @@ awaitable<void> tree_transfer::receive_records() {
 }
 
 awaitable<void> tree_transfer::apply_records(tree_writer& writer, progress_bar& bar) {
-    auto& check = check_;
     for (;;) {
         const auto payload = co_await channel_.receive();
         if (payload.empty()) throw wire_error("an empty record");
         const auto kind = static_cast<msg::type>(payload[0]);
         if (kind == msg::type::data) {  // the hot path: checked, copied, on to the writer
-            check.on_data(payload.size() - 1);
-            writer.post(payload);
-            received_ += payload.size() - 1;
-            show_entry(bar, false);
-            bar.update(received_);
+            take_data(writer, bar, payload, payload.size() - 1);
             continue;
         }
         const auto m = msg::decode(payload);
         if (const auto* z = std::get_if<msg::zdata>(&m)) {  // counted as what it holds
-            check.on_data(z->raw_size);
-            writer.post(payload);
-            received_ += z->raw_size;
-            show_entry(bar, false);
-            bar.update(received_);
-            continue;
-        }
-        if (const auto* e = std::get_if<msg::entry>(&m)) {
-            if (check.on_entry(*e) == tree_checker::verdict::skip) {
-                if (!opts_.quiet && ++skipped_ <= max_notices) print_notice(check.notice());
+            take_data(writer, bar, payload, z->raw_size);
+        } else if (const auto* e = std::get_if<msg::entry>(&m)) {
+            if (check_.on_entry(*e) == tree_checker::verdict::skip) {
+                if (!opts_.quiet && ++skipped_ <= max_notices) print_notice(check_.notice());
                 writer.post_skipped(payload);
                 continue;
             }
             writer.post(payload);
             shown_path_ = e->path;
         } else if (const auto* f = std::get_if<msg::file_end>(&m)) {
-            check.on_file_end();
+            check_.on_file_end();
             digests_.update(f->sha256);
             writer.post(payload);
             show_entry(bar, false);
@@ -206,25 +171,39 @@ awaitable<void> tree_transfer::apply_records(tree_writer& writer, progress_bar& 
         } else if (const auto* a = std::get_if<msg::abort>(&m)) {
             throw sender_stopped(*a);
         } else if (const auto* d = std::get_if<msg::done>(&m)) {
-            check.on_done();
-            writer.finish();
-            show_entry(bar, true);
-            bar.finish();
-            if (!opts_.quiet && writer.links_left_out() > 0) {
-                print_notice(fmt::format("{} not created: the filesystem of {} has no symlinks",
-                                         plural(writer.links_left_out(), "symlink"),
-                                         printable(opts_.output_dir.string())));
-            }
-            if (!opts_.quiet && skipped_ > max_notices) {
-                print_notice(
-                    fmt::format("skipped {} more symlinks", grouped(skipped_ - max_notices)));
-            }
-            done_ = *d;
+            end_records(writer, bar, *d);
             co_return;
         } else {
             throw wire_error("unexpected message during the transfer");
         }
     }
+}
+
+// A DATA or ZDATA record, `bytes` of file data once unpacked.
+void tree_transfer::take_data(tree_writer& writer, progress_bar& bar, byte_span payload,
+                              std::uint64_t bytes) {
+    check_.on_data(bytes);
+    writer.post(payload);
+    received_ += bytes;
+    show_entry(bar, false);
+    bar.update(received_);
+}
+
+// DONE: everything applied, the progress line ended, then the notices held back till now.
+void tree_transfer::end_records(tree_writer& writer, progress_bar& bar, const msg::done& d) {
+    check_.on_done();
+    writer.finish();
+    show_entry(bar, true);
+    bar.finish();
+    if (!opts_.quiet && writer.links_left_out() > 0) {
+        print_notice(fmt::format("{} not created: the filesystem of {} has no symlinks",
+                                 plural(writer.links_left_out(), "symlink"),
+                                 printable(opts_.output_dir.string())));
+    }
+    if (!opts_.quiet && skipped_ > max_notices) {
+        print_notice(fmt::format("skipped {} more symlinks", grouped(skipped_ - max_notices)));
+    }
+    done_ = d;
 }
 
 void tree_transfer::show_entry(progress_bar& bar, bool now) {

@@ -10,6 +10,7 @@
 #include "common/net/asio.hpp"
 #include "common/session/record_channel.hpp"
 #include "common/transfer/message.hpp"
+#include "common/wire/bytes.hpp"
 #include "receiver/partial_tree.hpp"
 #include "receiver/receiver.hpp"
 #include "receiver/staging_tree.hpp"
@@ -22,12 +23,6 @@ class progress_bar;
 namespace ferry::receiver {
 
 class tree_writer;
-
-// The question for a tree offer: "Receive 3 items: report.pdf, photos/ (1,202 files, 3.1 GiB)
-// as 'photos (1)/', notes.txt — 3.2 GiB into ./? Accept?"; `names` are where each item goes,
-// `kept` the bytes an interrupted transfer left here.
-std::string tree_question(const msg::offer& offer, const std::vector<std::string>& names,
-                          const std::string& where, std::uint64_t kept = 0);
 
 // Throws failure(local_io) unless `dir` has room for the offer: its bytes, a block for each
 // entry and a margin, and an inode for each entry where the filesystem counts them; `kept`
@@ -53,6 +48,8 @@ class tree_transfer {
   private:
     awaitable<void> receive_records();
     awaitable<void> apply_records(tree_writer& writer, progress_bar& bar);
+    void take_data(tree_writer& writer, progress_bar& bar, byte_span payload, std::uint64_t bytes);
+    void end_records(tree_writer& writer, progress_bar& bar, const msg::done& d);
     awaitable<std::vector<std::string>> on_done();
     // The file being received and the files done; `now`: whether the line is drawn or not.
     void show_entry(progress_bar& bar, bool now);

@@ -74,9 +74,8 @@ void show_code(const options& opts, const source& what, const code& c) {
 }  // namespace
 
 awaitable<rendezvous> meet_receiver(const options& opts, const source& what, deadline& activity) {
-    using namespace std::chrono_literals;
     activity.enter(phases::relay_hello);
-    auto socket = co_await connect_relay(opts.relay, 10s);
+    auto socket = co_await connect_relay(opts.relay, phases::connect_within);
     const auto nameplate = co_await allocate_nameplate(socket);
     auto c = generate_code(nameplate, opts.code_words);
     show_code(opts, what, c);
@@ -91,9 +90,8 @@ awaitable<rendezvous> meet_receiver(const options& opts, const source& what, dea
 
 awaitable<rendezvous> wait_again(const options& opts, code c, deadline& activity,
                                  const std::function<void()>& waiting) {
-    using namespace std::chrono_literals;
     activity.enter(phases::relay_hello);
-    auto socket = co_await connect_relay(opts.relay, 10s);
+    auto socket = co_await connect_relay(opts.relay, phases::connect_within);
     co_await reopen_nameplate(socket, c.nameplate);
     waiting();
     activity.enter(phases::waiting_for_peer);

@@ -6,6 +6,7 @@
 
 #include "common/net/phases.hpp"
 #include "common/net/race.hpp"
+#include "common/transfer/last_words.hpp"
 #include "common/transfer/message_channel.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
@@ -13,22 +14,13 @@
 #include "common/ui/units.hpp"
 #include "common/wire/record_format.hpp"
 #include "common/wire/wire_error.hpp"
-#include "sender/background_reader.hpp"
-#include "sender/kept_check.hpp"
 
 namespace ferry::sender {
 
 namespace {
 
-using namespace std::chrono_literals;
-
-// While the sender hashes what a resuming receiver kept: a KEEPALIVE this often.
-constexpr auto keepalive_every = std::chrono::seconds(15);
-
 failure receiver_stopped(const msg::abort& a) {
-    return failure(exit_code::peer,
-                   fmt::format("the receiver stopped: {}{}{}", msg::describe(a.why),
-                               a.text.empty() ? "" : ": ", printable(a.text)));
+    return transfer::peer_stopped("the receiver stopped", a);
 }
 
 // "the receiver declined", "the receiver declined (no answer within 30 min)"; the other
@@ -66,7 +58,8 @@ send_session::send_session(record_channel& channel, source& what, const options&
       opts_(opts),
       compress_(compress),
       activity_(activity),
-      peer_left_(peer_left) {}
+      peer_left_(peer_left),
+      batch_(channel, sent_, hash_, opts.limit_rate) {}
 
 awaitable<void> send_session::run() {
     co_await offer();
@@ -77,10 +70,10 @@ awaitable<void> send_session::run() {
     if (opts_.quiet) co_return;
     if (source_.as_tree() != nullptr) {
         fmt::print("Sent {}{}; every file SHA-256 verified by the receiver.\n", source_.describe(),
-                   wire_text());
+                   batch_.wire_text());
     } else {
         fmt::print("Sent {}{}; verified by the receiver (SHA-256 {}).\n", source_.describe(),
-                   wire_text(), shown_digest(digest_, opts_.verbose));
+                   batch_.wire_text(), shown_digest(digest_, opts_.verbose));
     }
 }
 
@@ -96,7 +89,8 @@ awaitable<void> send_session::expect_accept() {
     activity_.enter(phases::waiting_for_accept);
     auto answer = co_await receive_message(channel_);
     while (std::holds_alternative<msg::keepalive>(answer)) {
-        auto next = co_await receive_message(channel_);  // named: the GCC 12 note
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto next = co_await receive_message(channel_);
         answer = std::move(next);
     }
     if (const auto* r = std::get_if<msg::refuse>(&answer)) {
@@ -121,127 +115,6 @@ awaitable<void> send_session::expect_accept() {
     }
 }
 
-// The receiver's bytes are used only if ours hash the same: a file that changed since (or
-// another file of the same name and size) goes again from its start. Either way the receiver
-// checks the whole file's SHA-256 at the end, ours, hashed here from the first byte.
-awaitable<void> send_session::resume_at(const msg::resume& r) {
-    if (!source_.resumable() || r.offset > source_.size()) {
-        throw wire_error("the receiver asked to resume what cannot be resumed");
-    }
-    std::optional<failure> local;
-    try {
-        co_await hash_prefix(r.offset);
-    } catch (const failure& f) {
-        if (f.code() != exit_code::local_io) throw;
-        local = f;  // the file could not be read: say so before leaving
-    }
-    if (local) {
-        const msg::message abort = msg::abort{msg::reason::local_io, local->what()};
-        co_await race(send_message(channel_, abort), sleep_for(2s));
-        throw *local;
-    }
-    const bool same = hash_.peek() == r.prefix;
-    if (!same) {
-        if (!source_.rewind()) throw failure(exit_code::local_io, "cannot read the file again");
-        hash_.reset();
-    }
-    start_ = same ? r.offset : 0;
-    sent_ = start_;
-    const msg::message answer = msg::resume_from{start_};
-    co_await send_message(channel_, answer);
-    if (opts_.quiet) co_return;
-    if (same) {
-        fmt::print(stderr, "Resuming: the receiver has the first {} already; sending the rest\n",
-                   format_size(start_));
-    } else {
-        fmt::print(stderr,
-                   "The receiver's {} from an interrupted transfer differ from this file: sending "
-                   "all of it\n",
-                   format_size(r.offset));
-    }
-}
-
-// Reads and hashes the first `length` bytes without sending them; a KEEPALIVE every 15 s keeps
-// the relay's idle limit and the receiver's watchdog away meanwhile. Each chunk lets the loop in
-// (a signal, the watchdog), also when the bytes come from the page cache at once.
-awaitable<void> send_session::hash_prefix(std::uint64_t length) {
-    std::vector<std::uint8_t> buffer(data_chunk_size);
-    auto told = clock::now();
-    for (std::uint64_t done = 0; done < length;) {
-        const auto want = std::min<std::uint64_t>(buffer.size(), length - done);
-        const auto into = mutable_byte_span(buffer).first(want);
-        const auto n = co_await source_.read_async(into);
-        if (n == 0) throw failure(exit_code::local_io, "the file ended early");
-        hash_.update(byte_span(buffer).first(n));
-        done += n;
-        if (clock::now() - told >= keepalive_every) {
-            const msg::message still_here = msg::keepalive{};
-            co_await send_message(channel_, still_here);
-            told = clock::now();
-        }
-        const auto executor = co_await asio::this_coro::executor;
-        co_await asio::post(executor, use_awaitable);
-    }
-}
-
-awaitable<std::vector<msg::digest>> send_session::read_kept(std::uint32_t entries) {
-    std::vector<msg::digest> values;
-    values.reserve(entries);
-    while (values.size() < entries) {
-        const auto m = co_await receive_message(channel_);
-        const auto* k = std::get_if<msg::tree_kept>(&m);
-        if (k == nullptr || k->values.size() > entries - values.size()) {
-            throw wire_error("the receiver's kept entries do not add up to its count");
-        }
-        values.insert(values.end(), k->values.begin(), k->values.end());
-    }
-    co_return values;
-}
-
-// Each kept entry is checked against this side's, file bytes included, on a thread of its own
-// (a KEEPALIVE every 15 s meanwhile); the records start at the first that differs. The digests
-// of the kept files go into DONE's hash as if their FILE_ENDs had been sent.
-awaitable<void> send_session::resume_tree_at(const msg::resume_tree& r) {
-    auto* tree = source_.as_tree();
-    if (tree == nullptr || r.entries > tree->plan().entries.size()) {
-        throw wire_error("the receiver asked to resume what cannot be resumed");
-    }
-    auto values = co_await read_kept(r.entries);
-    kept_check check(tree->plan(), std::move(values));
-    background_reader checker([&check](mutable_byte_span) { return check.step() ? 1 : 0; });
-    std::array<std::uint8_t, 1> unused{};
-    auto told = clock::now();
-    for (;;) {
-        const auto done = co_await checker.read(unused);
-        if (done != 0) break;
-        if (clock::now() - told >= keepalive_every) {
-            const msg::message still_here = msg::keepalive{};
-            co_await send_message(channel_, still_here);
-            told = clock::now();
-        }
-    }
-    const auto from = check.matched();
-    tree->start_at(from);
-    for (const auto& d : check.file_digests())
-        hash_.update(d);
-    files_sent_ = check.file_digests().size();
-    sent_ = check.matched_bytes();
-    start_ = sent_;
-    const msg::message answer = msg::tree_from{static_cast<std::uint32_t>(from)};
-    co_await send_message(channel_, answer);
-    if (opts_.quiet) co_return;
-    if (from == r.entries) {
-        fmt::print(stderr,
-                   "Resuming: the receiver has {} of {} entries already ({}); sending the rest\n",
-                   grouped(from), grouped(tree->plan().entries.size()), format_size(sent_));
-    } else {
-        fmt::print(stderr,
-                   "The receiver kept {} from an interrupted transfer; {} of them match these "
-                   "files (the rest changed since): sending from there\n",
-                   plural(r.entries, "entry", "entries"), grouped(from));
-    }
-}
-
 awaitable<void> send_session::exchange_data() {
     std::optional<failure> local;
     try {
@@ -253,8 +126,8 @@ awaitable<void> send_session::exchange_data() {
     if (local) {
         const auto why = local->code() == exit_code::interrupted ? msg::reason::cancelled
                                                                  : msg::reason::local_io;
-        const msg::message abort = msg::abort{why, local->what()};
-        co_await race(send_message(channel_, abort), sleep_for(2s));
+        const msg::abort abort{why, local->what()};
+        co_await transfer::last_words(channel_, abort);
         throw *local;
     }
     if (write_failed_) {
@@ -311,13 +184,8 @@ awaitable<void> send_session::stream_bytes() {
 awaitable<void> send_session::stream_tree(tree_source& tree) {
     progress_bar bar(source_.name(), source_.size(), !opts_.quiet && isatty(STDERR_FILENO) != 0);
     bar.resume_at(start_);
-    tree_ = &tree;
-    files_total_ = tree.plan().offer.files;
     if (compress_ != compress_off) tree.compress_with(compress_);
-    for (auto& b : batches_)
-        b.resize(batch_size_);  // records read ahead, twice, whatever the number of files
-    co_await stream_batches(bar);
-    show_entry(bar, true);
+    co_await batch_.send_tree(tree, bar);
     bar.finish();
     digest_ = hash_.finish();
 }
@@ -329,94 +197,9 @@ awaitable<void> send_session::stream_packed() {
                      source_.known_size() ? source_.size() : unknown_total,
                      !opts_.quiet && isatty(STDERR_FILENO) != 0);
     bar.resume_at(start_);
-    packer_ = std::make_unique<stream_packer>(compress_);
-    packer_->continue_hash(hash_);
-    for (auto& b : batches_)
-        b.resize(stream_packer::batch_size);
-    co_await stream_batches(bar);
+    const auto digest = co_await batch_.send_packed(source_, compress_, bar);
+    digest_ = digest;
     bar.finish();
-    digest_ = packer_->finish();
-}
-
-// Each batch is sent while the next is made. A batch that cannot be made (a file that cannot be
-// read) fails the batch after the one being sent: that one goes out whole (a write cancelled
-// half-way would leave a torn record before the ABORT), then this throws.
-awaitable<void> send_session::stream_batches(progress_bar& bar) {
-    rate_limiter limiter(opts_.limit_rate);
-    std::size_t current = 0;
-    co_await fill_batch(current);
-    while (filled_[current] > 0) {
-        co_await both(send_batch(current, bar, limiter), fill_batch(1 - current));
-        current = 1 - current;
-    }
-    co_await channel_.flush();
-    if (read_failure_) std::rethrow_exception(read_failure_);
-}
-
-awaitable<void> send_session::fill_batch(std::size_t which) {
-    try {
-        filled_[which] = co_await make_batch(which);
-    } catch (const failure&) {
-        filled_[which] = 0;
-        read_failure_ = std::current_exception();
-    }
-}
-
-// A tree's records come whole from its reader. Bytes come from one read: a file fills the raw
-// batch, a pipe gives what it has, so that a slow producer's bytes are not held back.
-awaitable<std::size_t> send_session::make_batch(std::size_t which) {
-    if (tree_ != nullptr) co_return co_await tree_->read_records(batches_[which]);
-    const auto n = co_await source_.read_async(packer_->raw());
-    if (n == 0) co_return 0;
-    co_return co_await packer_->pack(n, batches_[which]);
-}
-
-// Each record of the batch into the channel, sealed from where it is; small ones leave in one
-// write together.
-awaitable<void> send_session::send_batch(std::size_t which, progress_bar& bar,
-                                         rate_limiter& limiter) {
-    const auto batch = byte_span(batches_[which]).first(filled_[which]);
-    for (std::size_t at = 0; at < batch.size();) {
-        const auto length = get_u32(batch.data() + at);
-        const auto payload = batch.subspan(at + 4, length);
-        at += 4 + length;
-        const auto kind = static_cast<msg::type>(payload[0]);
-        const bool is_data = kind == msg::type::data || kind == msg::type::zdata;
-        if (kind == msg::type::data) {
-            sent_ += length - 1;
-        } else if (kind == msg::type::zdata) {
-            sent_ += get_u32(payload.data() + 1);
-            ++compressed_records_;
-        } else if (kind == msg::type::file_end) {
-            hash_.update(payload.subspan(1));
-            ++files_sent_;
-        } else if (kind == msg::type::entry) {
-            shown_entry_.assign(payload.begin(), payload.end());
-        }
-        if (is_data) wire_sent_ += length;
-        // A share that ends stops here, between records, so that its ABORT is read whole.
-        if (stop_ != nullptr && *stop_) throw failure(exit_code::interrupted, stop_why_);
-        co_await channel_.send_from(payload, true);
-        if (tree_ != nullptr) show_entry(bar, false);
-        bar.update(sent_);
-        if (is_data) co_await limiter.pace(length);
-    }
-    // Nothing held back while the next batch is made: a pipe's producer may pause for long.
-    co_await channel_.flush();
-}
-
-void send_session::show_entry(progress_bar& bar, bool now) {
-    bar.count_files(files_sent_, files_total_);
-    if (shown_entry_.empty() || !(now || bar.due())) return;
-    const auto m = msg::decode(shown_entry_);
-    if (const auto* e = std::get_if<msg::entry>(&m)) bar.relabel(printable(e->path));
-    shown_entry_.clear();
-}
-
-// ", 41.2 MiB on the wire with zstd" once anything went compressed; "" otherwise.
-std::string send_session::wire_text() const {
-    if (compressed_records_ == 0) return "";
-    return fmt::format(", {} on the wire with zstd", format_size(wire_sent_));
 }
 
 // The receiver says nothing while the data flows unless it has to stop (disk full, ...), then
@@ -425,7 +208,8 @@ std::string send_session::wire_text() const {
 awaitable<void> send_session::listen() {
     msg::message answer;
     try {
-        auto m = co_await receive_message(channel_);  // named: the GCC 12 note
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto m = co_await receive_message(channel_);
         answer = std::move(m);
     } catch (const connection_closed&) {
         if (done_sent_) peer_left_ = "the receiver went away before confirming the file";

@@ -1,9 +1,6 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <exception>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,10 +12,9 @@
 #include "common/transfer/message.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/progress.hpp"
-#include "sender/rate_limiter.hpp"
+#include "sender/batch_stream.hpp"
 #include "sender/sender.hpp"
 #include "sender/source.hpp"
-#include "sender/stream_packer.hpp"
 #include "sender/tree_source.hpp"
 
 namespace ferry::sender {
@@ -47,9 +43,7 @@ class send_session {
     // A share's receivers: smaller read-ahead batches (memory per receiver), and a flag that,
     // once set, ends the data with an ABORT ("cancelled": `why`) at the next record.
     void share_mode(std::size_t batch_size, const bool& stop, std::string why) {
-        batch_size_ = batch_size;
-        stop_ = &stop;
-        stop_why_ = std::move(why);
+        batch_.share_mode(batch_size, stop, std::move(why));
     }
     // Bytes of the source sent (or kept by a resuming receiver) so far.
     [[nodiscard]] std::uint64_t sent() const { return sent_; }
@@ -57,7 +51,8 @@ class send_session {
   private:
     awaitable<void> offer();
     awaitable<void> expect_accept();
-    // RESUME: the receiver holds the file's first bytes; hash ours and answer where DATA starts.
+    // RESUME: the receiver holds the file's first bytes; hash ours and answer where DATA starts
+    // (send_resume.cpp, like the three below).
     awaitable<void> resume_at(const msg::resume& r);
     awaitable<void> hash_prefix(std::uint64_t length);
     // RESUME_TREE: the receiver holds a tree's first entries; check them (kept_check) and answer
@@ -69,16 +64,9 @@ class send_session {
     awaitable<void> stream();
     awaitable<void> stream_bytes();
     // A tree, or bytes to compress: batches of records made on another thread while the
-    // previous batch is sent.
+    // previous batch is sent (batch_stream).
     awaitable<void> stream_tree(tree_source& tree);
     awaitable<void> stream_packed();
-    awaitable<void> stream_batches(progress_bar& bar);
-    awaitable<void> fill_batch(std::size_t which);
-    awaitable<std::size_t> make_batch(std::size_t which);
-    awaitable<void> send_batch(std::size_t which, progress_bar& bar, rate_limiter& limiter);
-    // A tree's progress: the file being sent and the files done; `now`: whether drawn or not.
-    void show_entry(progress_bar& bar, bool now);
-    [[nodiscard]] std::string wire_text() const;
     // Reads the receiver's one answer to the data: VERIFIED, or an ABORT whenever it comes.
     awaitable<void> listen();
     void check_verified() const;
@@ -96,23 +84,7 @@ class send_session {
     bool done_sent_ = false;
     bool write_failed_ = false;
     std::optional<msg::verified> verified_;
-    // Batched sending (a tree, or bytes compressed by `packer_`): two batches of records (one
-    // filled while the other is sent), their lengths, a tree's files sent, and the bytes of
-    // data records on the wire (ZDATA counted as sent, the bytes they hold in sent_).
-    tree_source* tree_ = nullptr;
-    std::unique_ptr<stream_packer> packer_;
-    std::array<std::vector<std::uint8_t>, 2> batches_;
-    std::array<std::size_t, 2> filled_{};
-    std::uint64_t files_sent_ = 0;
-    std::uint32_t files_total_ = 0;
-    // The last ENTRY record sent, until the progress line shows its path: decoded only then.
-    std::vector<std::uint8_t> shown_entry_;
-    std::uint64_t wire_sent_ = 0;
-    std::uint64_t compressed_records_ = 0;
-    std::exception_ptr read_failure_;  // of the batch being filled
-    std::size_t batch_size_ = std::size_t{2} << 20U;
-    const bool* stop_ = nullptr;
-    std::string stop_why_;
+    batch_stream batch_;  // a tree's, or compressed bytes'
 };
 
 }  // namespace ferry::sender

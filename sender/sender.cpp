@@ -76,7 +76,8 @@ awaitable<void> run(const options& opts, source& what, deadline& activity, std::
         };
         std::optional<failure> kept_not;
         try {
-            auto again = co_await wait_again(opts, met.c, activity, tell);  // the GCC 12 note
+            // Named (docs/architecture.md, GCC 12 and co_await).
+            auto again = co_await wait_again(opts, met.c, activity, tell);
             met = std::move(again);
         } catch (const failure& f) {
             kept_not = f;
@@ -102,7 +103,7 @@ awaitable<void> run_explained(const options& opts, source& what, deadline& activ
     std::optional<host_port> relay;
     if (!opts.lan) relay = opts.relay;
     lost_connection_text text{peer_left, ""};
-    // Named, not thrown from the co_await expression: see the GCC 12 note in relay/server.cpp.
+    // Named, not thrown from the co_await expression (docs/architecture.md, GCC 12 and co_await).
     const auto explained = co_await explain_lost_connection(relay, *lost, text);
     throw explained;
 }

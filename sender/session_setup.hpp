@@ -2,6 +2,7 @@
 
 #include <cstddef>
 
+#include "common/net/phases.hpp"
 #include "common/session/record_channel.hpp"
 #include "common/transfer/message.hpp"
 #include "sender/sender.hpp"
@@ -19,6 +20,6 @@ int compression_for(const options& opts, const msg::hello& peer, const source& w
 // again; `bye_within`: reconnect_plan's.
 void plan_reconnects(record_channel& channel, const options& opts, const msg::hello& peer,
                      std::size_t window = default_replay_window,
-                     std::chrono::milliseconds bye_within = std::chrono::seconds(2));
+                     std::chrono::milliseconds bye_within = phases::abort_grace);
 
 }  // namespace ferry::sender

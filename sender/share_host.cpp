@@ -126,7 +126,7 @@ awaitable<void> share_host::main() {
 
 // The control connection: SHARE, the code, w worked out once for every receiver.
 awaitable<void> share_host::open() {
-    auto socket = co_await connect_relay(opts_.send.relay, 10s);
+    auto socket = co_await connect_relay(opts_.send.relay, phases::connect_within);
     if (co_await race(allocate(socket), sleep_for(30s)) == 1) {
         throw failure(exit_code::network, fmt::format("the relay at {} did not answer in time",
                                                       opts_.send.relay.text()));
@@ -154,7 +154,7 @@ awaitable<void> share_host::allocate(tcp::socket& control) {
                    "connection to the relay is lost\n",
                    opts_.send.relay.text());
     }
-    control = co_await connect_relay(opts_.send.relay, 10s);
+    control = co_await connect_relay(opts_.send.relay, phases::connect_within);
     nameplate_ = co_await open_share(control);
     watch_tcp(control);
 }
@@ -220,7 +220,8 @@ awaitable<void> share_host::accept_receivers() {
 
 awaitable<void> share_host::read_arrivals() {
     for (;;) {
-        auto arrival = co_await next_arrival(*control_, &heard_);  // named: the GCC 12 note
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto arrival = co_await next_arrival(*control_, &heard_);
         arrived(std::move(arrival));
     }
 }
@@ -256,7 +257,7 @@ awaitable<bool> share_host::reconnect(const std::string& cause) {
 }
 
 awaitable<void> share_host::resume_once() {
-    auto socket = co_await connect_relay(opts_.send.relay, 10s);
+    auto socket = co_await connect_relay(opts_.send.relay, phases::connect_within);
     if (co_await race(resume_share(socket, nameplate_, *token_), sleep_for(10s)) == 1) {
         throw failure(exit_code::network, "the relay did not answer in time");
     }

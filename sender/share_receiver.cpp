@@ -6,6 +6,7 @@
 #include "common/net/race.hpp"
 #include "common/session/session.hpp"
 #include "common/transfer/hello.hpp"
+#include "common/transfer/last_words.hpp"
 #include "common/transfer/message_channel.hpp"
 #include "common/transfer/tree_summary.hpp"
 #include "common/ui/exit_code.hpp"
@@ -129,13 +130,14 @@ awaitable<void> share_receiver::watched() {
 awaitable<void> share_receiver::converse() {
     activity_.enter(phases::relay_hello);
     const auto& relay = host_.options().send.relay;
-    auto socket = co_await connect_relay(relay, 10s);
+    auto socket = co_await connect_relay(relay, phases::connect_within);
     co_await join_share(socket, host_.nameplate(), arrival_.ticket);
     activity_.enter(phases::key_exchange);
     std::unique_ptr<record_channel> channel;
     try {
-        auto opened = co_await open_session(socket, activity_, session_role::sender,
-                                            host_.password(), this);  // named: the GCC 12 note
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto opened =
+            co_await open_session(socket, activity_, session_role::sender, host_.password(), this);
         channel = std::move(opened);
     } catch (const failure& f) {
         // A wrong code was counted (and said) by settle(); the exchange ends here.
@@ -158,7 +160,8 @@ awaitable<void> share_receiver::transfer(record_channel& channel, const msg::hel
     if (transfer::has(peer, transfer::feature::share)) {
         const msg::message shared = msg::shared{};
         co_await send_message(channel, shared);
-        auto asked = co_await read_want(channel);  // named: the GCC 12 note
+        // Named (docs/architecture.md, GCC 12 and co_await).
+        auto asked = co_await read_want(channel);
         w = std::move(asked);
     }
     if (w.mode == msg::want_mode::list) {
@@ -175,8 +178,8 @@ awaitable<void> share_receiver::transfer(record_channel& channel, const msg::hel
 awaitable<bool> share_receiver::admitted(record_channel& channel, bool downloads) {
     number_ = host_.admit(downloads);
     if (number_ != 0) co_return true;
-    const msg::message abort = msg::abort{msg::reason::cancelled, "the share has ended"};
-    co_await race(send_message(channel, abort), sleep_for(2s));
+    const msg::abort abort{msg::reason::cancelled, "the share has ended"};
+    co_await transfer::last_words(channel, abort);
     co_return false;
 }
 
@@ -184,9 +187,7 @@ awaitable<msg::want> share_receiver::read_want(record_channel& channel) {
     activity_.enter(phases::data);
     auto m = co_await receive_message(channel);
     if (const auto* a = std::get_if<msg::abort>(&m)) {
-        throw failure(exit_code::peer,
-                      fmt::format("the receiver stopped: {}{}{}", msg::describe(a->why),
-                                  a->text.empty() ? "" : ": ", printable(a->text)));
+        throw transfer::peer_stopped("the receiver stopped", *a);
     }
     auto* w = std::get_if<msg::want>(&m);
     if (w == nullptr) throw wire_error("the receiver answered SHARED with something unexpected");
@@ -222,8 +223,8 @@ awaitable<void> share_receiver::send(record_channel& channel, const msg::hello& 
     }
     if (!selected) {
         host_.say(fmt::format("{} asked for what is not shared: {}", label(), refused));
-        const msg::message abort = msg::abort{msg::reason::not_shared, refused};
-        co_await race(send_message(channel, abort), sleep_for(2s));
+        const msg::abort abort{msg::reason::not_shared, refused};
+        co_await transfer::last_words(channel, abort);
         co_return;
     }
     if (!co_await admitted(channel, true)) co_return;
