@@ -265,7 +265,7 @@ awaitable<std::string> file_receive::on_done(sink& out, const msg::done& d) {
 std::string file_receive::keep_text() const {
     if (!kept_.folder.empty()) return "";
     if (!opts_.to_stdout) return "nothing was saved";
-    const auto written = stdout_ != nullptr ? stdout_->written() : 0;
+    const auto written = stdout_ != nullptr ? stdout_->stop_and_count() : 0;
     if (written == 0) return "nothing was written to standard output";
     return fmt::format("{} of it went to standard output: incomplete, and never checked as a whole",
                        format_size(written));

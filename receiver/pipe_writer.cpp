@@ -41,12 +41,20 @@ pipe_writer::pipe_writer(int fd, std::string shown, std::size_t limit)
     : fd_(fd), shown_(std::move(shown)), limit_(limit), thread_([this] { run(); }) {}
 
 pipe_writer::~pipe_writer() {
+    stop();
+}
+
+void pipe_writer::stop() {
     {
         const std::lock_guard lock(mutex_);
         stop_ = true;
     }
     changed_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+    const std::lock_guard lock(mutex_);
+    if (error_ == 0) error_ = ECANCELED;  // a write or finish after this fails, never waits
+    queue_.clear();
+    queued_ = 0;
 }
 
 void pipe_writer::write(byte_span bytes) {

@@ -24,7 +24,7 @@ class pipe_writer {
 
     // `fd` stays owned by the caller and must outlive this object; `shown` names it in errors.
     pipe_writer(int fd, std::string shown, std::size_t limit = default_limit);
-    // Stops the thread once it is done with the write it is in; bytes still waiting are dropped.
+    // stop()s.
     ~pipe_writer();
     pipe_writer(const pipe_writer&) = delete;
     pipe_writer& operator=(const pipe_writer&) = delete;
@@ -34,8 +34,11 @@ class pipe_writer {
     // Waits until every byte is written; the SHA-256 of them all. Once.
     sha256_digest finish();
     [[nodiscard]] bool finished() const { return finished_; }
-    // Bytes in the descriptor so far (the thread's count).
+    // Bytes in the descriptor so far (the thread's count: a write may be under way).
     [[nodiscard]] std::uint64_t written() const { return written_.load(); }
+    // Stops the thread once it is done with the write it is in; bytes still waiting are
+    // dropped. From then on written() is final: what a reader of the descriptor has got.
+    void stop();
 
   private:
     void run();

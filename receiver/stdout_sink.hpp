@@ -21,8 +21,12 @@ class stdout_sink final : public sink {
     sha256_digest finish() override { return writer_->finish(); }
     // Nothing to name; returns "".
     std::string commit(std::string_view name) override;
-    // Bytes in standard output so far.
-    [[nodiscard]] std::uint64_t written() const { return writer_->written(); }
+    // The transfer stopped short: what standard output got, once the write under way is done
+    // (a reader may already have seen those bytes); the rest is dropped.
+    [[nodiscard]] std::uint64_t stop_and_count() {
+        writer_->stop();
+        return writer_->written();
+    }
 
   private:
     std::unique_ptr<pipe_writer> writer_;

@@ -10,6 +10,7 @@
 
 #include "common/ui/exit_code.hpp"
 #include "receiver/disk_writer.hpp"
+#include "receiver/pipe_writer.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace ferry;
@@ -142,4 +143,28 @@ TEST_CASE("a resumed file is written from its offset and hashed from its prefix 
     // The whole blocks after the prefix, in order; the tail is synced by whoever commits.
     CHECK(synced == std::vector<std::uint64_t>{kept + block, kept + 2 * block});
     ::close(fd);
+}
+
+// A stream cut short reports what standard output got: once stop() returns, the count holds
+// every byte a reader of the pipe has seen, and nothing written later can wait forever.
+TEST_CASE("pipe_writer: after stop, written() counts every byte the reader got", "[pipe_writer]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const auto bytes = pattern(4096);
+    for (int round = 0; round < 200; ++round) {
+        pipe_writer writer(fds[1], "the test pipe");
+        writer.write(byte_span(bytes.data(), bytes.size()));
+        std::vector<std::uint8_t> got(bytes.size());
+        std::size_t have = 0;
+        while (have < got.size()) {
+            const auto n = ::read(fds[0], got.data() + have, got.size() - have);
+            REQUIRE(n > 0);
+            have += static_cast<std::size_t>(n);
+        }
+        writer.stop();
+        REQUIRE(writer.written() == bytes.size());
+        CHECK_THROWS_AS(writer.write(byte_span(bytes.data(), 1)), failure);
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
 }
