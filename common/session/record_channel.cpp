@@ -1,6 +1,5 @@
 #include "common/session/record_channel.hpp"
 
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -14,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "common/net/dead_path.hpp"
+#include "common/net/lingering_close.hpp"
 #include "common/net/race.hpp"
 #include "common/net/read_frame.hpp"
 #include "common/net/relay_client.hpp"
@@ -40,42 +40,6 @@ constexpr auto max_backoff = 5s;
 
 std::size_t frame_size(std::size_t payload, bool sealed) {
     return record_format::header_size + payload + (sealed ? record_tag_size : 0);
-}
-
-// At a deliberate stop, on the way out: the socket may be full (a slow peer), so this waits
-// for it to take `bytes`, but never past `until`. A BYE that does not get out in time leaves
-// the peer to find the connection closed.
-void send_before(int fd, byte_span bytes, clock::time_point until) {
-    while (!bytes.empty()) {
-        const auto n = ::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            bytes = bytes.subspan(static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
-        if (left.count() <= 0) return;
-        pollfd writable{fd, POLLOUT, 0};
-        ::poll(&writable, 1, static_cast<int>(left.count()));
-    }
-}
-
-// Then, until the peer closes too (having read the BYE): a socket closed while the peer still
-// sends (an ACK on its way) is reset, and a reset throws away what the peer had not read yet.
-// What arrives meanwhile is read and dropped.
-void linger_until_closed(int fd, clock::time_point until) {
-    ::shutdown(fd, SHUT_WR);
-    std::array<std::uint8_t, 4096> sink{};
-    for (;;) {
-        ssize_t n = 0;
-        while ((n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT)) > 0) {
-        }
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return;
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
-        if (left.count() <= 0) return;
-        pollfd readable{fd, POLLIN, 0};
-        ::poll(&readable, 1, static_cast<int>(left.count()));
-    }
 }
 
 }  // namespace
@@ -169,9 +133,7 @@ record_channel::~record_channel() {
             seal_frame(bye);
         }
         const auto until = clock::now() + (plan_ ? plan_->bye_within : reconnect_plan{}.bye_within);
-        const auto fd = socket_->native_handle();
-        send_before(fd, std::span(out_).first(pending_), until);
-        linger_until_closed(fd, until);
+        send_and_linger(socket_->native_handle(), std::span(out_).first(pending_), until);
     } catch (const std::exception&) {
         // Best effort: the peer then finds the connection closed and tries to reconnect.
     }
