@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/net/phases.hpp"
 #include "common/net/race.hpp"
 #include "common/net/read_frame.hpp"
 #include "common/ui/exit_code.hpp"
@@ -36,7 +37,8 @@ namespace {
 }
 
 // How long a relay may take to answer a client's first frame (ALLOCATE, CLAIM, PING, SHARE...):
-// it answers at once, so a silent server is not a ferry relay (or not one that works).
+// it answers at once, so a silent server is not a ferry relay (or not one that works). Counted
+// from the frame sent, on a connection already open: not phases::connect_within.
 constexpr auto first_answer_within = std::chrono::seconds(10);
 
 std::string peer_text(const tcp::socket& socket) {
@@ -97,7 +99,8 @@ awaitable<rp::frame> read_any_relay_frame(tcp::socket& socket) {
 awaitable<rp::frame> read_first_answer(tcp::socket& socket) {
     rp::frame answer;
     auto read = [&]() -> awaitable<void> {
-        auto got = co_await read_any_relay_frame(socket);  // named: the GCC 12 note
+        // Named first (docs/architecture.md, GCC 12 and co_await).
+        auto got = co_await read_any_relay_frame(socket);
         answer = std::move(got);
     };
     if (co_await race(read(), sleep_for(first_answer_within)) == 1) {
@@ -138,6 +141,12 @@ awaitable<rp::frame> expect(tcp::socket& socket, rp::frame_type type, bool first
         throw failure(exit_code::network, "the relay answered something unexpected");
     }
     co_return f;
+}
+
+// A reconnect's new connection: within what its attempt has left, and no longer than any
+// connect.
+clock::duration connect_limit(clock::duration left) {
+    return std::min<clock::duration>(left, phases::connect_within);
 }
 
 }  // namespace
@@ -244,7 +253,8 @@ awaitable<void> rejoin(tcp::socket& socket, const std::array<std::uint8_t, 16>& 
     co_await send_relay_frame(socket, ask);
     rp::frame answer;
     auto paired = [&]() -> awaitable<void> {
-        auto got = co_await read_any_relay_frame(socket);  // named: the GCC 12 note
+        // Named first (docs/architecture.md, GCC 12 and co_await).
+        auto got = co_await read_any_relay_frame(socket);
         answer = std::move(got);
     };
     if (co_await race(paired(), sleep_for(timeout)) == 1) {
@@ -264,16 +274,14 @@ awaitable<void> rejoin(tcp::socket& socket, const std::array<std::uint8_t, 16>& 
 // cppcheck-suppress passedByValue ; a coroutine keeps its parameters: by value on purpose
 awaitable<tcp::socket> reconnect_via(host_port relay, std::array<std::uint8_t, 16> id,
                                      bool as_sender, clock::duration timeout) {
-    using namespace std::chrono_literals;
-    auto socket = co_await connect_relay(relay, std::min<clock::duration>(timeout, 10s));
+    auto socket = co_await connect_relay(relay, connect_limit(timeout));
     co_await rejoin(socket, id, as_sender, timeout);
     co_return socket;
 }
 
 awaitable<tcp::socket> reconnect_via(tcp::endpoint relay, std::array<std::uint8_t, 16> id,
                                      bool as_sender, clock::duration timeout) {
-    using namespace std::chrono_literals;
-    auto socket = co_await connect_endpoint(relay, std::min<clock::duration>(timeout, 10s));
+    auto socket = co_await connect_endpoint(relay, connect_limit(timeout));
     co_await rejoin(socket, id, as_sender, timeout);
     co_return socket;
 }

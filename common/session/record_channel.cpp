@@ -1,7 +1,5 @@
 #include "common/session/record_channel.hpp"
 
-#include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -10,15 +8,10 @@
 #include <cstring>
 #include <utility>
 
-#include <fmt/format.h>
-#include <openssl/crypto.h>
-
 #include "common/net/dead_path.hpp"
-#include "common/net/race.hpp"
+#include "common/net/lingering_close.hpp"
 #include "common/net/read_frame.hpp"
-#include "common/net/relay_client.hpp"
-#include "common/session/session.hpp"
-#include "common/ui/units.hpp"
+#include "common/session/record_channel_stall.hpp"
 #include "common/wire/wire_error.hpp"
 
 namespace ferry {
@@ -28,55 +21,8 @@ namespace {
 using namespace std::chrono_literals;
 using asio::experimental::as_tuple;
 
-// Room in the output buffer beyond its records for an ACK (or a RESYNC).
-constexpr std::size_t control_size = 1 + 8;
-constexpr std::size_t control_room = 2 * (record_format::header_size + control_size + 16);
 // An ACK rides along with what is written anyway once this long has passed since the last.
 constexpr auto ack_interval = 1s;
-// Each step of a reconnect's handshake, once the relay has paired the two again.
-constexpr auto handshake_timeout = 30s;
-constexpr auto first_backoff = 250ms;
-constexpr auto max_backoff = 5s;
-
-std::size_t frame_size(std::size_t payload, bool sealed) {
-    return record_format::header_size + payload + (sealed ? record_tag_size : 0);
-}
-
-// At a deliberate stop, on the way out: the socket may be full (a slow peer), so this waits
-// for it to take `bytes`, but never past `until`. A BYE that does not get out in time leaves
-// the peer to find the connection closed.
-void send_before(int fd, byte_span bytes, clock::time_point until) {
-    while (!bytes.empty()) {
-        const auto n = ::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            bytes = bytes.subspan(static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
-        if (left.count() <= 0) return;
-        pollfd writable{fd, POLLOUT, 0};
-        ::poll(&writable, 1, static_cast<int>(left.count()));
-    }
-}
-
-// Then, until the peer closes too (having read the BYE): a socket closed while the peer still
-// sends (an ACK on its way) is reset, and a reset throws away what the peer had not read yet.
-// What arrives meanwhile is read and dropped.
-void linger_until_closed(int fd, clock::time_point until) {
-    ::shutdown(fd, SHUT_WR);
-    std::array<std::uint8_t, 4096> sink{};
-    for (;;) {
-        ssize_t n = 0;
-        while ((n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT)) > 0) {
-        }
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return;
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
-        if (left.count() <= 0) return;
-        pollfd readable{fd, POLLIN, 0};
-        ::poll(&readable, 1, static_cast<int>(left.count()));
-    }
-}
 
 }  // namespace
 
@@ -89,74 +35,8 @@ record_channel::record_channel(tcp::socket& socket, deadline& activity)
       in_(max_record_body),
       event_(socket.get_executor(), clock::time_point::max()) {}
 
-// Shared with the watcher coroutine, which outlives neither the channel (alive) nor its own
-// timer; all on the channel's thread.
-struct record_channel::stall_watch {
-    stall_watch(const asio::any_io_executor& ex, record_channel& c) : timer(ex), channel(&c) {}
-    asio::steady_timer timer;
-    bool alive = true;
-    record_channel* channel;  // valid while alive
-    int fd = -1;
-    clock::time_point heard = clock::now();
-    int queued = 0;        // unread bytes in the socket at the last look
-    bool stalled = false;  // the watch shut the link down: "no answer for ..."
-};
-
-// Four times a second: keeps the link alive (keep_alive()), and takes it for dead when nothing
-// came for stall_after while the peer owed us something (with keepalive: always). Unread bytes
-// that grew in the socket count as heard (a side busy elsewhere, a slow disk, is not silent);
-// bytes that only lie there do not: a side blocked on a full send direction that never reads
-// would otherwise take old bytes for a live peer for ever.
-// The link is shut down; the operations on it fail and reconnect.
-awaitable<void> record_channel::watch_stalls(std::shared_ptr<stall_watch> watch) {
-    for (;;) {
-        watch->timer.expires_after(250ms);
-        co_await watch->timer.async_wait(as_tuple(use_awaitable));
-        if (!watch->alive) break;
-        if (watch->fd < 0) continue;
-        auto& channel = *watch->channel;
-        channel.keep_alive();
-        if (!channel.plan_->peer_keeps_alive && channel.log_->bytes_held() == 0) continue;
-        int queued = 0;
-        if (::ioctl(watch->fd, FIONREAD, &queued) == 0 && queued > watch->queued) {
-            watch->heard = clock::now();
-        }
-        watch->queued = queued;
-        if (clock::now() - watch->heard > channel.plan_->stall_after) {
-            ::shutdown(watch->fd, SHUT_RDWR);
-            watch->stalled = true;
-            watch->heard = clock::now();
-        }
-    }
-}
-
-void record_channel::heard_from_peer() {
-    if (watch_) watch_->heard = clock::now();
-}
-
-// With keepalive, a writer idle for keepalive_every sends an ACK: one small record, written
-// without waiting (a full socket has records on their way anyway; what does not fit stays in
-// out_ for the next write, in order).
-void record_channel::keep_alive() {
-    if (!plan_->peer_keeps_alive || !sealer_ || ended_ || writing_ || recovering_ ||
-        pending_ != 0 || clock::now() - last_write_ < keepalive_every) {
-        return;
-    }
-    seal_control(ack_record, received_);
-    last_write_ = clock::now();
-    const auto n =
-        ::send(socket_->native_handle(), out_.data(), pending_, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n <= 0) return;
-    const auto sent = static_cast<std::size_t>(n);
-    std::memmove(out_.data(), out_.data() + sent, pending_ - sent);
-    pending_ -= sent;
-}
-
 record_channel::~record_channel() {
-    if (watch_) {
-        watch_->alive = false;
-        watch_->timer.cancel();
-    }
+    if (watch_) watch_->stop();
     if (ended_ || writing_ || recovering_ || !socket_->is_open()) return;
     try {
         const auto farewell = farewell_ && sealer_ ? farewell_() : std::vector<std::uint8_t>{};
@@ -169,9 +49,7 @@ record_channel::~record_channel() {
             seal_frame(bye);
         }
         const auto until = clock::now() + (plan_ ? plan_->bye_within : reconnect_plan{}.bye_within);
-        const auto fd = socket_->native_handle();
-        send_before(fd, std::span(out_).first(pending_), until);
-        linger_until_closed(fd, until);
+        send_and_linger(socket_->native_handle(), std::span(out_).first(pending_), until);
     } catch (const std::exception&) {
         // Best effort: the peer then finds the connection closed and tries to reconnect.
     }
@@ -188,9 +66,7 @@ void record_channel::enable_reconnect(reconnect_plan plan) {
     log_ = std::make_unique<replay_log>(plan_->window, max_record_payload);
     last_ack_ = clock::now();
     detect_dead_path(*socket_);
-    watch_ = std::make_shared<stall_watch>(socket_->get_executor(), *this);
-    watch_->fd = socket_->native_handle();
-    asio::co_spawn(socket_->get_executor(), watch_stalls(watch_), asio::detached);
+    start_stall_watch();
 }
 
 mutable_byte_span record_channel::prepare() {
@@ -372,7 +248,7 @@ awaitable<byte_span> record_channel::read_record() {
         if (in_.payload().size() > max_record_payload) throw wire_error("record over the limit");
         co_return in_.payload();
     }
-    const auto payload = open_record();  // named: the GCC 12 note
+    const auto payload = open_record();  // named: (docs/architecture.md, GCC 12 and co_await)
     co_return payload;
 }
 
@@ -450,184 +326,6 @@ awaitable<bool> record_channel::skipped_ack() {
     held_payload_ = payload;
     held_ = true;
     co_return false;
-}
-
-// The first operation to find the link broken reconnects; others wait for it. A link that was
-// replaced since the operation started needs nothing. Giving up (time, or a relay that cannot
-// reconnect) is final; a reconnect cancelled by the caller (a race lost) is tried again by the
-// next operation, which finds the link closed.
-awaitable<void> record_channel::recover(const connection_closed& cause, std::uint64_t link) {
-    if (recovery_failed_) std::rethrow_exception(recovery_failed_);
-    if (link != link_) co_return;
-    if (recovering_) {
-        while (recovering_)
-            co_await wait_event();
-        if (recovery_failed_) std::rethrow_exception(recovery_failed_);
-        co_return;
-    }
-    recovering_ = true;
-    std::exception_ptr failed;
-    bool final = true;
-    try {
-        co_await reconnect(cause);
-    } catch (const std::system_error& e) {
-        failed = std::current_exception();
-        final = e.code() != asio::error::operation_aborted;
-    } catch (...) {
-        failed = std::current_exception();
-    }
-    recovering_ = false;
-    if (failed) watch_->fd = -1;  // the try's socket, if any, is gone
-    if (failed && final) recovery_failed_ = failed;
-    event_.cancel();
-    if (failed) std::rethrow_exception(failed);
-}
-
-awaitable<void> record_channel::reconnect(const connection_closed& cause) {
-    std::error_code ignored;
-    socket_->shutdown(tcp::socket::shutdown_both, ignored);
-    socket_->close(ignored);  // the relay ends the old pair: the peer finds out too
-    watch_->fd = -1;          // closed: its number may soon be another descriptor's
-    ++link_;
-    const bool stalled = std::exchange(watch_->stalled, false);
-    if (!lost_since_) {
-        lost_since_ = clock::now();
-        const auto silent = std::chrono::duration<double>(plan_->stall_after).count();
-        lost_cause_ = stalled           ? fmt::format("no answer for {:g} s", silent)
-                      : cause.orderly() ? std::string("the connection closed")
-                                        : cause.cause().message();
-        if (plan_->on_lost) plan_->on_lost(lost_cause_);
-    }
-    const auto& cause_text = lost_cause_;
-    const auto until = *lost_since_ + plan_->within;
-    auto backoff = std::chrono::duration_cast<clock::duration>(first_backoff);
-    std::string last = "no answer";
-    for (;;) {
-        const auto left = until - clock::now();
-        if (left <= clock::duration::zero()) break;
-        deadline_.extend();
-        try {
-            co_await attempt(std::min(left, deadline_.idle / 2));
-            ++reconnections_;
-            lost_since_.reset();
-            deadline_.extend();
-            if (plan_->on_back) plan_->on_back();
-            co_return;
-        } catch (const reconnect_unsupported&) {
-            watch_->fd = -1;
-            throw cause;  // an older relay: the break is reported as it was
-        } catch (const failure& f) {
-            last = f.what();
-        } catch (const connection_closed& e) {
-            last = e.what();
-        } catch (const wire_error& e) {
-            last = e.what();
-        } catch (const integrity_error& e) {
-            last = e.what();
-        }
-        watch_->fd = -1;  // that try's socket is closed
-        const auto pause = std::min(backoff, until - clock::now());
-        if (pause > clock::duration::zero()) co_await sleep_for(pause);
-        backoff = std::min(2 * backoff, std::chrono::duration_cast<clock::duration>(max_backoff));
-    }
-    const auto within = std::chrono::duration_cast<std::chrono::milliseconds>(plan_->within);
-    throw connection_closed(fmt::format("{}; reconnecting for {} did not work: {}", cause_text,
-                                        format_duration(within), last),
-                            cause.cause());
-}
-
-// One try: the relay pairs us with the peer again (by the rendezvous id), each side sends a
-// fresh nonce, both derive new keys, and each side's first sealed record (RESYNC: the records
-// it has received) proves it holds the session secret. Then what the peer lacks goes again.
-awaitable<void> record_channel::attempt(clock::duration left) {
-    auto fresh = co_await plan_->connect(secret_->id, left);
-    // The stall watch covers the handshake and the replay too: a new link that takes writes
-    // but never answers (a zero window) fails this try instead of holding it for ever.
-    watch_->fd = fresh.native_handle();
-    watch_->queued = 0;
-    heard_from_peer();
-    const auto mine = random_reconnect_nonce();
-    pending_ = 0;
-    // The new keys count only once the peer's RESYNC opened: an attempt that fails or is
-    // cancelled half-way leaves the old ones (sealing for a closed link), never none.
-    struct cipher_swap {
-        record_channel& channel;
-        std::unique_ptr<record_cipher> old_sealer;
-        std::unique_ptr<record_cipher> old_opener;
-        bool keep = false;
-        ~cipher_swap() {
-            if (keep) return;
-            channel.sealer_ = std::move(old_sealer);
-            channel.opener_ = std::move(old_opener);
-        }
-    } swap{*this, std::move(sealer_), std::move(opener_)};
-    std::array<std::uint8_t, 1 + reconnect_nonce_size> hello{};
-    hello[0] = reconnect_nonce_record;
-    std::copy(mine.begin(), mine.end(), hello.begin() + 1);
-    plaintext_nonce_ = true;
-    seal_frame(hello);
-    plaintext_nonce_ = false;
-    co_await write_to(fresh);
-    co_await read_handshake(fresh);
-    const auto theirs_record = in_.payload();
-    if (theirs_record.size() != hello.size() || theirs_record[0] != reconnect_nonce_record) {
-        throw wire_error("the peer did not start the reconnect with a nonce");
-    }
-    reconnect_nonce theirs{};
-    std::copy(theirs_record.begin() + 1, theirs_record.end(), theirs.begin());
-    auto keys = plan_->as_sender ? derive_reconnect_keys(*secret_, mine, theirs)
-                                 : derive_reconnect_keys(*secret_, theirs, mine);
-    if (plan_->as_sender) {
-        encrypt(keys.sender_to_receiver, keys.receiver_to_sender);
-    } else {
-        encrypt(keys.receiver_to_sender, keys.sender_to_receiver);
-    }
-    OPENSSL_cleanse(&keys, sizeof keys);
-    seal_control(resync_record, received_);
-    co_await write_to(fresh);
-    co_await read_handshake(fresh);
-    const auto resync = open_record();  // fails if the peer lacks the secret
-    if (resync.size() != control_size || resync[0] != resync_record) {
-        throw wire_error("the peer did not resynchronise after reconnecting");
-    }
-    const auto peer_received = get_u64(resync.data() + 1);
-    swap.keep = true;
-    log_->acknowledge(peer_received);
-    co_await replay(fresh, peer_received);
-    detect_dead_path(fresh);
-    own_socket_.emplace(std::move(fresh));
-    socket_ = &*own_socket_;
-    watch_->fd = socket_->native_handle();
-    watch_->queued = 0;
-    heard_from_peer();
-}
-
-// A handshake record into in_; the caller opens it (GCC 12: nothing that may throw is
-// evaluated in a co_await or co_return expression here).
-awaitable<void> record_channel::read_handshake(tcp::socket& socket) {
-    const auto timed_out =
-        co_await race(read_frame(socket, in_, nullptr), sleep_for(handshake_timeout));
-    if (timed_out == 1) throw connection_closed("the peer did not answer the reconnect in time");
-}
-
-awaitable<void> record_channel::write_to(tcp::socket& socket) {
-    const auto length = pending_;
-    pending_ = 0;
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out_.data(), length),
-                                              as_tuple(use_awaitable));
-    if (ec) throw connection_closed("the new connection closed", ec);
-}
-
-// Every record from `from` on, sealed under the new keys, in writes of up to hold_limit.
-awaitable<void> record_channel::replay(tcp::socket& socket, std::uint64_t from) {
-    for (auto number = from; number < log_->sent(); ++number) {
-        const auto record = log_->record(number);
-        if (pending_ + frame_size(record.size(), true) > hold_limit && pending_ > 0) {
-            co_await write_to(socket);
-        }
-        seal_frame(record);
-    }
-    if (pending_ > 0) co_await write_to(socket);
 }
 
 }  // namespace ferry

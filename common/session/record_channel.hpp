@@ -12,6 +12,7 @@
 #include "common/crypto/record_cipher.hpp"
 #include "common/net/asio.hpp"
 #include "common/net/deadline.hpp"
+#include "common/net/phases.hpp"
 #include "common/session/reconnect_keys.hpp"
 #include "common/session/replay_log.hpp"
 #include "common/wire/bytes.hpp"
@@ -46,7 +47,7 @@ struct reconnect_plan {
     std::size_t window = default_replay_window;
     // How long the channel's end may wait for its BYE to go out and the peer to close: the
     // thread waits meanwhile (a share, with many channels on one thread, waits less).
-    std::chrono::milliseconds bye_within{2000};
+    std::chrono::milliseconds bye_within{phases::abort_grace};
     // A link on which nothing arrives for this long is taken for dead and reconnected: a NAT
     // that forgot it, a pulled cable. With a peer that keeps the link alive (HELLO feature
     // keepalive: a record at least once a second) this holds whatever either side is doing;
@@ -61,9 +62,9 @@ struct reconnect_plan {
 class record_channel {
   public:
     record_channel(tcp::socket& socket, deadline& activity);
-    // With reconnect on, tells the peer (BYE, best effort, waiting at most 2 s for it to go out
-    // and the peer to close) that this side is done, so that it reports a peer gone at once
-    // instead of reconnecting in vain.
+    // With reconnect on, tells the peer (BYE, best effort, waiting at most the plan's
+    // bye_within for it to go out and the peer to close) that this side is done, so that it
+    // reports a peer gone at once instead of reconnecting in vain.
     ~record_channel();
 
     // From the next record on, every record is sealed with `send_key` and opened with
@@ -116,6 +117,11 @@ class record_channel {
     awaitable<void> wait_readable();
 
   private:
+    // ACK and RESYNC: the type, then a count of records.
+    static constexpr std::size_t control_size = 1 + 8;
+    // Room in the output buffer beyond its records for an ACK (or a RESYNC).
+    static constexpr std::size_t control_room =
+        2 * (record_format::header_size + control_size + 16);
     void seal_frame(byte_span payload);
     void seal_control(std::uint8_t type, std::uint64_t value);
     awaitable<void> after_record(bool hold);
@@ -130,6 +136,9 @@ class record_channel {
     awaitable<void> recover(const connection_closed& cause, std::uint64_t link);
     awaitable<void> reconnect(const connection_closed& cause);
     awaitable<void> attempt(clock::duration left);
+    awaitable<reconnect_nonce> exchange_nonces(tcp::socket& fresh, const reconnect_nonce& mine);
+    void take_reconnect_keys(const reconnect_nonce& mine, const reconnect_nonce& theirs);
+    awaitable<std::uint64_t> resynchronise(tcp::socket& fresh);
     awaitable<void> read_handshake(tcp::socket& socket);
     awaitable<void> write_to(tcp::socket& socket);
     awaitable<void> replay(tcp::socket& socket, std::uint64_t from);
@@ -170,9 +179,11 @@ class record_channel {
     std::optional<clock::time_point> lost_since_;
     std::string lost_cause_;
     // A link that stays silent while the peer owes an acknowledgement is taken for broken
-    // (stall_after): a middlebox or NAT that drops a connection without a word.
+    // (stall_after): a middlebox or NAT that drops a connection without a word
+    // (record_channel_stall.cpp).
     struct stall_watch;
     std::shared_ptr<stall_watch> watch_;
+    void start_stall_watch();
     static awaitable<void> watch_stalls(std::shared_ptr<stall_watch> watch);
     void heard_from_peer();
     void keep_alive();
