@@ -1,8 +1,5 @@
 #include "sender/share_host.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -10,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/net/dead_path.hpp"
 #include "common/net/phases.hpp"
 #include "common/net/race.hpp"
 #include "common/net/stop_signal.hpp"
@@ -37,27 +35,12 @@ constexpr std::size_t max_exchanges = 16;
 constexpr std::size_t max_exchanges_per_address = 4;
 constexpr std::size_t max_queued = 64;
 // The control connection: a PING this often, and lost when the relay says nothing this long (a
-// path that drops everything); a lost one is reconnected within the relay's grace (60 s).
+// path that drops everything; the kernel's keepalive and user timeout, detect_dead_path, within
+// the same time); a lost one is reconnected within the relay's grace (60 s).
 constexpr auto ping_every = 20s;
 constexpr auto relay_silence = 45s;
 constexpr auto reconnect_within = 55s;
 constexpr auto reconnect_pause = 2s;
-
-// The kernel notices a dead path too, when there is nothing to send (keepalive) or what was
-// sent is not acknowledged (TCP_USER_TIMEOUT).
-void watch_tcp(tcp::socket& s) {
-    std::error_code ignored;
-    s.set_option(asio::socket_base::keep_alive(true), ignored);
-    const int fd = s.native_handle();
-    const int idle = 15;
-    const int interval = 5;
-    const int count = 3;
-    const unsigned user_timeout_ms = 45'000;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
-}
 
 std::string clock_text() {
     const auto now = std::time(nullptr);
@@ -143,7 +126,7 @@ awaitable<void> share_host::allocate(tcp::socket& control) {
         const auto opened = co_await open_resumable_share(control);
         nameplate_ = opened.nameplate;
         token_ = opened.token;
-        watch_tcp(control);
+        detect_dead_path(control, relay_silence);
         co_return;
     } catch (const share_not_resumable&) {
         // An older relay closes after its ERROR: ask again on a new connection.
@@ -156,7 +139,7 @@ awaitable<void> share_host::allocate(tcp::socket& control) {
     }
     control = co_await connect_relay(opts_.send.relay, phases::connect_within);
     nameplate_ = co_await open_share(control);
-    watch_tcp(control);
+    detect_dead_path(control, relay_silence);
 }
 
 // The end: the relay frees the nameplate now (END_SHARE) instead of keeping it for a comeback.
@@ -261,7 +244,7 @@ awaitable<void> share_host::resume_once() {
     if (co_await race(resume_share(socket, nameplate_, *token_), sleep_for(10s)) == 1) {
         throw failure(exit_code::network, "the relay did not answer in time");
     }
-    watch_tcp(socket);
+    detect_dead_path(socket, relay_silence);
     control_.emplace(std::move(socket));
 }
 
