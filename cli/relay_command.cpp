@@ -108,8 +108,7 @@ namespace {
 
 void serve_metrics(relay::server& server, const std::string& address) {
     // A bare port stays on this machine: the metrics are for the operator, not the world.
-    const auto endpoint =
-        relay::listen_endpoint(address, "--metrics", asio::ip::address_v4::loopback());
+    const auto endpoint = listen_endpoint(address, "--metrics", asio::ip::address_v4::loopback());
     try {
         server.serve_metrics(endpoint);
     } catch (const std::system_error& e) {
@@ -143,7 +142,7 @@ relay::cluster_options read_cluster_options(const relay_settings& s) {
 
 void join_cluster(relay::server& server, const relay_settings& s) {
     const auto o = read_cluster_options(s);
-    const auto link = relay::listen_endpoint(s.advertise, "--advertise");
+    const auto link = listen_endpoint(s.advertise, "--advertise");
     if (link.address().is_unspecified()) {
         throw failure(exit_code::usage,
                       "--advertise needs the address the other relays reach this one at, not "
@@ -198,7 +197,7 @@ int run_relay(relay_settings& s) {
                       "--cluster, --advertise and --cluster-secret-file go together");
     }
     setup_logging(s.verbose);
-    const auto endpoint = relay::listen_endpoint(s.listen);
+    const auto endpoint = listen_endpoint(s.listen);
 
     asio::io_context io(1);
     std::unique_ptr<relay::server> server;

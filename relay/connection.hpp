@@ -12,7 +12,7 @@
 #include "relay/share.hpp"
 
 // The relay server's own view of a client connection and the small I/O helpers its parts
-// (server.cpp, server_cluster.cpp) share. Not for use outside relay/.
+// (connection.cpp, server*.cpp) share. Not for use outside relay/.
 namespace ferry::relay {
 
 enum class phase { hello, waiting, piping };
@@ -41,10 +41,11 @@ struct connection {
 std::string endpoint_text(const tcp::endpoint& ep);
 // The address limits count by: ::ffff:a.b.c.d is a.b.c.d.
 asio::ip::address client_ip(const tcp::endpoint& ep);
-awaitable<void> send_frame(tcp::socket& socket, const relay_proto::frame& f);
-// Tells the client why it is being closed, waits at most a second for that to be written, closes.
-// GCC 12 destroys some temporaries twice when they appear in a co_await expression: callers
-// pass named values or literals only (text is a view that must outlive the call).
+// One frame to the client; false if the write failed (the client is gone).
+awaitable<bool> send_frame(tcp::socket& socket, const relay_proto::frame& f);
+// Tells the client why it is being closed, waits at most phases::refusal_grace for that to be
+// written, closes. Callers pass named values or literals only (text is a view that must outlive
+// the call): (docs/architecture.md, GCC 12 and co_await).
 awaitable<void> refuse(tcp::socket& socket, relay_proto::error_code code, std::string_view text);
 
 // Feeds a reader that asks for exact sizes (wanted(), then commit(n) until it returns true: the

@@ -8,6 +8,7 @@
 
 #include "common/net/deadline.hpp"
 #include "common/net/race.hpp"
+#include "relay/accept_loop.hpp"
 #include "relay/claim_limiter.hpp"
 
 namespace ferry::relay {
@@ -47,35 +48,37 @@ http_verdict judge_request(std::string_view head) {
     return http_verdict::bad_method;
 }
 
-std::string http_response(http_verdict v, std::string_view body) {
-    std::string_view status = "200 OK";
-    std::string_view type = "text/plain; version=0.0.4; charset=utf-8";
+namespace {
+
+// The status line, body and extra header of an answer that is not the metrics.
+struct http_refusal {
+    std::string_view status;
+    std::string_view body;
     std::string_view extra;
-    switch (v) {
-        case http_verdict::metrics:
-        case http_verdict::metrics_head:
-            break;
-        case http_verdict::not_found:
-            status = "404 Not Found";
-            body = "only /metrics is served here\n";
-            type = "text/plain; charset=utf-8";
-            break;
-        case http_verdict::bad_method:
-            status = "405 Method Not Allowed";
-            body = "only GET and HEAD\n";
-            type = "text/plain; charset=utf-8";
-            extra = "Allow: GET, HEAD\r\n";
-            break;
-        case http_verdict::bad_request:
-            status = "400 Bad Request";
-            body = "bad request\n";
-            type = "text/plain; charset=utf-8";
-            break;
+};
+
+http_refusal refusal_for(http_verdict v) {
+    if (v == http_verdict::not_found)
+        return {"404 Not Found", "only /metrics is served here\n", ""};
+    if (v == http_verdict::bad_method)
+        return {"405 Method Not Allowed", "only GET and HEAD\n", "Allow: GET, HEAD\r\n"};
+    return {"400 Bad Request", "bad request\n", ""};
+}
+
+}  // namespace
+
+std::string http_response(http_verdict v, std::string_view body) {
+    const bool metrics = v == http_verdict::metrics || v == http_verdict::metrics_head;
+    http_refusal answer{"200 OK", body, ""};
+    std::string_view type = "text/plain; version=0.0.4; charset=utf-8";
+    if (!metrics) {
+        answer = refusal_for(v);
+        type = "text/plain; charset=utf-8";
     }
     auto out = fmt::format(
         "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
-        status, type, body.size(), extra);
-    if (v != http_verdict::metrics_head) out.append(body);
+        answer.status, type, answer.body.size(), answer.extra);
+    if (v != http_verdict::metrics_head) out.append(answer.body);
     return out;
 }
 
@@ -89,7 +92,11 @@ metrics_endpoint::metrics_endpoint(asio::any_io_executor ex, const tcp::endpoint
 }
 
 void metrics_endpoint::start() {
-    asio::co_spawn(executor_, accept_loop(), asio::detached);
+    asio::co_spawn(executor_,
+                   accept_loop(
+                       acceptor_, [this] { return stopped_; }, spdlog::level::debug,
+                       "metrics: accept failed", [this](tcp::socket s) { admit(std::move(s)); }),
+                   asio::detached);
 }
 
 void metrics_endpoint::stop() {
@@ -98,25 +105,16 @@ void metrics_endpoint::stop() {
     acceptor_.close(ignored);
 }
 
-awaitable<void> metrics_endpoint::accept_loop() {
-    while (!stopped_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(as_tuple(use_awaitable));
-        if (stopped_) break;
-        if (ec) {
-            spdlog::debug("metrics: accept failed: {}", ec.message());
-            co_await sleep_for(std::chrono::milliseconds(100));
-            continue;
-        }
-        std::error_code peer_ec;
-        const auto peer = socket.remote_endpoint(peer_ec);
-        if (peer_ec) continue;
-        const auto from = limit_key(peer.address());
-        if (!make_room(from)) continue;  // closed as it goes out of scope
-        clients_.push_back(client{std::move(socket), from});
-        ++counted_;
-        ++per_address_[from];
-        asio::co_spawn(executor_, serve(std::prev(clients_.end())), asio::detached);
-    }
+void metrics_endpoint::admit(tcp::socket socket) {
+    std::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) return;
+    const auto from = limit_key(peer.address());
+    if (!make_room(from)) return;  // closed as it goes out of scope
+    clients_.push_back(client{std::move(socket), from});
+    ++counted_;
+    ++per_address_[from];
+    asio::co_spawn(executor_, serve(std::prev(clients_.end())), asio::detached);
 }
 
 // Room for one more from `from`: false over its address's cap, or when every place is taken by

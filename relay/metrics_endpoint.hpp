@@ -42,7 +42,7 @@ class metrics_endpoint {
     };
     using client_list = std::list<client>;
 
-    awaitable<void> accept_loop();
+    void admit(tcp::socket socket);
     bool make_room(const asio::ip::address& from);
     awaitable<void> serve(client_list::iterator c);
     awaitable<void> read_head(tcp::socket& socket, std::string& head);

@@ -45,6 +45,15 @@ std::string address_text(int family, const std::uint8_t* raw) {
     return text.data();
 }
 
+// The source of a v2 body carrying two addresses of `address_size` bytes, then two ports.
+source v2_source(int family, std::size_t address_size, const std::uint8_t* body, std::size_t len) {
+    if (len < 2 * address_size + 4) {
+        throw wire_error(
+            fmt::format("PROXY v2 {} addresses truncated", family == AF_INET ? "IPv4" : "IPv6"));
+    }
+    return {address_text(family, body), get_u16(body + 2 * address_size)};
+}
+
 }  // namespace
 
 header_reader::header_reader() = default;
@@ -145,15 +154,11 @@ void header_reader::parse_v2() {
     switch (family) {
         case 0x11:  // TCP over IPv4: src 4, dst 4, sport 2, dport 2
         case 0x12:  // UDP over IPv4: the same
-            if (len < 12) throw wire_error("PROXY v2 IPv4 addresses truncated");
-            result_.address = address_text(AF_INET, body);
-            result_.port = get_u16(body + 8);
+            result_ = v2_source(AF_INET, 4, body, len);
             return;
         case 0x21:  // TCP over IPv6: src 16, dst 16, sport 2, dport 2
         case 0x22:  // UDP over IPv6: the same
-            if (len < 36) throw wire_error("PROXY v2 IPv6 addresses truncated");
-            result_.address = address_text(AF_INET6, body);
-            result_.port = get_u16(body + 32);
+            result_ = v2_source(AF_INET6, 16, body, len);
             return;
         case 0x00:  // UNSPEC: no address to give
         case 0x31:  // UNIX stream, UNIX datagram: not a network address

@@ -73,12 +73,16 @@ class server {
 
   private:
     awaitable<void> accept_loop();
+    void accepted(tcp::socket socket);
+    void close_doors();
     awaitable<void> handle(tcp::socket socket);
     awaitable<void> serve(connection& c, const link_hello* link);
     awaitable<void> read_proxy_protocol(connection& c);
     awaitable<void> serve_hello(connection& c, frame_reader<relay_proto::format>& reader);
     awaitable<void> dispatch(connection& c, const relay_proto::frame& f);
+    awaitable<void> serve_ping(connection& c, const relay_proto::frame& f);
     awaitable<void> link_accept_loop();
+    void link_accepted(tcp::socket socket);
     awaitable<void> handle_link(tcp::socket socket, asio::ip::address from, bool known);
     awaitable<bool> read_link(tcp::socket& socket, link_reader& reader);
     awaitable<void> serve_link(tcp::socket socket, const link_hello& hello);
@@ -101,17 +105,20 @@ class server {
     awaitable<std::uint32_t> allocate(connection& c, share& host);
     awaitable<std::uint32_t> allocate_in_cluster(connection& c);
     // The relay of the cluster holding `key`, if it is another one ("" if none or this one);
-    // refuses the client and throws redis_unavailable if Redis is gone.
+    // nullopt if Redis is gone (the client is refused).
     awaitable<std::optional<std::string>> remote_owner(connection& c, const std::string& key);
     // RECONNECT in a cluster: false if the hello went elsewhere or was refused.
     awaitable<bool> hold_reconnect(connection& c, const relay_proto::frame& f);
     bool join_partner(connection& c, const relay_proto::frame& f);
     void leave_reconnect(const relay_proto::frame& f, const waiting_sender& waiting);
+    // The client's socket handed to the coroutine waiting for it, which owns the pair.
+    void hand_over(connection& c, waiting_sender& to);
+    struct pair_lease;
     struct nameplate_lease;
     awaitable<bool> admit_sender(connection& c);
-    awaitable<void> serve_sender(connection& c);
+    awaitable<void> serve_sender(connection& c, const relay_proto::frame& f);
     // REOPEN: a sender whose receiver declined waits again under the nameplate it had.
-    awaitable<void> serve_reopen(connection& c, std::uint32_t nameplate);
+    awaitable<void> serve_reopen(connection& c, const relay_proto::frame& f);
     awaitable<bool> reopen(connection& c, std::uint32_t nameplate, waiting_sender& waiting);
     // A sender with its nameplate registered: ALLOCATED, the wait, the pair.
     awaitable<void> serve_waiting(connection& c, std::uint32_t nameplate, waiting_sender& waiting);
@@ -119,6 +126,8 @@ class server {
     awaitable<void> wait_gone(tcp::socket& socket);
     awaitable<bool> wait_for_receiver(connection& c, waiting_sender& waiting,
                                       nameplate_lease& lease);
+    awaitable<void> waiter_left(waiting_sender& waiting, relay_proto::error_code code,
+                                std::string_view text);
     awaitable<void> tell_paired(tcp::socket& sender, tcp::socket& receiver);
     // For the log line of a pair: which session, who is who (`swapped`: the socket owning the
     // pair is the receiver's, as after a RECONNECT that the receiver sent first).
@@ -133,8 +142,14 @@ class server {
     awaitable<void> own_pair(connection& c, waiting_sender& waiting, const pair_labels& labels,
                              clock::time_point started);
     struct reconnect_lease;
+    // RECONNECT: the two sides of a broken session paired again by its rendezvous id.
     awaitable<void> serve_reconnect(connection& c, const relay_proto::frame& f);
-    awaitable<void> serve_receiver(connection& c, std::uint32_t nameplate);
+    awaitable<bool> reconnect_waits_here(connection& c, const relay_proto::frame& f);
+    awaitable<bool> wait_for_partner(connection& c, const relay_proto::frame& f,
+                                     waiting_sender& waiting);
+    awaitable<void> own_reconnected_pair(connection& c, const relay_proto::frame& f,
+                                         waiting_sender& waiting, clock::time_point started);
+    awaitable<void> serve_receiver(connection& c, const relay_proto::frame& f);
     struct share_lease;
     awaitable<void> serve_share(connection& c, const relay_proto::frame& f);
     awaitable<void> send_opened(connection& c, std::uint32_t nameplate, const share& hosted);
@@ -185,12 +200,5 @@ class server {
     bool stopping_ = false;
     std::function<void()> on_stopped_;
 };
-
-// Parses the address of a listening option (`flag`, named in errors): IP:port, [v6]:port,
-// localhost:port (127.0.0.1), or :port / a bare port on bare_port_host (every interface for
-// --listen; loopback for --metrics).
-tcp::endpoint listen_endpoint(
-    std::string_view text, std::string_view flag = "--listen",
-    const asio::ip::address& bare_port_host = asio::ip::address_v6::any());
 
 }  // namespace ferry::relay

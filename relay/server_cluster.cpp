@@ -10,6 +10,7 @@
 #include "common/net/race.hpp"
 #include "common/net/read_frame.hpp"
 #include "common/net/relay_client.hpp"
+#include "relay/accept_loop.hpp"
 #include "relay/connection.hpp"
 #include "relay/server.hpp"
 
@@ -154,32 +155,27 @@ awaitable<bool> server::hold_reconnect(connection& c, const rp::frame& f) {
 
 awaitable<void> server::link_accept_loop() {
     spdlog::info("cluster: links from other relays on {}", cluster_->self());
-    asio::steady_timer backoff(executor_);
-    while (!stopping_) {
-        auto [ec, socket] = co_await link_acceptor_->async_accept(as_tuple(use_awaitable));
-        if (stopping_) break;
-        if (ec) {
-            spdlog::warn("accept failed on the link port: {}", ec.message());
-            backoff.expires_after(std::chrono::milliseconds(100));
-            co_await backoff.async_wait(as_tuple(use_awaitable));
-            continue;
-        }
-        std::error_code peer_ec;
-        const auto remote = socket.remote_endpoint(peer_ec);
-        if (peer_ec) continue;  // gone already
-        // Unauthenticated until its LINK is read: room by address, the cluster's relays apart.
-        const auto from = client_ip(remote);
-        const bool known = cluster_->known_relay(from);
-        if (const auto full = link_gate_.admit(from, known); !full.empty()) {
-            metrics_.link_refused();
-            hello_log_.note("link port full", fmt::format("{}: {}", from.to_string(), full),
-                            fmt::format("link port: {}: {}; closed", endpoint_text(remote), full));
-            std::error_code ignored;
-            socket.close(ignored);
-            continue;
-        }
-        asio::co_spawn(executor_, handle_link(std::move(socket), from, known), asio::detached);
+    co_await relay::accept_loop(
+        *link_acceptor_, [this] { return stopping_; }, spdlog::level::warn,
+        "accept failed on the link port", [this](tcp::socket s) { link_accepted(std::move(s)); });
+}
+
+// Unauthenticated until its LINK is read: room by address, the cluster's relays apart.
+void server::link_accepted(tcp::socket socket) {
+    std::error_code peer_ec;
+    const auto remote = socket.remote_endpoint(peer_ec);
+    if (peer_ec) return;  // gone already
+    const auto from = client_ip(remote);
+    const bool known = cluster_->known_relay(from);
+    if (const auto full = link_gate_.admit(from, known); !full.empty()) {
+        metrics_.link_refused();
+        hello_log_.note("link port full", fmt::format("{}: {}", from.to_string(), full),
+                        fmt::format("link port: {}: {}; closed", endpoint_text(remote), full));
+        std::error_code ignored;
+        socket.close(ignored);
+        return;
     }
+    asio::co_spawn(executor_, handle_link(std::move(socket), from, known), asio::detached);
 }
 
 // Registered while its LINK is read, so that stop() can close it; uncounted then.

@@ -84,4 +84,25 @@ host_port parse_host_port(std::string_view text, std::uint16_t default_port, boo
     return out;
 }
 
+tcp::endpoint listen_endpoint(std::string_view text, std::string_view flag,
+                              const asio::ip::address& bare_port_host) {
+    // ":9009" or "9009": the port alone, on bare_port_host.
+    std::string_view rest = text;
+    if (rest.starts_with(':')) rest.remove_prefix(1);
+    if (!rest.empty() && rest.find_first_not_of("0123456789") == std::string_view::npos) {
+        const auto hp = parse_host_port(fmt::format("[::]:{}", rest), default_relay_port, true);
+        return {bare_port_host, hp.port};
+    }
+    const auto hp = parse_host_port(text, default_relay_port, true);
+    // RFC 6761: localhost is the loopback address, whatever a resolver would say.
+    if (hp.host == "localhost") return {asio::ip::address_v4::loopback(), hp.port};
+    std::error_code ec;
+    const auto addr = asio::ip::make_address(hp.host, ec);
+    if (ec) {
+        throw failure(exit_code::usage, fmt::format("{} needs an IP address or localhost, not '{}'",
+                                                    flag, printable(hp.host)));
+    }
+    return {addr, hp.port};
+}
+
 }  // namespace ferry

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/net/asio.hpp"
+
 namespace ferry {
 
 inline constexpr std::uint16_t default_relay_port = 9009;
@@ -19,5 +21,12 @@ struct host_port {
 // with a clear message.
 host_port parse_host_port(std::string_view text, std::uint16_t default_port = default_relay_port,
                           bool allow_port_zero = false);
+
+// Parses the address of a listening option (`flag`, named in errors): IP:port, [v6]:port,
+// localhost:port (127.0.0.1), or :port / a bare port on bare_port_host (every interface for
+// --listen; loopback for --metrics).
+tcp::endpoint listen_endpoint(
+    std::string_view text, std::string_view flag = "--listen",
+    const asio::ip::address& bare_port_host = asio::ip::address_v6::any());
 
 }  // namespace ferry

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "common/net/address.hpp"
 #include "relay/pairing_table.hpp"
 #include "relay/reconnect_table.hpp"
 #include "relay/server.hpp"
@@ -88,26 +89,25 @@ TEST_CASE("a share's nameplate answers every claim and stays waiting until relea
 }
 
 TEST_CASE("cli listen forms", "[relay]") {
-    CHECK(relay::listen_endpoint("9009").port() == 9009);
-    CHECK(relay::listen_endpoint(":9009").address().is_unspecified());
-    CHECK(relay::listen_endpoint("[::]:9009").address().is_v6());
-    CHECK(relay::listen_endpoint("127.0.0.1:0").address().to_string() == "127.0.0.1");
-    CHECK(relay::listen_endpoint("[::1]:1").address().to_string() == "::1");
-    CHECK(relay::listen_endpoint("localhost:9009").address().to_string() == "127.0.0.1");
-    CHECK(relay::listen_endpoint("localhost:9009").port() == 9009);
-    CHECK_THROWS(relay::listen_endpoint("example.org:9009"));
+    CHECK(listen_endpoint("9009").port() == 9009);
+    CHECK(listen_endpoint(":9009").address().is_unspecified());
+    CHECK(listen_endpoint("[::]:9009").address().is_v6());
+    CHECK(listen_endpoint("127.0.0.1:0").address().to_string() == "127.0.0.1");
+    CHECK(listen_endpoint("[::1]:1").address().to_string() == "::1");
+    CHECK(listen_endpoint("localhost:9009").address().to_string() == "127.0.0.1");
+    CHECK(listen_endpoint("localhost:9009").port() == 9009);
+    CHECK_THROWS(listen_endpoint("example.org:9009"));
 }
 
 TEST_CASE("a bare --metrics port listens on loopback only", "[relay]") {
     const auto loopback = asio::ip::address_v4::loopback();
-    CHECK(relay::listen_endpoint("9102", "--metrics", loopback).address().to_string() ==
-          "127.0.0.1");
-    CHECK(relay::listen_endpoint(":9102", "--metrics", loopback).port() == 9102);
-    CHECK(relay::listen_endpoint("[::]:9102", "--metrics", loopback).address().is_unspecified());
+    CHECK(listen_endpoint("9102", "--metrics", loopback).address().to_string() == "127.0.0.1");
+    CHECK(listen_endpoint(":9102", "--metrics", loopback).port() == 9102);
+    CHECK(listen_endpoint("[::]:9102", "--metrics", loopback).address().is_unspecified());
 }
 
 TEST_CASE("an address error names the option it came from", "[relay]") {
-    CHECK_THROWS_WITH(relay::listen_endpoint("example.org:9101", "--metrics"),
+    CHECK_THROWS_WITH(listen_endpoint("example.org:9101", "--metrics"),
                       "--metrics needs an IP address or localhost, not 'example.org'");
 }
 
