@@ -6,13 +6,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/wire/bytes.hpp"
 
 // Fields of a wire format, big-endian, in order: a writer appends them, a reader takes them back
-// with every bound checked. Used by the transfer messages, the relay frames, the relay LINK and
-// the receiver's partial state file.
+// with every bound checked. Used by the transfer messages, the relay frames, the relay LINK, the
+// LAN announcement and the receiver's partial state file.
 namespace ferry::wire {
 
 // Appends fields to a byte vector it owns.
@@ -46,7 +47,7 @@ class writer {
     [[nodiscard]] std::size_t size() const { return bytes_.size(); }
     [[nodiscard]] byte_span written() const { return bytes_; }
     // What was written; the writer is empty after.
-    std::vector<std::uint8_t> take() { return std::move(bytes_); }
+    std::vector<std::uint8_t> take() { return std::exchange(bytes_, {}); }
 
   private:
     template <class T>
