@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "common/crypto/sha256.hpp"
+#include "common/wire/cursor.hpp"
 
 namespace ferry::receiver {
 
@@ -70,16 +70,13 @@ boot_id current_boot_id() {
 }
 
 std::array<std::uint8_t, partial_state_size> encode_state(const partial_state& s) {
+    wire::writer w(partial_state_size);
+    w.bytes(state_magic).u8(state_version).bytes(s.id).u64(s.durable);
+    w.chars(std::string_view(s.boot.data(), s.boot.size()), s.boot.size());
+    const auto check = digest_of(w.written());
+    w.bytes(check);
     std::array<std::uint8_t, partial_state_size> out{};
-    auto* p = out.data();
-    p = std::copy(state_magic.begin(), state_magic.end(), p);
-    *p++ = state_version;
-    p = std::copy(s.id.begin(), s.id.end(), p);
-    put_u64(p, s.durable);
-    p += 8;
-    p = std::copy(s.boot.begin(), s.boot.end(), p);
-    const auto check = digest_of(byte_span(out).first(checked_size));
-    std::copy(check.begin(), check.end(), p);
+    std::ranges::copy(w.written(), out.begin());
     return out;
 }
 
@@ -87,15 +84,13 @@ std::optional<partial_state> decode_state(byte_span bytes) {
     if (bytes.size() != partial_state_size) return std::nullopt;
     const auto check = digest_of(bytes.first(checked_size));
     if (!std::equal(check.begin(), check.end(), bytes.begin() + checked_size)) return std::nullopt;
-    if (!std::equal(state_magic.begin(), state_magic.end(), bytes.begin())) return std::nullopt;
-    if (bytes[4] != state_version) return std::nullopt;
+    wire::reader r(bytes.first(checked_size), "partial state");
+    if (!std::ranges::equal(r.take(state_magic.size(), "magic"), state_magic)) return std::nullopt;
+    if (r.u8("version") != state_version) return std::nullopt;
     partial_state s;
-    const auto* p = bytes.data() + 5;
-    std::copy_n(p, s.id.size(), s.id.begin());
-    p += s.id.size();
-    s.durable = get_u64(p);
-    p += 8;
-    std::copy_n(p, s.boot.size(), s.boot.begin());
+    r.fill(s.id, "transfer id");
+    s.durable = r.u64("durable size");
+    std::ranges::copy(r.take(s.boot.size(), "boot id"), s.boot.begin());
     return s;
 }
 

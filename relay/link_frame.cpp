@@ -1,9 +1,9 @@
 #include "relay/link_frame.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 
+#include "common/wire/cursor.hpp"
 #include "common/wire/wire_error.hpp"
 
 namespace ferry::relay {
@@ -26,20 +26,13 @@ std::vector<std::uint8_t> encode_link(const link_hello& l, byte_span secret) {
     if (l.hello.size() < min_link_hello || l.hello.size() > max_link_hello) {
         throw std::invalid_argument("a LINK's hello must be 8-520 bytes");
     }
-    std::vector<std::uint8_t> out(link_fixed_size + l.client_address.size() + 2 + l.hello.size());
-    std::memcpy(out.data(), magic.data(), magic.size());
-    out[4] = link_version;
-    put_u64(out.data() + 5, l.unix_ms);
-    std::memcpy(out.data() + 13, l.nonce.data(), l.nonce.size());
-    out[29] = static_cast<std::uint8_t>(l.client_address.size());
-    auto* p = out.data() + link_fixed_size;
-    std::memcpy(p, l.client_address.data(), l.client_address.size());
-    p += l.client_address.size();
-    put_u16(p, static_cast<std::uint16_t>(l.hello.size()));
-    std::memcpy(p + 2, l.hello.data(), l.hello.size());
-    const auto tag = hmac_sha256(secret, out);
-    out.insert(out.end(), tag.begin(), tag.end());
-    return out;
+    wire::writer w(link_fixed_size + l.client_address.size() + 2 + l.hello.size() +
+                   hmac_sha256_size);
+    w.bytes(magic).u8(link_version).u64(l.unix_ms).bytes(l.nonce);
+    w.string8(l.client_address, max_link_address).bytes16(l.hello, max_link_hello);
+    const auto tag = hmac_sha256(secret, w.written());
+    w.bytes(tag);
+    return w.take();
 }
 
 link_reader::link_reader(byte_span secret)
@@ -69,27 +62,28 @@ bool link_reader::commit(std::size_t n) {
 }
 
 void link_reader::parse_fixed() {
-    if (!std::equal(magic.begin(), magic.end(), buffer_.begin())) {
+    wire::reader r(buffer_, "relay link");
+    if (!std::ranges::equal(r.take(magic.size(), "magic"), magic)) {
         throw wire_error("not a relay link (bad magic)");
     }
-    if (buffer_[4] != link_version) throw wire_error("unknown relay link version");
-    address_size_ = buffer_[29];
+    if (r.u8("version") != link_version) throw wire_error("unknown relay link version");
+    result_.unix_ms = r.u64("time");
+    r.fill(result_.nonce, "nonce");
+    address_size_ = r.u8("address length");
     if (address_size_ == 0 || address_size_ > max_link_address) {
         throw wire_error("bad client address length in a relay link");
     }
-    result_.unix_ms = get_u64(buffer_.data() + 5);
-    std::copy_n(buffer_.begin() + 13, link_nonce_size, result_.nonce.begin());
     buffer_.resize(link_fixed_size + address_size_ + 2);
     state_ = state::address;
 }
 
 void link_reader::parse_address() {
-    const auto* address = buffer_.data() + link_fixed_size;
-    result_.client_address.assign(reinterpret_cast<const char*>(address), address_size_);
+    wire::reader r(byte_span(buffer_).subspan(link_fixed_size), "relay link");
+    result_.client_address = r.chars(address_size_, "address");
     if (!printable(result_.client_address)) {
         throw wire_error("unprintable client address in a relay link");
     }
-    const auto hello_size = get_u16(address + address_size_);
+    const auto hello_size = r.u16("hello length");
     if (hello_size < min_link_hello || hello_size > max_link_hello) {
         throw wire_error("bad hello length in a relay link");
     }
