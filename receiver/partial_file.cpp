@@ -16,6 +16,7 @@
 
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "receiver/io_failure.hpp"
 #include "receiver/numbered_name.hpp"
 #include "receiver/private_folder.hpp"
 #include "receiver/staging_tree.hpp"
@@ -34,15 +35,6 @@ constexpr std::uint64_t resume_alignment = 4096;  // O_DIRECT's, for the first b
 constexpr std::uint64_t sync_every_bytes = std::uint64_t{64} << 20U;
 constexpr auto sync_every = 2s;
 constexpr std::size_t hash_step = std::size_t{4} << 20U;
-
-[[noreturn]] void io_failure(const std::string& what, int err) {
-    throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
-}
-
-void close_fd(int& fd) {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-}
 
 std::uint64_t size_of(int fd) {
     struct stat st {};

@@ -15,6 +15,7 @@
 #include "common/transfer/tree_path.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "receiver/io_failure.hpp"
 #include "receiver/obsolete_partials.hpp"
 #include "receiver/private_folder.hpp"
 
@@ -25,15 +26,6 @@ namespace {
 constexpr const char* tree_name = "tree";
 constexpr int open_folder_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr std::size_t hash_step = std::size_t{4} << 20U;
-
-[[noreturn]] void io_failure(const std::string& what, int err) {
-    throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
-}
-
-void close_fd(int& fd) {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-}
 
 // The names in the folder `fd`, read whole before anything in it changes.
 std::vector<std::string> names_in(int fd) {

@@ -13,14 +13,11 @@
 #include "common/crypto/sha256.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "receiver/io_failure.hpp"
 
 namespace ferry::receiver {
 
 namespace {
-
-[[noreturn]] void io_failure(const std::string& what, int err) {
-    throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
-}
 
 void check_private(int fd, const std::string& shown) {
     struct stat st {};

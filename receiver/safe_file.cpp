@@ -13,18 +13,11 @@
 
 #include "common/ui/exit_code.hpp"
 #include "common/ui/text.hpp"
+#include "receiver/io_failure.hpp"
 #include "receiver/numbered_name.hpp"
 #include "receiver/random_name.hpp"
 
 namespace ferry::receiver {
-
-namespace {
-
-[[noreturn]] void io_failure(const std::string& what, int err) {
-    throw failure(exit_code::local_io, fmt::format("{}: {}", what, std::strerror(err)));
-}
-
-}  // namespace
 
 safe_file::safe_file(const std::filesystem::path& dir, mode m, disk_writer::mode w,
                      sync_function sync_dir)
