@@ -128,17 +128,6 @@ TEST_CASE("the question takes y and n from the terminal", "[prompt][e2e]") {
 
 namespace {
 
-// ferry send without -q: its code read from "Sending ... Code: CODE".
-sender_process start_talking_sender(const std::string& relay, const fs::path& file) {
-    sender_process s;
-    s.proc = std::make_unique<process>(
-        std::vector<std::string>{ferry_binary(), "send", "--relay", relay, file.string()});
-    const auto line = s.proc->read_line(30s);
-    const auto at = line.find("Code: ");
-    if (at != std::string::npos) s.code = line.substr(at + 6);
-    return s;
-}
-
 std::unique_ptr<process> start_piped_receiver(const std::string& relay, const std::string& code,
                                               const fs::path& out_dir,
                                               const std::vector<std::string>& extra = {}) {
@@ -189,7 +178,7 @@ TEST_CASE(
     temp_dir in;
     temp_dir out;
     make_file(in.path / "a.bin", 5000, 2);
-    auto s = start_talking_sender(relay.address(), in.path / "a.bin");
+    auto s = start_loud_sender(relay.address(), {in.path / "a.bin"});
     REQUIRE(!s.code.empty());
     // No: typed on a terminal.
     auto declined = start_asking_receiver(relay.address(), s.code, out.path);

@@ -17,7 +17,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::uint64_t mib = 1024 * 1024;
-constexpr int exit_network = 3;
 
 // The relay binary at `listen`; its address read from its first log line.
 std::string start_relay_binary(process& relay) {

@@ -13,9 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_peer = 5;
-constexpr int exit_local_io = 7;
-constexpr int exit_interrupted = 130;
 constexpr std::uint64_t mib = 1024 * 1024;
 
 std::uint64_t partial_bytes(const fs::path& out) {

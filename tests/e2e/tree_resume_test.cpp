@@ -14,9 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_peer = 5;
-constexpr int exit_local_io = 7;
-constexpr int exit_interrupted = 130;
 constexpr std::size_t files = 1000;
 constexpr std::uint64_t file_size = 64 * 1024;
 constexpr std::uint64_t tree_size = files * file_size;

@@ -26,11 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_usage = 2;
-constexpr int exit_peer = 5;
-constexpr int exit_local_io = 7;
-constexpr int exit_interrupted = 130;
-
 void append_text(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::app);
     out << text;
@@ -91,29 +86,6 @@ struct stat lstat_of(const fs::path& path) {
     struct stat st {};
     REQUIRE(::lstat(path.c_str(), &st) == 0);
     return st;
-}
-
-// ferry send without -q: its first line is "Sending <what>. Code: <code>", and the walk's
-// notices ("skipped ...") go to stderr.
-struct loud_sender {
-    std::unique_ptr<process> proc;
-    std::string first_line;
-    std::string code;
-};
-
-loud_sender start_loud_sender(const std::string& relay, const std::vector<fs::path>& paths,
-                              const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{ferry_binary(), "send", "--relay", relay};
-    args.insert(args.end(), extra.begin(), extra.end());
-    for (const auto& p : paths)
-        args.push_back(p.string());
-    loud_sender s;
-    s.proc = std::make_unique<process>(args);
-    s.first_line = s.proc->read_line(30s);
-    const std::string marker = "Code: ";
-    const auto at = s.first_line.find(marker);
-    if (at != std::string::npos) s.code = s.first_line.substr(at + marker.size());
-    return s;
 }
 
 struct finished {
