@@ -4,11 +4,9 @@
 #include "tests/support/loopback.hpp"
 
 #include <arpa/inet.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,25 +46,9 @@ resetting_forwarder::~resetting_forwarder() {
     ::close(stop_event_);
 }
 
-resetting_forwarder::resetting_forwarder(std::uint16_t upstream_port,
-                                         std::vector<std::uint64_t> cuts)
-    : resetting_forwarder(upstream_port, UINT64_MAX, side::both) {
-    std::lock_guard lock(mutex_);  // pump threads read it under the lock
-    cuts_ = std::move(cuts);
-}
-
 bool resetting_forwarder::reset_before() {
     std::lock_guard lock(mutex_);
     return was_reset_;
-}
-
-// Counts bytes sent down; true when they passed the next cut (which is then used up).
-bool resetting_forwarder::cut_due(std::uint64_t written_down) {
-    const auto total = downstream_ += written_down;
-    std::lock_guard lock(mutex_);
-    if (next_cut_ >= cuts_.size() || total < cuts_[next_cut_]) return false;
-    ++next_cut_;
-    return true;
 }
 
 std::string resetting_forwarder::address() const {
@@ -119,22 +101,8 @@ void resetting_forwarder::pump(int client, int upstream) {
             live = n >= 0;
             forwarded += static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0));
         }
-        if (live && (fds[0].revents & (POLLOUT | POLLERR)) != 0 && !down.empty()) {
-            const auto n = down.write_to(client);
-            live = n >= 0;
-            if (live && cut_due(static_cast<std::uint64_t>(n))) {
-                // What is still queued in this socket never reaches the client: the reset
-                // drops it, so it did not cross.
-                int queued = 0;
-                if (::ioctl(client, SIOCOUTQ, &queued) == 0 && queued > 0) {
-                    downstream_ -= static_cast<std::uint64_t>(queued);
-                }
-                hard_reset(upstream);
-                hard_reset(client);
-                note_reset();
-                break;  // the client's next connection gets a pump of its own
-            }
-        }
+        if (live && (fds[0].revents & (POLLOUT | POLLERR)) != 0 && !down.empty())
+            live = down.write_to(client) >= 0;
         if (live && forwarded >= after_ && !reset_before()) {
             if (which_ != side::client) hard_reset(upstream);
             if (which_ != side::upstream) hard_reset(client);

@@ -2,7 +2,6 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -23,10 +22,6 @@ class resetting_forwarder {
   public:
     enum class side { upstream, client, both };
     resetting_forwarder(std::uint16_t upstream_port, std::uint64_t after, side reset);
-    // Cuts again and again: whenever the bytes sent down to clients (all connections together)
-    // pass the next of `cuts` (ascending), the connection in use is reset on both sides; the
-    // client's next connection is forwarded as usual.
-    resetting_forwarder(std::uint16_t upstream_port, std::vector<std::uint64_t> cuts);
     ~resetting_forwarder();
     resetting_forwarder(const resetting_forwarder&) = delete;
     resetting_forwarder& operator=(const resetting_forwarder&) = delete;
@@ -34,16 +29,11 @@ class resetting_forwarder {
     [[nodiscard]] std::string address() const;
     // Waits until a connection has been reset; false if none was within `timeout`.
     bool wait_for_reset(std::chrono::milliseconds timeout);
-    // Bytes that reached clients so far (what a reset dropped from the forwarder's own socket
-    // before it was sent is not counted), and the cuts made.
-    [[nodiscard]] std::uint64_t downstream_bytes() const { return downstream_; }
-    [[nodiscard]] std::size_t cuts_made() const { return next_cut_; }
 
   private:
     void accept_loop();
     void pump(int client, int upstream);
     void note_reset();
-    bool cut_due(std::uint64_t written_down);
     bool reset_before();
 
     int listener_ = -1;
@@ -55,9 +45,6 @@ class resetting_forwarder {
     std::mutex mutex_;
     std::condition_variable reset_done_;
     bool was_reset_ = false;
-    std::vector<std::uint64_t> cuts_;
-    std::atomic<std::uint64_t> downstream_{0};
-    std::atomic<std::size_t> next_cut_{0};
     std::vector<std::thread> threads_;
     std::thread acceptor_;
 };
