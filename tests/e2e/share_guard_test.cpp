@@ -15,22 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Reads the share's log until `n` lines have contained `text` (each line read is added to
-// `log`, if given); false on a timeout.
-bool wait_for_lines(process& p, std::string_view text, std::size_t n = 1,
-                    std::string* log = nullptr, std::chrono::milliseconds within = 60s) {
-    const auto until = process::clock::now() + within;
-    std::size_t seen = 0;
-    while (seen < n && process::clock::now() < until) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - process::clock::now());
-        const auto line = p.read_line(std::max(left, 1ms));
-        if (log != nullptr) *log += line + "\n";
-        if (line.find(text) != std::string::npos) ++seen;
-    }
-    return seen == n;
-}
-
 std::size_t count(const std::string& text, std::string_view what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))

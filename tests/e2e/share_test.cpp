@@ -24,16 +24,8 @@ namespace {
 // Reads the share's log until a line contains `text`; the lines read, or empty on a timeout.
 std::string wait_for_log(process& p, std::string_view text,
                          std::chrono::milliseconds within = 60s) {
-    const auto until = process::clock::now() + within;
     std::string seen;
-    while (process::clock::now() < until) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - process::clock::now());
-        const auto line = p.read_line(std::max(left, 1ms));
-        seen += line + "\n";
-        if (line.find(text) != std::string::npos) return seen;
-    }
-    return "";
+    return wait_for_lines(p, text, 1, &seen, within) ? seen : "";
 }
 
 // Ctrl-C: the share ends (exit 0) with a summary that says `summary`.

@@ -23,6 +23,15 @@ std::vector<std::string> command_line(const std::string& command, bool quiet,
 
 }  // namespace
 
+finished_command run_ferry(const std::vector<std::string>& args,
+                           const std::vector<std::string>& extra_env) {
+    std::vector<std::string> command{ferry_binary()};
+    command.insert(command.end(), args.begin(), args.end());
+    process p(command, extra_env);
+    const int code = p.wait(std::chrono::seconds(30));
+    return {code, p.output(), p.error_output()};
+}
+
 sender_process start_ferry(const std::vector<std::string>& args,
                            const std::vector<std::string>& extra_env, input in) {
     std::vector<std::string> command{ferry_binary()};
@@ -62,12 +71,18 @@ sender_process start_share(const std::string& relay, const std::vector<fs::path>
 
 std::unique_ptr<process> start_receiver(const std::string& relay, const std::string& code,
                                         const fs::path& out_dir,
-                                        const std::vector<std::string>& extra) {
+                                        const std::vector<std::string>& extra, input in) {
     std::vector<std::string> args{ferry_binary(), "receive", "--relay",
                                   relay,          "-o",      out_dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(code);
-    return std::make_unique<process>(args);
+    return std::make_unique<process>(args, std::vector<std::string>{}, in);
+}
+
+std::unique_ptr<process> start_asking_receiver(const std::string& relay, const std::string& code,
+                                               const fs::path& out_dir,
+                                               const std::vector<std::string>& extra) {
+    return start_receiver(relay, code, out_dir, extra, input::terminal);
 }
 
 }  // namespace ferry::test

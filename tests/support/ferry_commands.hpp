@@ -19,6 +19,15 @@ struct sender_process {
     std::string code;
     std::string first_line;
 };
+// ferry run to its end (30 s at most), `args` without the binary.
+struct finished_command {
+    int code;  // the exit code, -1 if it did not end in time
+    std::string out;
+    std::string err;
+};
+finished_command run_ferry(const std::vector<std::string>& args,
+                           const std::vector<std::string>& extra_env = {});
+
 // `args` without the binary: {"send", "-q", "--relay", ...}.
 sender_process start_ferry(const std::vector<std::string>& args,
                            const std::vector<std::string>& extra_env = {}, input in = input::none);
@@ -38,8 +47,14 @@ sender_process start_loud_sender(const std::string& relay, const std::vector<fs:
 sender_process start_share(const std::string& relay, const std::vector<fs::path>& paths,
                            const std::vector<std::string>& extra = {});
 
+// ferry receive -o OUT_DIR, `extra`, CODE (`in`: its stdin).
 std::unique_ptr<process> start_receiver(const std::string& relay, const std::string& code,
                                         const fs::path& out_dir,
-                                        const std::vector<std::string>& extra = {"--yes"});
+                                        const std::vector<std::string>& extra = {"--yes"},
+                                        input in = input::none);
+// ferry receive with its stdin on a terminal the test types into, no --yes.
+std::unique_ptr<process> start_asking_receiver(const std::string& relay, const std::string& code,
+                                               const fs::path& out_dir,
+                                               const std::vector<std::string>& extra = {});
 
 }  // namespace ferry::test
