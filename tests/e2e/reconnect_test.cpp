@@ -10,7 +10,6 @@
 #include "tests/support/cutting_forwarder.hpp"
 #include "tests/support/forwarder.hpp"
 #include "tests/support/helpers.hpp"
-#include "tests/support/resetting_forwarder.hpp"
 
 using namespace ferry::test;
 using namespace std::chrono_literals;
@@ -168,7 +167,7 @@ TEST_CASE("a connection that goes silent is taken for broken and reconnected", "
     relay_fixture relay;
     // 4 MiB in, the link to the relay is reset and the sender's own connection left open and
     // silent, as by a middlebox that forgot it: only the missing acknowledgements tell.
-    resetting_forwarder middlebox(relay.port(), 4 * mib, resetting_forwarder::side::upstream);
+    cutting_forwarder middlebox(relay.port(), {{4 * mib, cutting_forwarder::how::reset_upstream}});
     temp_dir in;
     temp_dir out;
     make_file(in.path / "f.bin", 48 * mib, 9);
@@ -178,7 +177,7 @@ TEST_CASE("a connection that goes silent is taken for broken and reconnected", "
     CHECK(s.proc->wait(120s) == 0);
     CHECK(r->wait(60s) == 0);
     INFO(s.proc->error_output() << r->error_output());
-    CHECK(middlebox.wait_for_reset(1s));
+    CHECK(middlebox.wait_for_cuts(1, 1s));
     // The sender runs with -q: the receiver tells.
     CHECK_THAT(r->error_output(), Catch::Contains("reconnected; carrying on"));
     CHECK(sha256_of(out.path / "f.bin") == sha256_of(in.path / "f.bin"));
