@@ -59,6 +59,16 @@ struct killed_once {
     second_try send_again(const std::vector<std::string>& receiver_args = {"--yes"}) {
         return again(relay, file, out.path, receiver_args);
     }
+    // The second try was told that the kept bytes differ from the sender's: all of f.bin
+    // crossed again, and it arrived whole.
+    void check_sent_from_start(const second_try& second, std::uint64_t size) const {
+        INFO(second.receiver_errors);
+        CHECK(second.receiver_exit == 0);
+        CHECK_THAT(second.receiver_errors,
+                   Catch::Contains("changed since the interrupted transfer"));
+        CHECK(second.crossed >= size);
+        CHECK(arrived_whole());
+    }
     [[nodiscard]] bool arrived_whole() const {
         return sha256_of(out.path / "f.bin") == sha256_of(file);
     }
@@ -127,12 +137,7 @@ TEST_CASE("a file that changed since the first try is sent again from its start"
     killed_once t(size, 3, 8 * mib);
     // The same size, one byte changed in the part the receiver kept.
     flip_byte(t.file, 1000);
-    const auto second = t.send_again();
-    INFO(second.receiver_errors);
-    CHECK(second.receiver_exit == 0);
-    CHECK_THAT(second.receiver_errors, Catch::Contains("changed since the interrupted transfer"));
-    CHECK(second.crossed >= size);
-    CHECK(t.arrived_whole());
+    t.check_sent_from_start(t.send_again(), size);
     CHECK(t.out.entries() == std::vector<std::string>{"f.bin"});
 }
 
@@ -155,13 +160,8 @@ TEST_CASE("damaged kept data is caught by the sender's check and sent again", "[
     constexpr std::uint64_t size = 32 * mib;
     killed_once t(size, 4, 8 * mib);
     flip_byte(partial_folder(t.out.path) / "data", 5 * mib);
-    const auto second = t.send_again();
-    INFO(second.receiver_errors);
-    CHECK(second.receiver_exit == 0);
     // Offered, compared, refused: the sender's bytes differ from what is on the disk here.
-    CHECK_THAT(second.receiver_errors, Catch::Contains("changed since the interrupted transfer"));
-    CHECK(second.crossed >= size);
-    CHECK(t.arrived_whole());
+    t.check_sent_from_start(t.send_again(), size);
 }
 
 TEST_CASE("a truncated garbled or foreign state file means a fresh start", "[e2e][resume]") {

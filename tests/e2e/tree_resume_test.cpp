@@ -79,16 +79,21 @@ void check_resumed(const second_try& second, const fs::path& root, const temp_di
     CHECK(out.entries() == std::vector<std::string>{"photos"});
 }
 
-}  // namespace
-
-TEST_CASE("a folder of 1000 files stopped halfway resumes and only the rest crosses",
-          "[e2e][resume][tree]") {
-    const auto how = GENERATE(stop::receiver_killed, stop::sender_killed,
-                              stop::receiver_interrupted, stop::sender_interrupted);
+// The relay, and the photos (make_photos) in `in` to send into `out`.
+struct photos_setup {
     relay_fixture relay;
     temp_dir in;
     temp_dir out;
-    const auto root = make_photos(in.path);
+    const fs::path root = make_photos(in.path);
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(photos_setup,
+                 "a folder of 1000 files stopped halfway resumes and only the rest crosses",
+                 "[e2e][resume][tree]") {
+    const auto how = GENERATE(stop::receiver_killed, stop::sender_killed,
+                              stop::receiver_interrupted, stop::sender_interrupted);
     const auto first = interrupted(relay.address(), root, out.path, files / 2, how);
     INFO(first.receiver_errors);
     if (how == stop::receiver_interrupted) {
@@ -107,12 +112,9 @@ TEST_CASE("a folder of 1000 files stopped halfway resumes and only the rest cros
     check_resumed(second, root, out);
 }
 
-TEST_CASE("a kept file changed on the sender since is sent again with all after it",
-          "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
+TEST_CASE_METHOD(photos_setup,
+                 "a kept file changed on the sender since is sent again with all after it",
+                 "[e2e][resume][tree]") {
     interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
     // The same size and time, one byte changed: only its bytes tell.
     const auto changed = root / "d01" / "f0150.bin";
@@ -127,12 +129,9 @@ TEST_CASE("a kept file changed on the sender since is sent again with all after 
     CHECK(digests_below(out.path / "photos") == digests_below(root));
 }
 
-TEST_CASE("a truncated garbled or foreign journal means a fresh start", "[e2e][resume][tree]") {
+TEST_CASE_METHOD(photos_setup, "a truncated garbled or foreign journal means a fresh start",
+                 "[e2e][resume][tree]") {
     const auto damage = GENERATE(as<std::string>{}, "truncated", "garbled", "foreign");
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
     interrupted(relay.address(), root, out.path, files / 4, stop::receiver_killed);
     const auto journal = partial_folder(out.path) / "journal";
     REQUIRE(fs::exists(journal));
@@ -158,11 +157,8 @@ TEST_CASE("a truncated garbled or foreign journal means a fresh start", "[e2e][r
     CHECK(out.entries() == std::vector<std::string>{"photos"});
 }
 
-TEST_CASE("discard-partial removes a kept folder transfer", "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
+TEST_CASE_METHOD(photos_setup, "discard-partial removes a kept folder transfer",
+                 "[e2e][resume][tree]") {
     interrupted(relay.address(), root, out.path, 100, stop::receiver_killed);
     REQUIRE(!partial_folder(out.path).empty());
     process discard({ferry_binary(), "receive", "--discard-partial", "-o", out.path.string()});
@@ -207,12 +203,9 @@ TEST_CASE("a tree stopped by a full disk keeps the files written and once freed 
     CHECK(digests_below(out.path / "t") == digests_below(root));
 }
 
-TEST_CASE("a kept symlink retargeted between two tries is made again as the sender has it",
-          "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
+TEST_CASE_METHOD(photos_setup,
+                 "a kept symlink retargeted between two tries is made again as the sender has it",
+                 "[e2e][resume][tree]") {
     fs::create_symlink("d00/f0000.bin", root / "a_link");  // entry 1 in walk order
     interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
     const auto kept_link = partial_folder(out.path) / "tree" / "photos" / "a_link";
@@ -227,14 +220,11 @@ TEST_CASE("a kept symlink retargeted between two tries is made again as the send
     CHECK(out.entries() == std::vector<std::string>{"photos"});
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    photos_setup,
     "a folder changed since it was stopped resumes from the first change and leaves no "
     "partial",
     "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
     interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
     REQUIRE(!partial_folder(out.path).empty());
     {  // near the end: one file grows, another goes
