@@ -73,6 +73,9 @@ run() {
     mkdir -p "$out"
     ip netns exec "$ns_s" nft delete table inet ferry_test 2>/dev/null
     ip netns exec "$ns_v" nft delete table inet ferry_test 2>/dev/null
+    # Emptied here, not by the redirection below: a sender slow to start would otherwise leave
+    # the last run's code in it for the loop to read.
+    : > "$work/send.log"
     in_ns "$ns_s" "$ferry" send "${flags[@]}" --limit-rate 6M --relay 10.98.1.2:9009 \
         "$work/data.bin" > "$work/send.log" 2>&1 &
     local sender_pid=$!
