@@ -43,6 +43,27 @@ int parse_compress(const std::string& value) {
     return level;
 }
 
+void add_relay_address_option(CLI::App& app, std::string& relay) {
+    app.add_option("--relay", relay,
+                   "Relay address: host:port, [v6]:port or tcp://host:port "
+                   "(default: $FERRY_RELAY, else LAN mode)")
+        ->type_name("ADDR");
+}
+
+void add_stall_timeout_option(CLI::App& app, std::string& stall_timeout) {
+    app.add_option("--stall-timeout", stall_timeout,
+                   "A connection on which nothing arrives for this long is taken for broken and "
+                   "reconnected (default 30s; at least 3s)")
+        ->type_name("T");
+}
+
+void add_reconnect_options(CLI::App& app, std::string& reconnect_for, std::string& stall_timeout) {
+    app.add_option("--reconnect-for", reconnect_for,
+                   "When the connection breaks, reconnect for this long (default 2min; 0: never)")
+        ->type_name("T");
+    add_stall_timeout_option(app, stall_timeout);
+}
+
 void add_send_options(CLI::App& app, send_settings& s) {
     app.add_option("paths", s.opts.paths,
                    "Files and folders to send, any mix ('-' alone: standard input, as a stream)");
@@ -60,10 +81,7 @@ void add_send_options(CLI::App& app, send_settings& s) {
                 "say what to send: files or folders, - (standard input) or --text TEXT");
         }
     });
-    app.add_option("--relay", s.relay,
-                   "Relay address: host:port, [v6]:port or tcp://host:port "
-                   "(default: $FERRY_RELAY, else LAN mode)")
-        ->type_name("ADDR");
+    add_relay_address_option(app, s.relay);
     app.add_option("--code-words", s.opts.code_words, "Words in the code (2-8; default 2)")
         ->check(whole_number_from(min_code_words, max_code_words))
         ->default_val(2);
@@ -81,13 +99,7 @@ void add_send_options(CLI::App& app, send_settings& s) {
                  "local network (the default when no relay is configured)");
     app.add_option("--port", s.lan_port, "LAN mode: TCP port of the relay here (default: any free)")
         ->type_name("N");
-    app.add_option("--reconnect-for", s.reconnect_for,
-                   "When the connection breaks, reconnect for this long (default 2min; 0: never)")
-        ->type_name("T");
-    app.add_option("--stall-timeout", s.stall_timeout,
-                   "A connection on which nothing arrives for this long is taken for broken and "
-                   "reconnected (default 30s; at least 3s)")
-        ->type_name("T");
+    add_reconnect_options(app, s.reconnect_for, s.stall_timeout);
 }
 
 void add_receive_options(CLI::App& app, receive_settings& s) {
@@ -134,13 +146,7 @@ void add_receive_options(CLI::App& app, receive_settings& s) {
     // Not for people: how often a deciding receiver tells the sender, so that tests can keep a
     // pair alive past a short relay idle limit.
     app.add_option("--keepalive-interval", s.keepalive_interval)->group("");
-    app.add_option("--reconnect-for", s.reconnect_for,
-                   "When the connection breaks, reconnect for this long (default 2min; 0: never)")
-        ->type_name("T");
-    app.add_option("--stall-timeout", s.stall_timeout,
-                   "A connection on which nothing arrives for this long is taken for broken and "
-                   "reconnected (default 30s; at least 3s)")
-        ->type_name("T");
+    add_reconnect_options(app, s.reconnect_for, s.stall_timeout);
 }
 
 std::chrono::milliseconds parse_stall_timeout(const std::string& value) {

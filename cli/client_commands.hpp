@@ -42,6 +42,11 @@ struct receive_settings {
 };
 
 void add_send_options(CLI::App& app, send_settings& s);
+// Options `ferry share` has too, with the same words: --relay (as send has it), --stall-timeout,
+// and --reconnect-for with --stall-timeout (as send and receive have them).
+void add_relay_address_option(CLI::App& app, std::string& relay);
+void add_stall_timeout_option(CLI::App& app, std::string& stall_timeout);
+void add_reconnect_options(CLI::App& app, std::string& reconnect_for, std::string& stall_timeout);
 void add_receive_options(CLI::App& app, receive_settings& s);
 // Each throws failure for every error, as the sides do.
 void run_send(send_settings& s);

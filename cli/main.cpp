@@ -53,41 +53,67 @@ int print_help(const CLI::App& app, const std::vector<std::string>& args) {
     return 0;
 }
 
-int run(int argc, char** argv) {
+// ferry's commands, and the settings their options fill in.
+struct commands {
     CLI::App app{
         "ferry: send files, folders, a pipe or a text to another computer with a short code"};
-    app.name("ferry");
-    app.formatter(std::make_shared<ferry::cli::help_format>(ferry::cli::help_width()));
-    app.set_version_flag("-V,--version", "ferry " FERRY_VERSION);
-    // At most one; none is told below, in words (CLI11 would say "A subcommand is required"
-    // before it looks at what was typed instead).
-    app.require_subcommand(0, 1);
-
     ferry::cli::send_settings send_opts;
-    auto* send = app.add_subcommand(
-        "send", "Send files and folders (or - or --text); prints the code to give the receiver");
-    ferry::cli::add_send_options(*send, send_opts);
-
     ferry::cli::share_settings share_opts;
-    auto* share = app.add_subcommand(
-        "share", "Share files and folders with many receivers at once, until Ctrl-C");
-    ferry::cli::add_share_options(*share, share_opts);
-
     ferry::cli::receive_settings recv_opts;
-    auto* receive =
-        app.add_subcommand("receive", "Receive what the sender offers, with the code it got");
-    receive->alias("recv");
-    ferry::cli::add_receive_options(*receive, recv_opts);
-
     ferry::cli::relay_settings relay_opts;
-    auto* relay = app.add_subcommand("relay", "Run a relay that pairs senders and receivers");
-    ferry::cli::add_relay_options(*relay, relay_opts);
-    app.footer(footer);  // after the commands: they would inherit it
+    CLI::App* send = nullptr;
+    CLI::App* share = nullptr;
+    CLI::App* receive = nullptr;
+    CLI::App* relay = nullptr;
 
+    commands() {
+        app.name("ferry");
+        app.formatter(std::make_shared<ferry::cli::help_format>(ferry::cli::help_width()));
+        app.set_version_flag("-V,--version", "ferry " FERRY_VERSION);
+        // At most one; none is told below, in words (CLI11 would say "A subcommand is required"
+        // before it looks at what was typed instead).
+        app.require_subcommand(0, 1);
+        send = app.add_subcommand(
+            "send",
+            "Send files and folders (or - or --text); prints the code to give the receiver");
+        ferry::cli::add_send_options(*send, send_opts);
+        share = app.add_subcommand(
+            "share", "Share files and folders with many receivers at once, until Ctrl-C");
+        ferry::cli::add_share_options(*share, share_opts);
+        receive =
+            app.add_subcommand("receive", "Receive what the sender offers, with the code it got");
+        receive->alias("recv");
+        ferry::cli::add_receive_options(*receive, recv_opts);
+        relay = app.add_subcommand("relay", "Run a relay that pairs senders and receivers");
+        ferry::cli::add_relay_options(*relay, relay_opts);
+        app.footer(footer);  // after the commands: they would inherit it
+    }
+};
+
+int say_what() {
+    return ferry::cli::report_usage("say what to do: send, receive, share or relay", "");
+}
+
+// Runs the command parsed.
+int run_command(commands& c) {
+    if (c.send->parsed()) {
+        ferry::cli::run_send(c.send_opts);
+    } else if (c.share->parsed()) {
+        ferry::cli::run_share(c.share_opts);
+    } else if (c.receive->parsed()) {
+        ferry::cli::run_receive(c.recv_opts);
+    } else if (c.relay->parsed()) {
+        return ferry::cli::run_relay(c.relay_opts);
+    } else {
+        return say_what();
+    }
+    return 0;
+}
+
+int run(int argc, char** argv) {
+    commands c;
+    auto& app = c.app;
     std::vector<std::string> args(argv + 1, argv + argc);
-    const auto say_what = [] {
-        return ferry::cli::report_usage("say what to do: send, receive, share or relay", "");
-    };
     if (args.empty()) return say_what();
     if (args.front() == "help") return print_help(app, args);
     if (find_command(app, args.front()) == nullptr && looks_like_code(args.front())) {
@@ -102,19 +128,7 @@ int run(int argc, char** argv) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
         return ferry::cli::report_usage_error(app, e);
     }
-
-    if (send->parsed()) {
-        ferry::cli::run_send(send_opts);
-    } else if (share->parsed()) {
-        ferry::cli::run_share(share_opts);
-    } else if (receive->parsed()) {
-        ferry::cli::run_receive(recv_opts);
-    } else if (relay->parsed()) {
-        return ferry::cli::run_relay(relay_opts);
-    } else {
-        return say_what();
-    }
-    return 0;
+    return run_command(c);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "common/net/address.hpp"
 #include "common/net/client_runner.hpp"
+#include "common/net/phases.hpp"
 #include "common/net/relay_client.hpp"
 #include "common/ui/exit_code.hpp"
 #include "common/ui/logging.hpp"
@@ -18,7 +19,10 @@
 
 namespace ferry::cli {
 
-void add_relay_options(CLI::App& app, relay_settings& s) {
+namespace {
+
+// The options are added in the order --help lists them: these four helpers run in turn.
+void add_listen_and_time_options(CLI::App& app, relay_settings& s) {
     app.add_option("--listen", s.listen,
                    "Address and port to listen on (IP:PORT, localhost:PORT, or PORT alone: every "
                    "interface); [::]:PORT is IPv4 and IPv6 (default [::]:9009)")
@@ -41,6 +45,9 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_option("--share-idle", s.share_idle,
                    "End a share whose sender sends nothing (no PING) for this long (60s)")
         ->type_name("T");
+}
+
+void add_limit_options(CLI::App& app, relay_settings& s) {
     app.add_option("--max-waiting-per-address", s.limits.max_waiting_per_address,
                    "Senders waiting at once from one IP address (20)");
     app.add_option("--max-connections", s.limits.max_connections,
@@ -56,6 +63,9 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
     app.add_flag("--no-splice", s.no_splice,
                  "Copy through a buffer in memory with read/write instead of splice(2)");
     app.add_flag("-v,--verbose", s.verbose, "Log debug lines too");
+}
+
+void add_proxy_and_metrics_options(CLI::App& app, relay_settings& s) {
     app.add_flag("--proxy-protocol", s.limits.proxy_protocol,
                  "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy "
                  "send-proxy / send-proxy-v2, nginx stream proxy_protocol): limits and logs use "
@@ -70,6 +80,9 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
                    "a port alone: 127.0.0.1; nothing per user, but keep it off the public "
                    "address)")
         ->type_name("ADDR");
+}
+
+void add_cluster_and_check_options(CLI::App& app, relay_settings& s) {
     app.add_option("--cluster", s.cluster,
                    "Join a cluster of relays sharing nameplates and limits through the Redis at "
                    "redis://HOST:PORT (with --advertise and --cluster-secret-file)")
@@ -89,13 +102,22 @@ void add_relay_options(CLI::App& app, relay_settings& s) {
         ->type_name("ADDR");
 }
 
+}  // namespace
+
+void add_relay_options(CLI::App& app, relay_settings& s) {
+    add_listen_and_time_options(app, s);
+    add_limit_options(app, s);
+    add_proxy_and_metrics_options(app, s);
+    add_cluster_and_check_options(app, s);
+}
+
 int check_relay(const std::string& address) {
     const auto relay = parse_host_port(address);
     std::string version;
     std::chrono::duration<double, std::milli> round_trip{};
     run_client([&](deadline& activity) -> awaitable<void> {
         activity.set(std::chrono::seconds(15));
-        auto socket = co_await connect_relay(relay, std::chrono::seconds(10));
+        auto socket = co_await connect_relay(relay, phases::connect_within);
         const auto start = std::chrono::steady_clock::now();
         version = co_await ping_relay(socket);
         round_trip = std::chrono::steady_clock::now() - start;
@@ -158,8 +180,10 @@ void join_cluster(relay::server& server, const relay_settings& s) {
 
 }  // namespace
 
-int run_relay(relay_settings& s) {
-    if (!s.check.empty()) return check_relay(s.check);
+namespace {
+
+// The durations and sizes given as text, into s.limits.
+void read_limits(relay_settings& s) {
     s.limits.hello_timeout = parse_duration(s.hello_timeout);
     s.limits.sender_wait = parse_duration(s.sender_wait);
     s.limits.idle_timeout = parse_duration(s.idle_timeout);
@@ -171,6 +195,10 @@ int run_relay(relay_settings& s) {
     }
     s.limits.buffer_size = parse_size(s.buffer_size);
     s.limits.splice = !s.no_splice;
+}
+
+// --proxy-from's addresses, into s.limits.
+void read_proxy_from(relay_settings& s) {
     if (!s.proxy_from.empty() && !s.limits.proxy_protocol) {
         throw failure(exit_code::usage, "--proxy-from needs --proxy-protocol");
     }
@@ -183,6 +211,10 @@ int run_relay(relay_settings& s) {
         }
         s.limits.proxy_from.push_back(address);
     }
+}
+
+// What no single option's parser can see: ranges and options that go together.
+void check_settings(const relay_settings& s) {
     if (s.limits.buffer_size < 64 * 1024 || s.limits.buffer_size > 64 * 1024 * 1024) {
         throw failure(exit_code::usage, "--buffer-size must be between 64K and 64M");
     }
@@ -196,18 +228,17 @@ int run_relay(relay_settings& s) {
         throw failure(exit_code::usage,
                       "--cluster, --advertise and --cluster-secret-file go together");
     }
-    setup_logging(s.verbose);
-    const auto endpoint = listen_endpoint(s.listen);
+}
 
-    asio::io_context io(1);
-    std::unique_ptr<relay::server> server;
+std::unique_ptr<relay::server> listen(asio::io_context& io, const relay_settings& s) {
+    const auto endpoint = listen_endpoint(s.listen);
     try {
         try {
-            server = std::make_unique<relay::server>(io.get_executor(), endpoint, s.limits);
+            return std::make_unique<relay::server>(io.get_executor(), endpoint, s.limits);
         } catch (const std::system_error&) {
             // [::] where IPv6 is off: every IPv4 interface instead.
             if (!endpoint.address().is_v6() || !endpoint.address().is_unspecified()) throw;
-            server = std::make_unique<relay::server>(
+            return std::make_unique<relay::server>(
                 io.get_executor(), tcp::endpoint(asio::ip::address_v4::any(), endpoint.port()),
                 s.limits);
         }
@@ -215,7 +246,19 @@ int run_relay(relay_settings& s) {
         throw failure(exit_code::network,
                       fmt::format("cannot listen on {}: {}", s.listen, e.code().message()));
     }
-    if (clustered) join_cluster(*server, s);
+}
+
+}  // namespace
+
+int run_relay(relay_settings& s) {
+    if (!s.check.empty()) return check_relay(s.check);
+    read_limits(s);
+    read_proxy_from(s);
+    check_settings(s);
+    setup_logging(s.verbose);
+    asio::io_context io(1);
+    const auto server = listen(io, s);
+    if (!s.cluster.empty()) join_cluster(*server, s);
     if (!s.metrics.empty()) serve_metrics(*server, s.metrics);
     relay::signal_stopper stopper(io, *server);  // SIGINT/SIGTERM: gracefully, then at once
     server->start();

@@ -14,10 +14,7 @@ void add_share_options(CLI::App& app, share_settings& s) {
     app.callback([&send] {
         if (send.paths.empty()) throw CLI::ValidationError("say what to share: files or folders");
     });
-    app.add_option("--relay", s.relay,
-                   "Relay address: host:port, [v6]:port or tcp://host:port "
-                   "(default: $FERRY_RELAY, else LAN mode)")
-        ->type_name("ADDR");
+    add_relay_address_option(app, s.relay);
     app.add_option("--code-words", send.code_words,
                    "Words in the code (2-8; a share is open long and tried by many: 3)")
         ->check(whole_number_from(min_code_words, max_code_words))
@@ -48,10 +45,7 @@ void add_share_options(CLI::App& app, share_settings& s) {
                    "When a receiver's connection breaks, reconnect for this long (default 2min; "
                    "0: never)")
         ->type_name("T");
-    app.add_option("--stall-timeout", s.stall_timeout,
-                   "A connection on which nothing arrives for this long is taken for broken and "
-                   "reconnected (default 30s; at least 3s)")
-        ->type_name("T");
+    add_stall_timeout_option(app, s.stall_timeout);
 }
 
 void run_share(share_settings& s) {

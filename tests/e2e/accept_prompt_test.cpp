@@ -18,17 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// ferry receive with its stdin on a terminal the test types into, no --yes.
-std::unique_ptr<process> start_asking_receiver(const std::string& relay, const std::string& code,
-                                               const fs::path& out_dir,
-                                               const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{ferry_binary(), "receive", "--relay",
-                                  relay,          "-o",      out_dir.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back(code);
-    return std::make_unique<process>(args, std::vector<std::string>{}, input::terminal);
-}
-
 constexpr std::string_view question_end = "Accept? [y/n] ";
 
 // A sender and an asking receiver through their own relay, with the question on the screen.
@@ -126,31 +115,6 @@ TEST_CASE("the question takes y and n from the terminal", "[prompt][e2e]") {
     }
 }
 
-namespace {
-
-// ferry send without -q: its code read from "Sending ... Code: CODE".
-sender_process start_talking_sender(const std::string& relay, const fs::path& file) {
-    sender_process s;
-    s.proc = std::make_unique<process>(
-        std::vector<std::string>{ferry_binary(), "send", "--relay", relay, file.string()});
-    const auto line = s.proc->read_line(30s);
-    const auto at = line.find("Code: ");
-    if (at != std::string::npos) s.code = line.substr(at + 6);
-    return s;
-}
-
-std::unique_ptr<process> start_piped_receiver(const std::string& relay, const std::string& code,
-                                              const fs::path& out_dir,
-                                              const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{ferry_binary(), "receive", "--relay",
-                                  relay,          "-o",      out_dir.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back(code);
-    return std::make_unique<process>(args, std::vector<std::string>{}, input::pipe);
-}
-
-}  // namespace
-
 TEST_CASE("an Enter alone, or a line that is no answer, asks again", "[prompt][e2e]") {
     asking_pair p;
     p.receiver->type("\n");
@@ -171,7 +135,7 @@ TEST_CASE("an answer piped into ferry receive counts", "[prompt][e2e]") {
     temp_dir out;
     make_file(in.path / "a.bin", 5000, 2);
     auto s = start_sender(relay.address(), in.path / "a.bin");
-    auto r = start_piped_receiver(relay.address(), s.code, out.path);
+    auto r = start_receiver(relay.address(), s.code, out.path, {}, input::pipe);
     r->type("maybe\nYes\n");
     r->close_input();
     INFO(r->error_output());
@@ -189,7 +153,7 @@ TEST_CASE(
     temp_dir in;
     temp_dir out;
     make_file(in.path / "a.bin", 5000, 2);
-    auto s = start_talking_sender(relay.address(), in.path / "a.bin");
+    auto s = start_loud_sender(relay.address(), {in.path / "a.bin"});
     REQUIRE(!s.code.empty());
     // No: typed on a terminal.
     auto declined = start_asking_receiver(relay.address(), s.code, out.path);
@@ -201,7 +165,7 @@ TEST_CASE(
                                      s.code)
                .empty());
     // Standard input ends without an answer.
-    auto not_asked = start_piped_receiver(relay.address(), s.code, out.path);
+    auto not_asked = start_receiver(relay.address(), s.code, out.path, {}, input::pipe);
     not_asked->close_input();
     CHECK(not_asked->wait() == 5);
     CHECK_THAT(not_asked->error_output(), Catch::Contains("gave no answer"));

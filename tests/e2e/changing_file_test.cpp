@@ -15,7 +15,6 @@ using namespace ferry::test;
 
 namespace {
 
-constexpr int exit_local_io = 7;
 // At 4 MiB/s, 16 MiB take about four seconds to read: the change below, made as soon as the
 // receiver has accepted, lands long before the sender reaches the last byte.
 constexpr std::uint64_t file_size = std::uint64_t{16} << 20;

@@ -16,19 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct result {
-    int code;
-    std::string out;
-    std::string err;
-};
-result run_ferry(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-    std::vector<std::string> argv{ferry_binary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process p(argv, env);
-    const int code = p.wait(30s);
-    return {code, p.output(), p.error_output()};
-}
-
 // Port 1 on loopback: nothing listens there.
 const std::string nowhere = "127.0.0.1:1";
 

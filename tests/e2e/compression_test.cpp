@@ -84,14 +84,12 @@ TEST_CASE("the sender says what crossed with zstd and says nothing when nothing 
     make_file(in.path / "noise.bin", 2 * 1024 * 1024, 5);
     for (const auto* name : {"app.log", "noise.bin"}) {
         INFO(name);
-        process s({ferry_binary(), "send", "--relay", relay.address(), (in.path / name).string()});
-        const auto line = s.read_line(30s);
-        const auto code = line.substr(line.rfind(' ') + 1);
-        REQUIRE(line.find("Code: ") != std::string::npos);
-        auto r = start_receiver(relay.address(), code, out.path);
+        auto s = start_loud_sender(relay.address(), {in.path / name});
+        REQUIRE(!s.code.empty());
+        auto r = start_receiver(relay.address(), s.code, out.path);
         CHECK(r->wait() == 0);
-        CHECK(s.wait() == 0);
-        const auto said = s.output();
+        CHECK(s.proc->wait() == 0);
+        const auto said = s.proc->output();
         CHECK((said.find("on the wire with zstd") != std::string::npos) ==
               (std::string(name) == "app.log"));
         CHECK(sha256_of(out.path / name) == sha256_of(in.path / name));

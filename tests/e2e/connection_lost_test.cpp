@@ -10,9 +10,6 @@ using namespace ferry::test;
 
 namespace {
 
-constexpr int exit_network = 3;
-constexpr int exit_peer = 5;
-
 // The relay binary on an ephemeral port; its address read from its first log line.
 struct relay_process {
     process proc{{ferry_binary(), "relay", "--listen", "127.0.0.1:0"}};

@@ -13,12 +13,6 @@
 using namespace ferry;
 using namespace ferry::test;
 
-namespace {
-
-constexpr int exit_protocol = 3;  // README: "... or protocol error"
-
-}  // namespace
-
 TEST_CASE("unsafe names from a malicious sender are refused", "[malicious][e2e]") {
     relay_fixture relay;
     temp_dir root;

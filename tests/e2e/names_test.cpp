@@ -11,24 +11,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Runs ferry to its end; {exit code, stdout, stderr}.
-struct result {
-    int code;
-    std::string out;
-    std::string err;
-};
-result run_ferry(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{ferry_binary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process p(argv);
-    const int code = p.wait(30s);
-    return {code, p.output(), p.error_output()};
-}
-
 // Port 1 on loopback: nothing listens there, so reaching the network would fail with exit 3.
 const std::string nowhere = "127.0.0.1:1";
 
-void check_one_line_usage_error(const result& r, const std::string& help) {
+void check_one_line_usage_error(const finished_command& r, const std::string& help) {
     INFO(r.err);
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::StartsWith("ferry: "));

@@ -18,8 +18,6 @@ using namespace ferry::test;
 
 namespace {
 
-constexpr int exit_peer = 5;
-
 // Accepts the offer, then at once says it has to stop and closes the connection, as a real
 // receiver does when its disk fills up: it never reads the records that were sent meanwhile.
 void quitting_receiver(std::uint16_t relay_port, const std::string& code_text) {

@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/cutting_forwarder.hpp"
 #include "tests/support/forwarder.hpp"
 #include "tests/support/helpers.hpp"
-#include "tests/support/resetting_forwarder.hpp"
 
 using namespace ferry::test;
 using namespace std::chrono_literals;
@@ -17,7 +17,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::uint64_t mib = 1024 * 1024;
-constexpr int exit_network = 3;
 
 // The relay binary at `listen`; its address read from its first log line.
 std::string start_relay_binary(process& relay) {
@@ -36,7 +35,7 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 
 // Sends `paths` through the relay to a receiver behind `middlebox`, which makes every cut it
 // was given; both sides reconnect at each and finish.
-void send_through_cuts(const relay_fixture& relay, resetting_forwarder& middlebox, std::size_t cuts,
+void send_through_cuts(const relay_fixture& relay, cutting_forwarder& middlebox, std::size_t cuts,
                        const std::vector<fs::path>& paths, const fs::path& out) {
     auto s = start_sender(relay.address(), paths);
     REQUIRE(!s.code.empty());
@@ -56,14 +55,14 @@ void send_through_cuts(const relay_fixture& relay, resetting_forwarder& middlebo
 TEST_CASE("20 cuts during a 256 MiB transfer are reconnected and at most 1.1x crosses",
           "[e2e][reconnect]") {
     relay_fixture relay;
-    // 20 cut points at random offsets of the bytes going down to the receiver.
+    // 20 resets at random offsets of the bytes crossing to and from the receiver (nearly all
+    // going down to it).
     std::mt19937_64 random(GENERATE(1U, 2U));
     std::uniform_int_distribution<std::uint64_t> offset(1 * mib, 250 * mib);
-    std::vector<std::uint64_t> cuts(20);
+    std::vector<cutting_forwarder::cut> cuts(20);
     for (auto& c : cuts)
-        c = offset(random);
-    std::sort(cuts.begin(), cuts.end());
-    resetting_forwarder middlebox(relay.port(), cuts);
+        c.at = offset(random);
+    cutting_forwarder middlebox(relay.port(), cuts);
     temp_dir in;
     temp_dir out;
     const auto size = 256 * mib;
@@ -71,16 +70,18 @@ TEST_CASE("20 cuts during a 256 MiB transfer are reconnected and at most 1.1x cr
     send_through_cuts(relay, middlebox, cuts.size(), {in.path / "big.bin"}, out.path);
     CHECK(sha256_of(out.path / "big.bin") == sha256_of(in.path / "big.bin"));
     // What crossed to the receiver: the file once, plus what was in flight at each cut.
-    INFO("bytes down to the receiver: " << middlebox.downstream_bytes());
-    CHECK(middlebox.downstream_bytes() <= size + size / 10);
+    INFO("bytes to and from the receiver: " << middlebox.forwarded());
+    CHECK(middlebox.forwarded() <= size + size / 10);
 }
 
 TEST_CASE("cuts during a folder of 500 files are reconnected and every file verifies",
           "[e2e][reconnect][tree]") {
     relay_fixture relay;
-    // 5 cuts at fixed offsets of the bytes going down to the receiver, spread over the tree.
-    const std::vector<std::uint64_t> cuts{3 * mib, 11 * mib, 23 * mib, 37 * mib, 52 * mib};
-    resetting_forwarder middlebox(relay.port(), cuts);
+    // 5 resets at fixed offsets of the bytes crossing to and from the receiver, spread over the
+    // tree.
+    const std::vector<cutting_forwarder::cut> cuts{
+        {3 * mib}, {11 * mib}, {23 * mib}, {37 * mib}, {52 * mib}};
+    cutting_forwarder middlebox(relay.port(), cuts);
     temp_dir in;
     temp_dir out;
     const auto root = in.path / "many";
@@ -142,7 +143,7 @@ TEST_CASE("a connection closed again and again is reconnected each time", "[e2e]
 TEST_CASE("with --reconnect-for 0 on either side reports the break as before", "[e2e][reconnect]") {
     const bool on_sender = GENERATE(true, false);
     relay_fixture relay;
-    resetting_forwarder middlebox(relay.port(), std::vector<std::uint64_t>{4 * mib});
+    cutting_forwarder middlebox(relay.port(), {{4 * mib, cutting_forwarder::how::reset}});
     temp_dir in;
     temp_dir out;
     make_file(in.path / "f.bin", 32 * mib, 8);
@@ -166,7 +167,7 @@ TEST_CASE("a connection that goes silent is taken for broken and reconnected", "
     relay_fixture relay;
     // 4 MiB in, the link to the relay is reset and the sender's own connection left open and
     // silent, as by a middlebox that forgot it: only the missing acknowledgements tell.
-    resetting_forwarder middlebox(relay.port(), 4 * mib, resetting_forwarder::side::upstream);
+    cutting_forwarder middlebox(relay.port(), {{4 * mib, cutting_forwarder::how::reset_upstream}});
     temp_dir in;
     temp_dir out;
     make_file(in.path / "f.bin", 48 * mib, 9);
@@ -176,7 +177,7 @@ TEST_CASE("a connection that goes silent is taken for broken and reconnected", "
     CHECK(s.proc->wait(120s) == 0);
     CHECK(r->wait(60s) == 0);
     INFO(s.proc->error_output() << r->error_output());
-    CHECK(middlebox.wait_for_reset(1s));
+    CHECK(middlebox.wait_for_cuts(1, 1s));
     // The sender runs with -q: the receiver tells.
     CHECK_THAT(r->error_output(), Catch::Contains("reconnected; carrying on"));
     CHECK(sha256_of(out.path / "f.bin") == sha256_of(in.path / "f.bin"));

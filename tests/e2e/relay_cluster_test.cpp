@@ -212,33 +212,32 @@ TEST_CASE("behind HAProxy in round robin, transfers and a share across relays ve
 
     // A share's control connection, its receivers' claims and its data connections (JOIN) land
     // on any relay.
-    auto share = std::make_unique<process>(
-        std::vector<std::string>{ferry_binary(), "share", "--relay", via, file.string()});
-    const auto first = share->read_line(30s);
-    const auto at = first.find("Code: ");
-    REQUIRE(at != std::string::npos);
-    const auto code = first.substr(at + 6);
+    auto share = start_share(via, {file});
+    REQUIRE(!share.code.empty());
     for (int i = 0; i < 4; ++i) {
         const temp_dir out;
-        auto receiver = start_receiver(via, code, out.path);
+        auto receiver = start_receiver(via, share.code, out.path);
         INFO(receiver->error_output());
         REQUIRE(receiver->wait(60s) == 0);
         CHECK(sha256_of(out.path / "report.pdf") == sha256_of(file));
     }
-    share->kill(SIGINT);
-    CHECK(share->wait(60s) == 0);
+    share.proc->kill(SIGINT);
+    CHECK(share.proc->wait(60s) == 0);
 }
 
 TEST_CASE("a nameplate is never handed out twice across the cluster", "[cluster][e2e]") {
-    // 5,000 senders waiting at once, a third on each relay: this process holds their sockets.
+    // 5,000 senders waiting at once, a third on each relay: this process holds their sockets,
+    // and the relays it starts inherit its limit. The soft limit goes up to the hard one; a hard
+    // limit too low fails the test with the reason rather than letting it pass unchecked.
     rlimit rl{};
     REQUIRE(::getrlimit(RLIMIT_NOFILE, &rl) == 0);
     rl.rlim_cur = rl.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &rl);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &rl) == 0);
     constexpr std::size_t senders = 5000;
     if (rl.rlim_cur < senders + 200) {
-        WARN("the descriptor limit " << rl.rlim_cur << " is too low for " << senders);
-        return;
+        FAIL("the descriptor limit (ulimit -Hn) " << rl.rlim_cur << " is too low for " << senders
+                                                  << " senders; raise it to at least "
+                                                  << senders + 200);
     }
     cluster_fixture cluster(
         3, {"--max-sessions", "5000", "--max-waiting-per-address", "10000", "--max-connections",

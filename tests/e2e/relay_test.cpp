@@ -63,6 +63,21 @@ std::string expect_error(raw_client& c, rp::error_code code) {
     return std::string(payload.begin() + 1, payload.end());
 }
 
+// A relay with `limits` where `waiting` senders from this address allocated a nameplate each
+// (connected first, all of them) and wait: the next sender's ALLOCATE is refused with `code`.
+// The error's text.
+std::string refused_after(const relay::limits& limits, std::size_t waiting, rp::error_code code) {
+    relay_fixture relay(limits);
+    std::vector<std::unique_ptr<raw_client>> senders;
+    for (std::size_t i = 0; i < waiting; ++i)
+        senders.push_back(std::make_unique<raw_client>(relay.port()));
+    for (auto& sender : senders)
+        allocate(*sender);
+    raw_client next(relay.port());
+    next.send(allocate_frame());
+    return expect_error(next, code);
+}
+
 }  // namespace
 
 TEST_CASE("relay pairs a sender and a receiver and pipes both ways", "[relay][e2e]") {
@@ -279,34 +294,17 @@ TEST_CASE("relay limits answer with clear errors", "[relay][e2e]") {
     auto limits = relay_fixture::fast_limits();
     SECTION("waiting senders per address") {
         limits.max_waiting_per_address = 2;
-        relay_fixture relay(limits);
-        raw_client a(relay.port());
-        raw_client b(relay.port());
-        allocate(a);
-        allocate(b);
-        raw_client c(relay.port());
-        c.send(allocate_frame());
-        CHECK(expect_error(c, rp::error_code::too_many_waiting) ==
+        CHECK(refused_after(limits, 2, rp::error_code::too_many_waiting) ==
               "2 transfers from your address are already waiting");
     }
     SECTION("one waiting sender per address") {
         limits.max_waiting_per_address = 1;
-        relay_fixture relay(limits);
-        raw_client a(relay.port());
-        allocate(a);
-        raw_client b(relay.port());
-        b.send(allocate_frame());
-        CHECK(expect_error(b, rp::error_code::too_many_waiting) ==
+        CHECK(refused_after(limits, 1, rp::error_code::too_many_waiting) ==
               "1 transfer from your address is already waiting");
     }
     SECTION("sessions") {
         limits.max_sessions = 1;
-        relay_fixture relay(limits);
-        raw_client a(relay.port());
-        allocate(a);
-        raw_client b(relay.port());
-        b.send(allocate_frame());
-        expect_error(b, rp::error_code::relay_full);
+        refused_after(limits, 1, rp::error_code::relay_full);
     }
     SECTION("a sender waits only so long for its receiver") {
         limits.sender_wait = std::chrono::milliseconds(300);

@@ -13,9 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_peer = 5;
-constexpr int exit_local_io = 7;
-constexpr int exit_interrupted = 130;
 constexpr std::uint64_t mib = 1024 * 1024;
 
 std::uint64_t partial_bytes(const fs::path& out) {
@@ -44,6 +41,38 @@ second_try again(const relay_fixture& relay, const fs::path& file, const fs::pat
     REQUIRE(t.started);
     return t;
 }
+
+// f.bin of `size` bytes (pseudo-random from `seed`), whose first transfer was killed on the
+// receiver's side once it had written `at` bytes: its partial data waits in `out`.
+struct killed_once {
+    relay_fixture relay;
+    temp_dir in;
+    temp_dir out;
+    fs::path file;
+    killed_once(std::uint64_t size, std::uint32_t seed, std::uint64_t at)
+        : file(in.path / "f.bin") {
+        make_file(file, size, seed);
+        interrupted(relay.address(), file, out.path, at, stop::receiver_killed);
+        REQUIRE(partial_bytes(out.path) >= at);
+    }
+    // The file sent again, as run_again does.
+    second_try send_again(const std::vector<std::string>& receiver_args = {"--yes"}) {
+        return again(relay, file, out.path, receiver_args);
+    }
+    // The second try was told that the kept bytes differ from the sender's: all of f.bin
+    // crossed again, and it arrived whole.
+    void check_sent_from_start(const second_try& second, std::uint64_t size) const {
+        INFO(second.receiver_errors);
+        CHECK(second.receiver_exit == 0);
+        CHECK_THAT(second.receiver_errors,
+                   Catch::Contains("changed since the interrupted transfer"));
+        CHECK(second.crossed >= size);
+        CHECK(arrived_whole());
+    }
+    [[nodiscard]] bool arrived_whole() const {
+        return sha256_of(out.path / "f.bin") == sha256_of(file);
+    }
+};
 
 // Text that zstd shrinks to about half: the hex digits of pseudo-random bytes, in lines.
 void make_text_file(const fs::path& path, std::uint64_t size) {
@@ -104,60 +133,35 @@ TEST_CASE("a transfer stopped at about half resumes and only the rest crosses", 
 }
 
 TEST_CASE("a file that changed since the first try is sent again from its start", "[e2e][resume]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
     constexpr std::uint64_t size = 32 * mib;
-    make_file(in.path / "f.bin", size, 3);
-    interrupted(relay.address(), in.path / "f.bin", out.path, 8 * mib, stop::receiver_killed);
-    REQUIRE(partial_bytes(out.path) >= 8 * mib);
+    killed_once t(size, 3, 8 * mib);
     // The same size, one byte changed in the part the receiver kept.
-    flip_byte(in.path / "f.bin", 1000);
-    const auto second = again(relay, in.path / "f.bin", out.path);
-    INFO(second.receiver_errors);
-    CHECK(second.receiver_exit == 0);
-    CHECK_THAT(second.receiver_errors, Catch::Contains("changed since the interrupted transfer"));
-    CHECK(second.crossed >= size);
-    CHECK(sha256_of(out.path / "f.bin") == sha256_of(in.path / "f.bin"));
-    CHECK(out.entries() == std::vector<std::string>{"f.bin"});
+    flip_byte(t.file, 1000);
+    t.check_sent_from_start(t.send_again(), size);
+    CHECK(t.out.entries() == std::vector<std::string>{"f.bin"});
 }
 
 TEST_CASE("a file whose size changed since is sent whole and leaves no partial", "[e2e][resume]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
     constexpr std::uint64_t size = 32 * mib;
-    make_file(in.path / "f.bin", size, 5);
-    interrupted(relay.address(), in.path / "f.bin", out.path, 8 * mib, stop::receiver_killed);
-    REQUIRE(partial_bytes(out.path) >= 8 * mib);
+    killed_once t(size, 5, 8 * mib);
     {
-        std::ofstream grown(in.path / "f.bin", std::ios::binary | std::ios::app);
+        std::ofstream grown(t.file, std::ios::binary | std::ios::app);
         grown << std::string(4096, 'x');
     }
-    const auto second = again(relay, in.path / "f.bin", out.path);
+    const auto second = t.send_again();
     INFO(second.receiver_errors);
     CHECK(second.receiver_exit == 0);
     CHECK(second.crossed >= size + 4096);
-    CHECK(sha256_of(out.path / "f.bin") == sha256_of(in.path / "f.bin"));
-    CHECK(out.entries() == std::vector<std::string>{"f.bin"});  // the old partial went too
+    CHECK(t.arrived_whole());
+    CHECK(t.out.entries() == std::vector<std::string>{"f.bin"});  // the old partial went too
 }
 
 TEST_CASE("damaged kept data is caught by the sender's check and sent again", "[e2e][resume]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
     constexpr std::uint64_t size = 32 * mib;
-    make_file(in.path / "f.bin", size, 4);
-    interrupted(relay.address(), in.path / "f.bin", out.path, 8 * mib, stop::receiver_killed);
-    REQUIRE(partial_bytes(out.path) >= 8 * mib);
-    flip_byte(partial_folder(out.path) / "data", 5 * mib);
-    const auto second = again(relay, in.path / "f.bin", out.path);
-    INFO(second.receiver_errors);
-    CHECK(second.receiver_exit == 0);
+    killed_once t(size, 4, 8 * mib);
+    flip_byte(partial_folder(t.out.path) / "data", 5 * mib);
     // Offered, compared, refused: the sender's bytes differ from what is on the disk here.
-    CHECK_THAT(second.receiver_errors, Catch::Contains("changed since the interrupted transfer"));
-    CHECK(second.crossed >= size);
-    CHECK(sha256_of(out.path / "f.bin") == sha256_of(in.path / "f.bin"));
+    t.check_sent_from_start(t.send_again(), size);
 }
 
 TEST_CASE("a truncated garbled or foreign state file means a fresh start", "[e2e][resume]") {
@@ -193,27 +197,22 @@ TEST_CASE("a truncated garbled or foreign state file means a fresh start", "[e2e
 }
 
 TEST_CASE("no-resume starts afresh and discard-partial removes what was kept", "[e2e][resume]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
     constexpr std::uint64_t size = 16 * mib;
-    make_file(in.path / "f.bin", size, 8);
-    interrupted(relay.address(), in.path / "f.bin", out.path, 4 * mib, stop::receiver_killed);
-    REQUIRE(partial_bytes(out.path) >= 4 * mib);
+    killed_once t(size, 8, 4 * mib);
     SECTION("--no-resume") {
-        const auto second = again(relay, in.path / "f.bin", out.path, {"--yes", "--no-resume"});
+        const auto second = t.send_again({"--yes", "--no-resume"});
         INFO(second.receiver_errors);
         CHECK(second.receiver_exit == 0);
         CHECK(second.receiver_errors.find("already here") == std::string::npos);
         CHECK(second.crossed >= size);
-        CHECK(sha256_of(out.path / "f.bin") == sha256_of(in.path / "f.bin"));
-        CHECK(out.entries() == std::vector<std::string>{"f.bin"});
+        CHECK(t.arrived_whole());
+        CHECK(t.out.entries() == std::vector<std::string>{"f.bin"});
     }
     SECTION("--discard-partial") {
-        process d({ferry_binary(), "receive", "--discard-partial", "-o", out.path.string()});
+        process d({ferry_binary(), "receive", "--discard-partial", "-o", t.out.path.string()});
         CHECK(d.wait() == 0);
         CHECK_THAT(d.output(), Catch::Contains("Removed 1 partial transfer"));
-        CHECK(out.entries().empty());
+        CHECK(t.out.entries().empty());
     }
 }
 

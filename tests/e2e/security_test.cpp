@@ -17,10 +17,6 @@ namespace rp = ferry::relay_proto;
 
 namespace {
 
-constexpr int exit_wrong_code = 4;
-constexpr int exit_integrity = 6;
-constexpr int exit_peer = 5;
-
 void make_marked_file(const fs::path& path, const std::string& marker, std::size_t copies) {
     std::ofstream out(path, std::ios::binary);
     for (std::size_t i = 0; i < copies; ++i)

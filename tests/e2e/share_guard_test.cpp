@@ -15,43 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_network = 3;
-constexpr int exit_wrong_code = 4;
-
-struct share_process {
-    std::unique_ptr<process> proc;
-    std::string code;
-};
-
-share_process start_share(const std::string& relay, const fs::path& path,
-                          const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{ferry_binary(), "share", "--relay", relay};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back(path.string());
-    share_process s;
-    s.proc = std::make_unique<process>(args);
-    const auto first = s.proc->read_line(30s);
-    const auto at = first.find("Code: ");
-    if (at != std::string::npos) s.code = first.substr(at + 6);
-    return s;
-}
-
-// Reads the share's log until `n` lines have contained `text` (each line read is added to
-// `log`, if given); false on a timeout.
-bool wait_for_lines(process& p, std::string_view text, std::size_t n = 1,
-                    std::string* log = nullptr, std::chrono::milliseconds within = 60s) {
-    const auto until = process::clock::now() + within;
-    std::size_t seen = 0;
-    while (seen < n && process::clock::now() < until) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - process::clock::now());
-        const auto line = p.read_line(std::max(left, 1ms));
-        if (log != nullptr) *log += line + "\n";
-        if (line.find(text) != std::string::npos) ++seen;
-    }
-    return seen == n;
-}
-
 std::size_t count(const std::string& text, std::string_view what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
@@ -70,7 +33,7 @@ TEST_CASE("thirty key exchanges held at once: only --max-failures + 1 wrong code
     relay_fixture relay;
     const temp_dir in;
     make_file(in.path / "notes.bin", 100'000);
-    auto share = start_share(relay.address(), in.path / "notes.bin", {"--max-failures", "3"});
+    auto share = start_share(relay.address(), {in.path / "notes.bin"}, {"--max-failures", "3"});
     REQUIRE_FALSE(share.code.empty());
     share_guesser guesser(relay.port(), share.code);
     const auto right = guesser.open(local_ip(0), true);
@@ -102,7 +65,7 @@ TEST_CASE("a share runs at most 16 key exchanges at once and 4 from one address"
     relay_fixture relay;
     const temp_dir in;
     make_file(in.path / "notes.bin", 100'000);
-    auto share = start_share(relay.address(), in.path / "notes.bin");
+    auto share = start_share(relay.address(), {in.path / "notes.bin"});
     REQUIRE_FALSE(share.code.empty());
     share_guesser guesser(relay.port(), share.code);
     for (int i = 0; i < 6; ++i)
@@ -127,7 +90,7 @@ TEST_CASE("a share whose control connection is cut goes on with the same code", 
     cutting_forwarder cutter(relay.port(), {});
     const temp_dir in;
     make_file(in.path / "notes.bin", 300'000);
-    auto share = start_share(cutter.address(), in.path / "notes.bin");
+    auto share = start_share(cutter.address(), {in.path / "notes.bin"});
     REQUIRE_FALSE(share.code.empty());
     INFO("cut: " << (kind == how::reset ? "reset" : "FIN"));
     // The control connection is the only one open: the cut is its.
@@ -151,7 +114,7 @@ TEST_CASE("a share whose relay restarts ends saying its code is gone", "[share]"
     relay->wait_for_error_line("listening on", 20s);
     const temp_dir in;
     make_file(in.path / "notes.bin", 1000);
-    auto share = start_share("127.0.0.1:" + port, in.path / "notes.bin");
+    auto share = start_share("127.0.0.1:" + port, {in.path / "notes.bin"});
     REQUIRE_FALSE(share.code.empty());
     relay->kill(SIGTERM);
     CHECK(relay->wait(60s) == 0);

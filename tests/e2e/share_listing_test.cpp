@@ -15,8 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_peer = 5;  // README: "the other side ... went away"
-
 std::vector<msg::entry> files(std::size_t n, std::size_t name_length) {
     std::vector<msg::entry> out;
     const std::string name(name_length, 'n');

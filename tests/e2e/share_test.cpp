@@ -21,49 +21,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_usage = 2;
-constexpr int exit_network = 3;
-constexpr int exit_wrong_code = 4;
-constexpr int exit_peer = 5;
-
-struct share_process {
-    std::unique_ptr<process> proc;
-    std::string code;
-    std::string first_lines;
-};
-
-// `ferry share` (not quiet: the test reads its log), with the code from its first line.
-share_process start_share(const std::string& relay, const std::vector<fs::path>& paths,
-                          const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{ferry_binary(), "share", "--relay", relay};
-    args.insert(args.end(), extra.begin(), extra.end());
-    for (const auto& p : paths)
-        args.push_back(p.string());
-    share_process s;
-    s.proc = std::make_unique<process>(args);
-    s.first_lines = s.proc->read_line(30s);
-    const auto at = s.first_lines.find("Code: ");
-    if (at != std::string::npos) s.code = s.first_lines.substr(at + 6);
-    return s;
-}
-
 // Reads the share's log until a line contains `text`; the lines read, or empty on a timeout.
 std::string wait_for_log(process& p, std::string_view text,
                          std::chrono::milliseconds within = 60s) {
-    const auto until = process::clock::now() + within;
     std::string seen;
-    while (process::clock::now() < until) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - process::clock::now());
-        const auto line = p.read_line(std::max(left, 1ms));
-        seen += line + "\n";
-        if (line.find(text) != std::string::npos) return seen;
-    }
-    return "";
+    return wait_for_lines(p, text, 1, &seen, within) ? seen : "";
 }
 
 // Ctrl-C: the share ends (exit 0) with a summary that says `summary`.
-void stop_share(share_process& share, const std::string& summary) {
+void stop_share(sender_process& share, const std::string& summary) {
     share.proc->kill(SIGINT);
     CHECK(share.proc->wait(60s) == 0);
     CHECK_THAT(share.proc->output(), Catch::Contains(summary));

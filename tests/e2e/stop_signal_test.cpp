@@ -14,8 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_peer = 5;
-
 struct signal_case {
     int number;
     int exit;          // 128 + the signal, README's table

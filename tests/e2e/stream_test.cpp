@@ -32,12 +32,10 @@ std::string hex_sha256(const std::string& bytes) {
 
 // ferry send -q - with `data` written into its standard input by a thread of the test's.
 struct piped_sender {
-    piped_sender(const std::string& relay, std::string data)
-        : proc(std::make_unique<process>(
-              std::vector<std::string>{ferry_binary(), "send", "-q", "--relay", relay, "-"},
-              std::vector<std::string>{}, input::pipe)),
-          bytes(std::move(data)) {
-        code = proc->read_line(30s);
+    piped_sender(const std::string& relay, std::string data) : bytes(std::move(data)) {
+        auto started = start_ferry({"send", "-q", "--relay", relay, "-"}, {}, input::pipe);
+        proc = std::move(started.proc);
+        code = started.code;
         feeder = std::thread([this] {
             try {
                 proc->type(bytes);
@@ -123,14 +121,13 @@ TEST_CASE("Ctrl-C stops a sender whose standard input is idle", "[stream][e2e]")
     relay_fixture relay;
     temp_dir out;
     // Nothing is written and the input stays open: the sender waits on a silent producer.
-    process s({ferry_binary(), "send", "-q", "--relay", relay.address(), "-"}, {}, input::pipe);
-    const auto code = s.read_line(30s);
-    REQUIRE(!code.empty());
-    auto r = start_receiver(relay.address(), code, out.path);
+    auto s = start_ferry({"send", "-q", "--relay", relay.address(), "-"}, {}, input::pipe);
+    REQUIRE(!s.code.empty());
+    auto r = start_receiver(relay.address(), s.code, out.path);
     REQUIRE(!r->wait_for_error_line("Receiving", 30s).empty());
-    s.kill(SIGINT);
-    CHECK(s.wait(20s) == 130);
-    CHECK(r->wait(30s) == 5);
+    s.proc->kill(SIGINT);
+    CHECK(s.proc->wait(20s) == exit_interrupted);
+    CHECK(r->wait(30s) == exit_peer);
     CHECK(out.entries().empty());
 }
 

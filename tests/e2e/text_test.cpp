@@ -17,11 +17,7 @@ namespace {
 // ferry send --text ...: its code from the first line of stdout (-q).
 sender_process start_text_sender(const std::string& relay, const std::string& text,
                                  input in = input::none) {
-    auto proc = std::make_unique<process>(
-        std::vector<std::string>{ferry_binary(), "send", "-q", "--relay", relay, "--text", text},
-        std::vector<std::string>{}, in);
-    auto code = proc->read_line(30s);
-    return {std::move(proc), code};
+    return start_ferry({"send", "-q", "--relay", relay, "--text", text}, {}, in);
 }
 
 }  // namespace

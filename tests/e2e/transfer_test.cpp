@@ -16,12 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_network = 3;
-constexpr int exit_wrong_code = 4;
-constexpr int exit_peer = 5;
-constexpr int exit_integrity = 6;
-constexpr int exit_local_io = 7;
-
 struct transfer_result {
     int sender_exit;
     int receiver_exit;
@@ -301,14 +295,13 @@ TEST_CASE("FERRY_RELAY picks the relay and tcp:// addresses are accepted", "[tra
     temp_dir in;
     temp_dir out;
     make_file(in.path / "a.bin", 4321);
-    process s({ferry_binary(), "send", "-q", (in.path / "a.bin").string()},
-              {"FERRY_RELAY=tcp://" + relay.address()});
-    const auto code = s.read_line();
-    REQUIRE(!code.empty());
-    process r({ferry_binary(), "receive", "-q", "--yes", "-o", out.path.string(), code},
+    auto s = start_ferry({"send", "-q", (in.path / "a.bin").string()},
+                         {"FERRY_RELAY=tcp://" + relay.address()});
+    REQUIRE(!s.code.empty());
+    process r({ferry_binary(), "receive", "-q", "--yes", "-o", out.path.string(), s.code},
               {"FERRY_RELAY=" + relay.address()});
     CHECK(r.wait() == 0);
-    CHECK(s.wait() == 0);
+    CHECK(s.proc->wait() == 0);
     CHECK(sha256_of(out.path / "a.bin") == sha256_of(in.path / "a.bin"));
 }
 

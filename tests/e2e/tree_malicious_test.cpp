@@ -20,11 +20,6 @@ using namespace ferry::test;
 
 namespace {
 
-constexpr int exit_usage = 2;
-constexpr int exit_protocol = 3;  // README: "... or protocol error"
-constexpr int exit_integrity = 6;
-constexpr int exit_local_io = 7;
-
 // A hostile case: what the sender does, the phrase the receiver's message must contain and the
 // exit code it must end with.
 struct hostile_case {

@@ -14,9 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_peer = 5;
-constexpr int exit_local_io = 7;
-constexpr int exit_interrupted = 130;
 constexpr std::size_t files = 1000;
 constexpr std::uint64_t file_size = 64 * 1024;
 constexpr std::uint64_t tree_size = files * file_size;
@@ -70,16 +67,33 @@ second_try again(const relay_fixture& relay, const fs::path& root, const fs::pat
     return t;
 }
 
-}  // namespace
+// The photos sent again after a stop at about half: what was kept is taken, only the rest
+// crosses, and the tree arrives whole with nothing else left in `out`.
+void check_resumed(const second_try& second, const fs::path& root, const temp_dir& out) {
+    INFO(second.receiver_errors << second.sender_errors);
+    CHECK(second.receiver_exit == 0);
+    CHECK(second.sender_exit == 0);
+    CHECK_THAT(second.receiver_errors, Catch::Contains("were already here"));
+    CHECK(second.crossed <= tree_size * 55 / 100);
+    CHECK(digests_below(out.path / "photos") == digests_below(root));
+    CHECK(out.entries() == std::vector<std::string>{"photos"});
+}
 
-TEST_CASE("a folder of 1000 files stopped halfway resumes and only the rest crosses",
-          "[e2e][resume][tree]") {
-    const auto how = GENERATE(stop::receiver_killed, stop::sender_killed,
-                              stop::receiver_interrupted, stop::sender_interrupted);
+// The relay, and the photos (make_photos) in `in` to send into `out`.
+struct photos_setup {
     relay_fixture relay;
     temp_dir in;
     temp_dir out;
-    const auto root = make_photos(in.path);
+    const fs::path root = make_photos(in.path);
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(photos_setup,
+                 "a folder of 1000 files stopped halfway resumes and only the rest crosses",
+                 "[e2e][resume][tree]") {
+    const auto how = GENERATE(stop::receiver_killed, stop::sender_killed,
+                              stop::receiver_interrupted, stop::sender_interrupted);
     const auto first = interrupted(relay.address(), root, out.path, files / 2, how);
     INFO(first.receiver_errors);
     if (how == stop::receiver_interrupted) {
@@ -95,21 +109,12 @@ TEST_CASE("a folder of 1000 files stopped halfway resumes and only the rest cros
     REQUIRE(!partial_folder(out.path).empty());
 
     const auto second = again(relay, root, out.path);
-    INFO(second.receiver_errors << second.sender_errors);
-    CHECK(second.receiver_exit == 0);
-    CHECK(second.sender_exit == 0);
-    CHECK_THAT(second.receiver_errors, Catch::Contains("were already here"));
-    CHECK(second.crossed <= tree_size * 55 / 100);
-    CHECK(digests_below(out.path / "photos") == digests_below(root));
-    CHECK(out.entries() == std::vector<std::string>{"photos"});
+    check_resumed(second, root, out);
 }
 
-TEST_CASE("a kept file changed on the sender since is sent again with all after it",
-          "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
+TEST_CASE_METHOD(photos_setup,
+                 "a kept file changed on the sender since is sent again with all after it",
+                 "[e2e][resume][tree]") {
     interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
     // The same size and time, one byte changed: only its bytes tell.
     const auto changed = root / "d01" / "f0150.bin";
@@ -124,12 +129,9 @@ TEST_CASE("a kept file changed on the sender since is sent again with all after 
     CHECK(digests_below(out.path / "photos") == digests_below(root));
 }
 
-TEST_CASE("a truncated garbled or foreign journal means a fresh start", "[e2e][resume][tree]") {
+TEST_CASE_METHOD(photos_setup, "a truncated garbled or foreign journal means a fresh start",
+                 "[e2e][resume][tree]") {
     const auto damage = GENERATE(as<std::string>{}, "truncated", "garbled", "foreign");
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
     interrupted(relay.address(), root, out.path, files / 4, stop::receiver_killed);
     const auto journal = partial_folder(out.path) / "journal";
     REQUIRE(fs::exists(journal));
@@ -155,11 +157,8 @@ TEST_CASE("a truncated garbled or foreign journal means a fresh start", "[e2e][r
     CHECK(out.entries() == std::vector<std::string>{"photos"});
 }
 
-TEST_CASE("discard-partial removes a kept folder transfer", "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
+TEST_CASE_METHOD(photos_setup, "discard-partial removes a kept folder transfer",
+                 "[e2e][resume][tree]") {
     interrupted(relay.address(), root, out.path, 100, stop::receiver_killed);
     REQUIRE(!partial_folder(out.path).empty());
     process discard({ferry_binary(), "receive", "--discard-partial", "-o", out.path.string()});
@@ -204,12 +203,9 @@ TEST_CASE("a tree stopped by a full disk keeps the files written and once freed 
     CHECK(digests_below(out.path / "t") == digests_below(root));
 }
 
-TEST_CASE("a kept symlink retargeted between two tries is made again as the sender has it",
-          "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
+TEST_CASE_METHOD(photos_setup,
+                 "a kept symlink retargeted between two tries is made again as the sender has it",
+                 "[e2e][resume][tree]") {
     fs::create_symlink("d00/f0000.bin", root / "a_link");  // entry 1 in walk order
     interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
     const auto kept_link = partial_folder(out.path) / "tree" / "photos" / "a_link";
@@ -224,14 +220,11 @@ TEST_CASE("a kept symlink retargeted between two tries is made again as the send
     CHECK(out.entries() == std::vector<std::string>{"photos"});
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    photos_setup,
     "a folder changed since it was stopped resumes from the first change and leaves no "
     "partial",
     "[e2e][resume][tree]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto root = make_photos(in.path);
     interrupted(relay.address(), root, out.path, files / 2, stop::receiver_killed);
     REQUIRE(!partial_folder(out.path).empty());
     {  // near the end: one file grows, another goes
@@ -240,11 +233,5 @@ TEST_CASE(
     }
     fs::remove(root / "d09" / "f0995.bin");
     const auto second = again(relay, root, out.path);
-    INFO(second.receiver_errors << second.sender_errors);
-    CHECK(second.receiver_exit == 0);
-    CHECK(second.sender_exit == 0);
-    CHECK_THAT(second.receiver_errors, Catch::Contains("were already here"));
-    CHECK(second.crossed <= tree_size * 55 / 100);
-    CHECK(digests_below(out.path / "photos") == digests_below(root));
-    CHECK(out.entries() == std::vector<std::string>{"photos"});  // no .ferry-partial-* left
+    check_resumed(second, root, out);  // no .ferry-partial-* left either
 }

@@ -26,11 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int exit_usage = 2;
-constexpr int exit_peer = 5;
-constexpr int exit_local_io = 7;
-constexpr int exit_interrupted = 130;
-
 void append_text(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::app);
     out << text;
@@ -93,29 +88,6 @@ struct stat lstat_of(const fs::path& path) {
     return st;
 }
 
-// ferry send without -q: its first line is "Sending <what>. Code: <code>", and the walk's
-// notices ("skipped ...") go to stderr.
-struct loud_sender {
-    std::unique_ptr<process> proc;
-    std::string first_line;
-    std::string code;
-};
-
-loud_sender start_loud_sender(const std::string& relay, const std::vector<fs::path>& paths,
-                              const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{ferry_binary(), "send", "--relay", relay};
-    args.insert(args.end(), extra.begin(), extra.end());
-    for (const auto& p : paths)
-        args.push_back(p.string());
-    loud_sender s;
-    s.proc = std::make_unique<process>(args);
-    s.first_line = s.proc->read_line(30s);
-    const std::string marker = "Code: ";
-    const auto at = s.first_line.find(marker);
-    if (at != std::string::npos) s.code = s.first_line.substr(at + marker.size());
-    return s;
-}
-
 struct finished {
     int sender_exit;
     int receiver_exit;
@@ -142,14 +114,6 @@ finished send_tree(const std::string& relay, const std::vector<fs::path>& paths,
     return f;
 }
 
-// ferry receive with its stdin on a terminal the test types into, no --yes.
-std::unique_ptr<process> start_asking_receiver(const std::string& relay, const std::string& code,
-                                               const fs::path& out_dir) {
-    return std::make_unique<process>(std::vector<std::string>{ferry_binary(), "receive", "--relay",
-                                                              relay, "-o", out_dir.string(), code},
-                                     std::vector<std::string>{}, input::terminal);
-}
-
 // A unix socket bound at `path`; the socket file stays after the descriptor is closed.
 void make_socket_file(const fs::path& path) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -163,13 +127,17 @@ void make_socket_file(const fs::path& path) {
     REQUIRE(bound == 0);
 }
 
-}  // namespace
-
-TEST_CASE("a tree and a loose file arrive whole, byte for byte", "[tree][e2e]") {
+// The relay, and `in` with the folder `dir` in it (made by each test) to send into `out`.
+struct tree_setup {
     relay_fixture relay;
     temp_dir in;
     temp_dir out;
-    const auto dir = in.path / "dir";
+    const fs::path dir = in.path / "dir";
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(tree_setup, "a tree and a loose file arrive whole, byte for byte", "[tree][e2e]") {
     fs::create_directories(dir / "nested" / "a" / "b");
     fs::create_directories(dir / "empty-folder");
     fs::create_directories(dir / "many");
@@ -202,11 +170,8 @@ TEST_CASE("a tree and a loose file arrive whole, byte for byte", "[tree][e2e]") 
     CHECK(!has_staging_folder(out.path));
 }
 
-TEST_CASE("modification times and the executable bit arrive, setuid never", "[tree][e2e]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto dir = in.path / "dir";
+TEST_CASE_METHOD(tree_setup, "modification times and the executable bit arrive, setuid never",
+                 "[tree][e2e]") {
     fs::create_directories(dir);
     make_file(dir / "old.txt", 100, 1);
     make_file(dir / "run.sh", 100, 2);
@@ -245,12 +210,9 @@ TEST_CASE("modification times and the executable bit arrive, setuid never", "[tr
     CHECK(sha256_of(out.path / "dir" / "suid") == sha256_of(dir / "suid"));
 }
 
-TEST_CASE("symlinks inside stay links, escaping ones and special files are skipped",
-          "[tree][e2e]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto dir = in.path / "dir";
+TEST_CASE_METHOD(tree_setup,
+                 "symlinks inside stay links, escaping ones and special files are skipped",
+                 "[tree][e2e]") {
     fs::create_directories(dir / "sub");
     make_file(dir / "a.txt", 4000, 1);
     make_file(in.path / "outside", 10, 2);
@@ -301,11 +263,8 @@ TEST_CASE("symlinks inside stay links, escaping ones and special files are skipp
     CHECK(sorted_entries(out) == std::vector<std::string>{"alias", "dir"});
 }
 
-TEST_CASE("a tree received twice gets numbered names and the first copy stays", "[tree][e2e]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto dir = in.path / "dir";
+TEST_CASE_METHOD(tree_setup, "a tree received twice gets numbered names and the first copy stays",
+                 "[tree][e2e]") {
     fs::create_directories(dir / "sub");
     make_file(dir / "x.txt", 1000, 1);
     make_file(dir / "sub" / "y.bin", 20000, 2);
@@ -377,12 +336,9 @@ TEST_CASE("a receiver without folder support is told by name", "[tree][e2e]") {
                                "files or folders; it needs ferry 0.3 or later"));
 }
 
-TEST_CASE("a file of the tree changed while it is sent fails on both sides, nothing saved",
-          "[tree][e2e]") {
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto dir = in.path / "dir";
+TEST_CASE_METHOD(tree_setup,
+                 "a file of the tree changed while it is sent fails on both sides, nothing saved",
+                 "[tree][e2e]") {
     fs::create_directories(dir);
     make_file(dir / "a.txt", 1000, 1);
     // 64 MiB at 8 MiB/s: the change, made once the receiver has accepted, lands long before
@@ -409,13 +365,9 @@ TEST_CASE("a file of the tree changed while it is sent fails on both sides, noth
     CHECK(out.final_entries().empty());  // a.txt may be kept, hidden, for a resume
 }
 
-TEST_CASE("Ctrl-C during a tree leaves nothing on either side", "[tree][e2e]") {
+TEST_CASE_METHOD(tree_setup, "Ctrl-C during a tree leaves nothing on either side", "[tree][e2e]") {
     const bool receiver_stopped = GENERATE(true, false);
     INFO((receiver_stopped ? "Ctrl-C at the receiver" : "Ctrl-C at the sender"));
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto dir = in.path / "dir";
     fs::create_directories(dir / "sub");
     make_file(dir / "sub" / "a.txt", 1000, 1);
     make_file(dir / "big.bin", std::uint64_t{64} << 20, 2);
@@ -486,13 +438,10 @@ TEST_CASE("two items with the same name are refused", "[tree][e2e]") {
     CHECK_THAT(s.error_output(), Catch::Contains("two items are named 'x'"));
 }
 
-TEST_CASE("the Accept? question lists a tree's items and their new names", "[tree][e2e]") {
+TEST_CASE_METHOD(tree_setup, "the Accept? question lists a tree's items and their new names",
+                 "[tree][e2e]") {
     const bool said_yes = GENERATE(false, true);
     INFO((said_yes ? "answered y" : "answered n"));
-    relay_fixture relay;
-    temp_dir in;
-    temp_dir out;
-    const auto dir = in.path / "dir";
     fs::create_directories(dir / "sub");
     make_file(dir / "one.bin", 1000, 1);
     make_file(dir / "two.bin", 2000, 2);

@@ -9,33 +9,17 @@
 set -u
 ferry=${1:?usage: black_hole_test.sh path/to/ferry}
 
-if [ "$(id -u)" != 0 ]; then echo "SKIPPED: network namespaces need root"; exit 77; fi
-for tool in ip nft ss; do
-    command -v "$tool" >/dev/null || { echo "SKIPPED: $tool is not installed"; exit 77; }
-done
+# shellcheck source=tests/lan/netns.sh
+. "$(dirname "$0")/netns.sh"
 
 tag="fb$$"
 ns_r="${tag}r" ns_s="${tag}s" ns_v="${tag}v"
-work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-hole.XXXXXX")
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    for ns in "$ns_r" "$ns_s" "$ns_v"; do ip netns del "$ns" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! ip netns add "$ns_r" 2>"$work/err"; then
-    echo "SKIPPED: cannot create network namespaces here: $(cat "$work/err")"
-    exit 77
-fi
 fail() {
     echo "FAIL: $*"
     for f in "$work"/*.log; do echo "--- $f"; tr '\r' '\n' < "$f" | grep -v '%' | tail -n 20; done
     exit 1
 }
-ip netns add "$ns_s" && ip netns add "$ns_v" || fail "ip netns add"
+netns_tools="nft ss" netns_start ferry-hole "$ns_r" "$ns_s" "$ns_v"
 if ! ip netns exec "$ns_s" nft add table inet ferry_test 2>"$work/err"; then
     echo "SKIPPED: nftables does not work here: $(cat "$work/err")"
     exit 77
@@ -47,11 +31,10 @@ link() {  # $1 client namespace, $2 subnet number
     ip -n "$ns_r" addr add "10.98.$2.2/24" dev "${tag}r$2" || fail "address"
     ip -n "$1" link set "${tag}c$2" up && ip -n "$ns_r" link set "${tag}r$2" up || fail "link up"
 }
-for ns in "$ns_r" "$ns_s" "$ns_v"; do ip -n "$ns" link set lo up; done
 link "$ns_s" 1
 link "$ns_v" 2
 
-in_ns() { local ns=$1; shift; timeout 120 ip netns exec "$ns" env -u FERRY_RELAY "$@"; }
+netns_bound=120
 in_ns "$ns_r" "$ferry" relay --listen 0.0.0.0:9009 > "$work/relay.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 200); do grep -q "listening on" "$work/relay.log" && break; sleep 0.05; done
@@ -90,6 +73,9 @@ run() {
     mkdir -p "$out"
     ip netns exec "$ns_s" nft delete table inet ferry_test 2>/dev/null
     ip netns exec "$ns_v" nft delete table inet ferry_test 2>/dev/null
+    # Emptied here, not by the redirection below: a sender slow to start would otherwise leave
+    # the last run's code in it for the loop to read.
+    : > "$work/send.log"
     in_ns "$ns_s" "$ferry" send "${flags[@]}" --limit-rate 6M --relay 10.98.1.2:9009 \
         "$work/data.bin" > "$work/send.log" 2>&1 &
     local sender_pid=$!

@@ -7,42 +7,24 @@
 set -u
 ferry=${1:?usage: lan_share_test.sh path/to/ferry}
 
-if [ "$(id -u)" != 0 ]; then echo "SKIPPED: network namespaces need root"; exit 77; fi
-if ! command -v ip >/dev/null; then echo "SKIPPED: iproute2 (ip) is not installed"; exit 77; fi
+# shellcheck source=tests/lan/netns.sh
+. "$(dirname "$0")/netns.sh"
 
 tag="fs$$"
 ns_a="${tag}a"
-work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-lan-share.XXXXXX")
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    ip netns del "$ns_a" 2>/dev/null
-    for i in 1 2 3; do ip netns del "${tag}b$i" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! ip netns add "$ns_a" 2>"$work/err"; then
-    echo "SKIPPED: cannot create network namespaces here: $(cat "$work/err")"
-    exit 77
-fi
 fail() { echo "FAIL: $*"; exit 1; }
-ip -n "$ns_a" link set lo up
+netns_start ferry-lan-share "$ns_a" "${tag}b1" "${tag}b2" "${tag}b3"
 for i in 1 2 3; do
     ns="${tag}b$i"
-    ip netns add "$ns" || fail "ip netns add $ns"
     ip link add "${tag}a$i" type veth peer name "${tag}b$i" || fail "veth $i"
     ip link set "${tag}a$i" netns "$ns_a" && ip link set "${tag}b$i" netns "$ns" || fail "netns $i"
     ip -n "$ns_a" addr add "10.98.$i.1/24" dev "${tag}a$i" || fail "address A$i"
     ip -n "$ns" addr add "10.98.$i.2/24" dev "${tag}b$i" || fail "address B$i"
-    ip -n "$ns" link set lo up
     ip -n "$ns_a" link set "${tag}a$i" up multicast on || fail "link A$i"
     ip -n "$ns" link set "${tag}b$i" up multicast on || fail "link B$i"
 done
 
-# Every command is bounded, so that the script always gets to its cleanup before ctest's timeout.
-in_ns() { local ns=$1; shift; timeout 90 ip netns exec "$ns" env -u FERRY_RELAY "$@"; }
+netns_bound=90
 
 mkdir -p "$work/tree/sub"
 head -c $((3 * 1024 * 1024 + 5)) /dev/urandom > "$work/tree/a.bin"

@@ -6,37 +6,21 @@
 set -u
 ferry=${1:?usage: lan_test.sh path/to/ferry}
 
-if [ "$(id -u)" != 0 ]; then echo "SKIPPED: network namespaces need root"; exit 77; fi
-if ! command -v ip >/dev/null; then echo "SKIPPED: iproute2 (ip) is not installed"; exit 77; fi
+# shellcheck source=tests/lan/netns.sh
+. "$(dirname "$0")/netns.sh"
 
 tag="fy$$"
 ns_a="${tag}a" ns_b="${tag}b" ns_c="${tag}c"
-work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-lan.XXXXXX")
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    for ns in "$ns_a" "$ns_b" "$ns_c"; do ip netns del "$ns" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! ip netns add "$ns_a" 2>"$work/err"; then
-    echo "SKIPPED: cannot create network namespaces here: $(cat "$work/err")"
-    exit 77
-fi
 fail() { echo "FAIL: $*"; exit 1; }
-ip netns add "$ns_b" && ip netns add "$ns_c" || fail "ip netns add"
+netns_start ferry-lan "$ns_a" "$ns_b" "$ns_c"
 ip link add "${tag}va" type veth peer name "${tag}vb" || fail "veth"
 ip link set "${tag}va" netns "$ns_a" && ip link set "${tag}vb" netns "$ns_b" || fail "veth netns"
 ip -n "$ns_a" addr add 10.99.0.1/24 dev "${tag}va" || fail "address A"
 ip -n "$ns_b" addr add 10.99.0.2/24 dev "${tag}vb" || fail "address B"
-for ns in "$ns_a" "$ns_b" "$ns_c"; do ip -n "$ns" link set lo up; done
 ip -n "$ns_a" link set "${tag}va" up multicast on || fail "link A"
 ip -n "$ns_b" link set "${tag}vb" up multicast on || fail "link B"
 
-# Every command is bounded, so that the script always gets to its cleanup before ctest's timeout.
-in_ns() { local ns=$1; shift; timeout 60 ip netns exec "$ns" env -u FERRY_RELAY "$@"; }
+netns_bound=60
 # A relay that does not exist: --lan must win over it.
 bogus="FERRY_RELAY=127.0.0.1:1"
 

@@ -173,12 +173,14 @@ void cutting_forwarder::pump(link& l) {
         reset_and_close(l.upstream);
         return;
     }
+    if (kind == how::reset_upstream) reset_and_close(l.upstream);
     if (kind == how::fin) {
         ::shutdown(l.client, SHUT_WR);
         ::shutdown(l.upstream, SHUT_WR);
     }
-    // FIN: what either side still sends is read and dropped until both have closed. Black hole:
-    // nothing is read or written until the forwarder goes.
+    // FIN: what either side still sends is read and dropped until both have closed. Black hole
+    // (and the client's side after reset_upstream): nothing is read or written until the
+    // forwarder goes.
     std::array<char, 16384> sink{};
     bool client_open = kind == how::fin;
     bool upstream_open = kind == how::fin;
@@ -193,7 +195,7 @@ void cutting_forwarder::pump(link& l) {
         if (upstream_open && fds[1].revents != 0) upstream_open = still_open(l.upstream, sink);
     }
     ::close(l.client);
-    ::close(l.upstream);
+    if (kind != how::reset_upstream) ::close(l.upstream);
 }
 
 }  // namespace ferry::test

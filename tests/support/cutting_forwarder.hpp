@@ -17,12 +17,14 @@ namespace ferry::test {
 //   reset      - closed with SO_LINGER 0 on both sides (RST, unsent bytes dropped),
 //   fin        - shut down in order on both sides (FIN), then drained until both close,
 //   black_hole - no longer forwarded either way and never closed, as behind a NAT that forgot
-//                it: the client hears nothing until it gives up on the connection itself.
+//                it: the client hears nothing until it gives up on the connection itself,
+//   reset_upstream - the connection to the relay reset, the client's left open and silent (a
+//                middlebox that lost it, or a crash seen from the relay only).
 // The client's next connection is forwarded as usual. Each connection is pumped by one thread
 // with poll(2), which alone owns its two descriptors.
 class cutting_forwarder {
   public:
-    enum class how { reset, fin, black_hole };
+    enum class how { reset, fin, black_hole, reset_upstream };
     struct cut {
         std::uint64_t at;  // bytes forwarded in all, both directions
         how kind = how::reset;

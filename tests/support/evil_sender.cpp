@@ -10,6 +10,7 @@
 #include "common/session/session.hpp"
 #include "common/transfer/hello.hpp"
 #include "common/transfer/message_channel.hpp"
+#include "tests/support/ferry_commands.hpp"
 
 namespace ferry::test {
 

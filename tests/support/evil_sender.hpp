@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "common/transfer/message.hpp"
-#include "tests/support/helpers.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/relay_fixture.hpp"
 
 namespace ferry::test {
 

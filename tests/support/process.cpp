@@ -250,4 +250,18 @@ std::string process::output() {
     return out_buffer_ + drain(out_);
 }
 
+bool wait_for_lines(process& p, std::string_view text, std::size_t n, std::string* log,
+                    std::chrono::milliseconds within) {
+    using std::chrono::milliseconds;
+    const auto until = process::clock::now() + within;
+    std::size_t seen = 0;
+    while (seen < n && process::clock::now() < until) {
+        const auto left = std::chrono::duration_cast<milliseconds>(until - process::clock::now());
+        const auto line = p.read_line(std::max(left, milliseconds(1)));
+        if (log != nullptr) *log += line + "\n";
+        if (line.find(text) != std::string::npos) ++seen;
+    }
+    return seen == n;
+}
+
 }  // namespace ferry::test

@@ -74,6 +74,12 @@ class process {
     int status_ = 0;
 };
 
+// Reads the child's stdout until `n` lines have contained `text` (each line read is added to
+// `log`, if given); false on a timeout.
+bool wait_for_lines(process& p, std::string_view text, std::size_t n = 1,
+                    std::string* log = nullptr,
+                    std::chrono::milliseconds within = std::chrono::seconds(60));
+
 std::string ferry_binary();
 
 }  // namespace ferry::test

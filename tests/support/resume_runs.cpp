@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 
+#include "tests/support/ferry_commands.hpp"
 #include "tests/support/forwarder.hpp"
 #include "tests/support/wait.hpp"
 

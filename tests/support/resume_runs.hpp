@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/helpers.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/relay_fixture.hpp"
 
 // Two tries of one transfer, for the resume tests: the first stopped one way or another once
 // the receiver got far enough, the second run at full speed through a forwarder that counts.
