@@ -17,7 +17,7 @@ awaitable<void> run_share(std::uint16_t port, const fake_listing& plan,
                           std::promise<std::string>& code_promise, std::future<void> released) {
     deadline activity;
     activity.set(std::chrono::seconds(60));
-    const host_port relay{"127.0.0.1", port};  // named: see the GCC 12 note in relay/server.cpp
+    const host_port relay{"127.0.0.1", port};  // named: docs/architecture.md, GCC 12 and co_await
     auto socket = co_await connect_relay(relay, std::chrono::seconds(5));
     const auto nameplate = co_await allocate_nameplate(socket);
     const auto c = generate_code(nameplate, 2);
