@@ -150,10 +150,12 @@ void server::stop_now() {
     check_stopped();
 }
 
+// Not a coroutine: the loop's arguments are built here, outside any co_await expression
+// (docs/architecture.md, GCC 12 and co_await).
 awaitable<void> server::accept_loop() {
     spdlog::info("ferry relay {} listening on {}", FERRY_VERSION,
                  endpoint_text(acceptor_.local_endpoint()));
-    co_await relay::accept_loop(
+    return relay::accept_loop(
         acceptor_, [this] { return stopping_; }, spdlog::level::warn, "accept failed",
         [this](tcp::socket socket) { accepted(std::move(socket)); });
 }

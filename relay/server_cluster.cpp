@@ -153,9 +153,10 @@ awaitable<bool> server::hold_reconnect(connection& c, const rp::frame& f) {
     co_return false;
 }
 
+// Not a coroutine, as server::accept_loop().
 awaitable<void> server::link_accept_loop() {
     spdlog::info("cluster: links from other relays on {}", cluster_->self());
-    co_await relay::accept_loop(
+    return relay::accept_loop(
         *link_acceptor_, [this] { return stopping_; }, spdlog::level::warn,
         "accept failed on the link port", [this](tcp::socket s) { link_accepted(std::move(s)); });
 }

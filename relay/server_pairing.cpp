@@ -189,8 +189,13 @@ awaitable<void> server::wait_gone(tcp::socket& socket) {
 // once a receiver is handed over, else the ending is logged and told.
 awaitable<bool> server::wait_for_receiver(connection& c, waiting_sender& waiting,
                                           nameplate_lease& lease) {
-    waiting.wake.expires_after(limits_.sender_wait);
-    const auto woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
+    // A socket handed over before this wait began (while ALLOCATED was being written, or while
+    // Redis was asked) is taken at once: re-arming the timer would lose that wake.
+    std::size_t woke = 0;
+    if (!waiting.receiver) {
+        waiting.wake.expires_after(limits_.sender_wait);
+        woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
+    }
     c.waiting = nullptr;
     if (woke == 1 || !c.socket.is_open() || !waiting.receiver) lease.release();
     if (woke == 1 || !c.socket.is_open()) {

@@ -32,7 +32,9 @@ struct server::reconnect_lease : pair_lease {
 // The first side to come waits (as a sender waits for its receiver, within the same limits) and
 // owns the pair; a second try of the same side replaces a stale first one.
 awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
-    if (!co_await reconnect_waits_here(c, f)) co_return;
+    const bool waits_here =
+        co_await reconnect_waits_here(c, f);  // docs/architecture.md, GCC 12 and co_await
+    if (!waits_here) co_return;
     waiting_sender waiting(executor_);
     if (auto* stale = reconnects_.wait(f.id, f.side, waiting, c.ip)) {
         stale->replaced = true;
@@ -40,7 +42,9 @@ awaitable<void> server::serve_reconnect(connection& c, const rp::frame& f) {
     }
     reconnect_lease lease(*this, f, c, waiting);
     const auto started = clock::now();
-    if (!co_await wait_for_partner(c, f, waiting)) co_return;
+    const bool partnered =
+        co_await wait_for_partner(c, f, waiting);  // docs/architecture.md, GCC 12 and co_await
+    if (!partnered) co_return;
     co_await own_reconnected_pair(c, f, waiting, started);
 }
 
@@ -71,8 +75,13 @@ awaitable<bool> server::reconnect_waits_here(connection& c, const rp::frame& f) 
 // other side's socket is handed over, else the ending is counted and told.
 awaitable<bool> server::wait_for_partner(connection& c, const rp::frame& f,
                                          waiting_sender& waiting) {
-    waiting.wake.expires_after(limits_.sender_wait);
-    const auto woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
+    // A socket handed over before this wait began (while ALLOCATED was being written, or while
+    // Redis was asked) is taken at once: re-arming the timer would lose that wake.
+    std::size_t woke = 0;
+    if (!waiting.receiver) {
+        waiting.wake.expires_after(limits_.sender_wait);
+        woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
+    }
     c.waiting = nullptr;
     leave_reconnect(f, waiting);
     if (woke == 1 || !c.socket.is_open()) {

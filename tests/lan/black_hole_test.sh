@@ -76,7 +76,7 @@ run() {
     # Emptied here, not by the redirection below: a sender slow to start would otherwise leave
     # the last run's code in it for the loop to read.
     : > "$work/send.log"
-    in_ns "$ns_s" "$ferry" send "${flags[@]}" --limit-rate 6M --relay 10.98.1.2:9009 \
+    in_ns "$ns_s" "$ferry" send "${flags[@]}" --limit-rate 4M --relay 10.98.1.2:9009 \
         "$work/data.bin" > "$work/send.log" 2>&1 &
     local sender_pid=$!
     pids+=("$sender_pid")
@@ -112,7 +112,11 @@ run() {
 
 passed=0
 for side in sender receiver; do
-    for percent in 2 50 95; do
+    # "Near the end" is 90 %: at 4 MB/s that leaves the hole about 0.6 s to land before the last
+    # byte. Later, on a loaded machine, the receiver could have everything and say VERIFIED into
+    # the hole: it exits 0, and its sender, never told, reconnects until --reconnect-for (a
+    # limit of the end of a session, noted in docs/architecture.md).
+    for percent in 2 50 90; do
         run "$side" "$percent"
         passed=$((passed + 1))
     done

@@ -21,5 +21,12 @@ constexpr int exit_local_io = exit_of(exit_code::local_io);
 constexpr int exit_no_sender = exit_of(exit_code::no_sender);
 constexpr int exit_interrupted = exit_of(exit_code::interrupted);
 constexpr int exit_terminated = exit_of(exit_code::terminated);
+constexpr int exit_hangup = exit_of(exit_code::hangup);
+
+// The numbers are the documented interface (README's table): a renumbered enum fails here, not
+// silently in every test that follows it.
+static_assert(exit_internal == 1 && exit_usage == 2 && exit_network == 3 && exit_wrong_code == 4 &&
+              exit_peer == 5 && exit_integrity == 6 && exit_local_io == 7 && exit_no_sender == 8 &&
+              exit_hangup == 129 && exit_interrupted == 130 && exit_terminated == 143);
 
 }  // namespace ferry::test
