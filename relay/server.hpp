@@ -113,6 +113,7 @@ class server {
     void leave_reconnect(const relay_proto::frame& f, const waiting_sender& waiting);
     // The client's socket handed to the coroutine waiting for it, which owns the pair.
     void hand_over(connection& c, waiting_sender& to);
+    awaitable<std::size_t> wait_handed_over(connection& c, waiting_sender& waiting);
     struct pair_lease;
     struct nameplate_lease;
     awaitable<bool> admit_sender(connection& c);

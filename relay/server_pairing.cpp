@@ -185,17 +185,22 @@ awaitable<void> server::wait_gone(tcp::socket& socket) {
     co_await socket.async_read_some(asio::buffer(probe), as_tuple(use_awaitable));
 }
 
+// Waits for the other side's socket (hand_over), within the sender wait: 0 once woken (handed
+// over, timed out, or the relay stopping), 1 when this side left. A socket handed over before
+// the wait began (while ALLOCATED was being written, or while Redis was asked) is taken at once:
+// re-arming the timer would lose that wake.
+awaitable<std::size_t> server::wait_handed_over(connection& c, waiting_sender& waiting) {
+    if (waiting.receiver) co_return 0;
+    waiting.wake.expires_after(limits_.sender_wait);
+    co_return co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
+}
+
 // Waits for a receiver, the sender leaving, or the wait limit, whichever comes first; true
 // once a receiver is handed over, else the ending is logged and told.
 awaitable<bool> server::wait_for_receiver(connection& c, waiting_sender& waiting,
                                           nameplate_lease& lease) {
-    // A socket handed over before this wait began (while ALLOCATED was being written, or while
-    // Redis was asked) is taken at once: re-arming the timer would lose that wake.
-    std::size_t woke = 0;
-    if (!waiting.receiver) {
-        waiting.wake.expires_after(limits_.sender_wait);
-        woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
-    }
+    const auto woke =
+        co_await wait_handed_over(c, waiting);  // docs/architecture.md, GCC 12 and co_await
     c.waiting = nullptr;
     if (woke == 1 || !c.socket.is_open() || !waiting.receiver) lease.release();
     if (woke == 1 || !c.socket.is_open()) {

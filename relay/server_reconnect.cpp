@@ -75,13 +75,8 @@ awaitable<bool> server::reconnect_waits_here(connection& c, const rp::frame& f) 
 // other side's socket is handed over, else the ending is counted and told.
 awaitable<bool> server::wait_for_partner(connection& c, const rp::frame& f,
                                          waiting_sender& waiting) {
-    // A socket handed over before this wait began (while ALLOCATED was being written, or while
-    // Redis was asked) is taken at once: re-arming the timer would lose that wake.
-    std::size_t woke = 0;
-    if (!waiting.receiver) {
-        waiting.wake.expires_after(limits_.sender_wait);
-        woke = co_await race(wait_wake(waiting.wake), wait_gone(c.socket));
-    }
+    const auto woke =
+        co_await wait_handed_over(c, waiting);  // docs/architecture.md, GCC 12 and co_await
     c.waiting = nullptr;
     leave_reconnect(f, waiting);
     if (woke == 1 || !c.socket.is_open()) {
