@@ -52,7 +52,7 @@ void send_through_cuts(const relay_fixture& relay, cutting_forwarder& middlebox,
 
 }  // namespace
 
-TEST_CASE("20 cuts during a 256 MiB transfer are reconnected and at most 1.1x crosses",
+TEST_CASE("20 cuts during a 256 MiB transfer are reconnected and at most 1.2x crosses",
           "[e2e][reconnect]") {
     relay_fixture relay;
     // 20 resets at random offsets of the bytes crossing to and from the receiver (nearly all
@@ -69,9 +69,13 @@ TEST_CASE("20 cuts during a 256 MiB transfer are reconnected and at most 1.1x cr
     make_file(in.path / "big.bin", size, 5);
     send_through_cuts(relay, middlebox, cuts.size(), {in.path / "big.bin"}, out.path);
     CHECK(sha256_of(out.path / "big.bin") == sha256_of(in.path / "big.bin"));
-    // What crossed to the receiver: the file once, plus what was in flight at each cut.
+    // What crossed to the receiver: the file once, plus what was in flight at each cut: bytes
+    // the receiver's kernel had taken but ferry not yet read, which the reset drops. That
+    // queue grows (up to tcp_rmem's maximum) when the receiver falls behind on a loaded
+    // machine: 1.10x was seen there. Sending the whole replay window again at each cut instead
+    // of from what the receiver counted (RESYNC) would be up to 16 MiB a cut: 2.25x.
     INFO("bytes to and from the receiver: " << middlebox.forwarded());
-    CHECK(middlebox.forwarded() <= size + size / 10);
+    CHECK(middlebox.forwarded() <= size + size / 5);
 }
 
 TEST_CASE("cuts during a folder of 500 files are reconnected and every file verifies",
